@@ -1,0 +1,3 @@
+from triage_gui.cli.main import main
+
+raise SystemExit(main())

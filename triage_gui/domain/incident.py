@@ -1,0 +1,51 @@
+"""Everything the analysis engine looks at for one incident, gathered before it runs.
+
+The engine is pure: the API layer (:mod:`triage_gui.api.incident_fetcher`) fills an
+``IncidentData`` over HTTP, tests may build one by hand, and :func:`triage_gui.domain.analysis.
+analyse` turns it into a :class:`~triage_gui.domain.report.Report`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from triage_gui.domain.contact_audit import ContactAuditResult
+from triage_gui.domain.models import BatchJob, CallAttempt, Campaign, JobEvent, Upload, Workspace
+
+
+class AnalysisSettings(BaseModel):
+    """Thresholds that shape verdicts; all configurable in the settings dialog and on the CLI."""
+
+    model_config = ConfigDict(frozen=True)
+
+    stall_threshold_s: float = Field(600.0, gt=0)  # no dispatch for this long = stall
+    transient_threshold: float = Field(0.20, ge=0, le=1)  # Level 3 transient-failure share
+    default_region: str | None = None  # region for numbers without "+"; None = from-number's
+    sample_size: int = Field(10, ge=10, le=20)  # first retry cohort
+
+
+class JobSnapshot(BaseModel):
+    """The job as seen at one moment (server clock), for stall detection and charts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime
+    job: BatchJob
+
+
+class IncidentData(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    job: BatchJob
+    server_now: datetime  # the server's clock (HTTP Date) when known, else the workstation's
+    workspace: Workspace | None = None
+    campaign: Campaign | None = None
+    upload: Upload | None = None
+    contact_audit: ContactAuditResult | None = None
+    calls: list[CallAttempt] = Field(default_factory=list)  # every attempt of the job
+    events: list[JobEvent] = Field(default_factory=list)  # oldest first
+    related_jobs: list[BatchJob] = Field(default_factory=list)  # same campaign, job excluded
+    snapshots: list[JobSnapshot] = Field(default_factory=list)  # oldest first (watch window)
+    missing: dict[str, str] = Field(default_factory=dict)  # what could not be fetched -> why

@@ -1,0 +1,204 @@
+"""The Batch Outbound API's resources as pydantic v2 models (see ../shared/api-contract.md).
+
+Servers other than our simulator speak the same contract, so the models are lenient where the
+contract says clients must be: unknown fields are ignored, and an enum value we do not know
+becomes the explicit member ``UNKNOWN`` instead of a validation error. The raw value is kept
+nowhere on purpose: a new status is shown as "unknown", which is what the contract asks for.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+T = TypeVar("T")
+
+# Opaque IDs as the contract defines them.
+ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+class ApiModel(BaseModel):
+    """Base for every API resource: ignore unknown fields, immutable once parsed."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class TolerantEnum(StrEnum):
+    """A string enum whose unknown values map to ``UNKNOWN`` (every subclass defines it)."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> TolerantEnum:
+        return cls("unknown")
+
+
+class JobStatus(TolerantEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
+
+    @property
+    def is_finished(self) -> bool:
+        return self in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+class Trigger(TolerantEnum):
+    MANUAL = "manual"
+    SCHEDULE = "schedule"
+    API = "api"
+    RETRY = "retry"
+    UNKNOWN = "unknown"
+
+
+class CallStatus(TolerantEnum):
+    QUEUED = "queued"
+    DIALING = "dialing"
+    IN_PROGRESS = "in_progress"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+    @property
+    def is_finished(self) -> bool:
+        return self in (CallStatus.SUCCEEDED, CallStatus.FAILED)
+
+
+class EventType(TolerantEnum):
+    JOB_STARTED = "job_started"
+    DISPATCHED = "dispatched"
+    PERMIT_DENIED = "permit_denied"
+    RETRY_SCHEDULED = "retry_scheduled"
+    DEDUPE_DROPPED = "dedupe_dropped"
+    JOB_PAUSED = "job_paused"
+    JOB_RESUMED = "job_resumed"
+    JOB_COMPLETED = "job_completed"
+    JOB_FAILED = "job_failed"
+    JOB_CANCELLED = "job_cancelled"
+    ERROR = "error"
+    UNKNOWN = "unknown"
+
+
+class Workspace(ApiModel):
+    id: str
+    name: str = ""
+    timezone: str = "UTC"
+    concurrency_limit: int = 0
+
+
+class Campaign(ApiModel):
+    id: str
+    name: str = ""
+    agent_id: str | None = None
+    from_number: str | None = None
+    upload_id: str | None = None
+    created_at: datetime | None = None
+
+
+class Counters(ApiModel):
+    """Recipients by current state; ``dispatched`` is cumulative (dialled at least once)."""
+
+    total: int = 0
+    queued: int = 0
+    dispatched: int = 0
+    in_progress: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    retry_scheduled: int = 0
+
+    @property
+    def processed(self) -> int:
+        return self.succeeded + self.failed
+
+    @property
+    def remaining(self) -> int:
+        """Recipients not yet in a final state."""
+        return max(self.total - self.processed, 0)
+
+
+class Dispatch(ApiModel):
+    concurrency_limit: int = 0
+    permits_in_use: int = 0
+    waiting_for_permit: int = 0
+    last_dispatch_at: datetime | None = None
+
+
+class RetryPolicy(ApiModel):
+    max_attempts: int = 1
+    retryable_codes: list[str] = Field(default_factory=list)
+
+
+class BatchJob(ApiModel):
+    id: str
+    workspace_id: str
+    campaign_id: str
+    upload_id: str | None = None
+    agent_id: str | None = None
+    from_number: str | None = None
+    parent_job_id: str | None = None
+    trigger: Trigger = Trigger.UNKNOWN
+    status: JobStatus = JobStatus.UNKNOWN
+    created_at: datetime
+    started_at: datetime | None = None
+    updated_at: datetime | None = None
+    finished_at: datetime | None = None
+    counters: Counters = Field(default_factory=Counters)
+    dispatch: Dispatch = Field(default_factory=Dispatch)
+    retry_policy: RetryPolicy = Field(default_factory=RetryPolicy)
+
+    @property
+    def is_retry(self) -> bool:
+        return self.parent_job_id is not None or self.trigger is Trigger.RETRY
+
+
+class Failure(ApiModel):
+    code: str = "unknown"
+    sip_status: int | None = None
+    message: str = ""
+    retryable: bool | None = None
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code_never_empty(cls, value: object) -> object:
+        return value or "unknown"
+
+
+class CallAttempt(ApiModel):
+    id: str
+    recipient_id: str
+    phone_number: str = ""
+    attempt: int = 1
+    dispatch_key: str = ""
+    status: CallStatus = CallStatus.UNKNOWN
+    failure: Failure | None = None
+    queued_at: datetime | None = None
+    dispatched_at: datetime | None = None
+    ended_at: datetime | None = None
+
+
+class JobEvent(ApiModel):
+    seq: int
+    at: datetime
+    type: EventType = EventType.UNKNOWN
+    recipient_id: str | None = None
+    detail: str = ""
+
+
+class Upload(ApiModel):
+    id: str
+    filename: str = ""
+    row_count: int = 0
+    columns: list[str] = Field(default_factory=list)
+    created_at: datetime | None = None
+
+
+class Page(ApiModel, Generic[T]):
+    """One page of a cursor-paged list: only ``next_cursor`` says whether more exist."""
+
+    items: list[T] = Field(default_factory=list)
+    next_cursor: str | None = None
