@@ -43,4 +43,5 @@ class ContactAuditResult(BaseModel):
     duplicate_groups_total: int = 0
     duplicate_rows: int = 0  # rows that repeat an earlier row's number (extra copies)
     number_types: dict[str, int] = Field(default_factory=dict)  # "mobile": 812, ...
+    ragged_rows: int = 0  # rows whose width differs from the header's
     error: str | None = None  # the file could not be read (the reason, in plain words)

@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+import dataclasses
+import random
+
+import phonenumbers
+import pytest
+
+from triage_gui.domain import phones
+from triage_gui.domain.phones import normalise, region_for_from_number, region_of, supported_region
+
+GB_MOBILE = "+447400123456"
+
+
+@pytest.mark.parametrize(
+    ("raw", "region"),
+    [
+        ("07400 123456", "GB"),  # national format
+        ("+44 7400 123456", None),  # international format, no region needed
+        ("  07400 123456\t", "GB"),  # surrounding spaces
+        ("'07400 123456", "GB"),  # Excel's text marker
+        ("''+447400123456", None),  # typed twice
+        ("07400-123-456", "GB"),  # dashes
+        ("07400.123.456", "GB"),  # dots
+        ("(07400) 123 456", "GB"),  # parentheses
+        ("+44 (0) 7400 123456", None),  # the British "(0)"
+        ("＋４４ ７４００ １２３４５６", None),  # full-width digits and plus
+        ("０７４００ １２３４５６", "GB"),  # full-width national
+        ("0044 7400 123456", "GB"),  # 00 prefix, region using 00
+        ("0044 7400 123456", "US"),  # 00 prefix in a region whose own prefix is 011
+        ("4.47400123456E+11", "GB"),  # Excel scientific notation, exact
+        ("4,47400123456E+11", "GB"),  # same with a decimal comma
+        ("4.47400123456E+11", "US"),  # Excel dropped the "+": recovered as international
+        ("07400 123456", "gb"),  # region case does not matter
+    ],
+)
+def test_cleanups_reach_the_same_e164(raw: str, region: str | None) -> None:
+    result = normalise(raw, region)
+    assert result.valid, result
+    assert result.e164 == GB_MOBILE
+    assert result.reason is None
+    assert result.number_type == "mobile"
+
+
+@pytest.mark.parametrize(
+    ("raw", "extension"),
+    [("07400 123456 x123", "123"), ("07400 123456 ext. 5", "5"), ("07400123456 extension 77", "77")],
+)
+def test_extension_is_dropped_and_noted(raw: str, extension: str) -> None:
+    result = normalise(raw, "GB")
+    assert result.e164 == GB_MOBILE
+    assert result.note == f"extension {extension} dropped"
+
+
+def test_scientific_notation_recovery_is_noted() -> None:
+    assert normalise("4.47400123456E+11", "GB").note == "recovered from scientific notation"
+    assert normalise("07400 123456", "GB").note is None
+
+
+@pytest.mark.parametrize("raw", ["1.2E+10", "4.47401E+11", "4.155552671E+10"])
+def test_scientific_notation_that_lost_digits_is_rejected(raw: str) -> None:
+    result = normalise(raw, "US")
+    assert not result.valid
+    assert result.e164 is None
+    assert result.reason == "number mangled by a spreadsheet (scientific notation)"
+
+
+def test_scientific_notation_of_a_fraction_is_not_a_number() -> None:
+    assert normalise("1.25E+01", "GB").reason == "not a phone number (a decimal number)"
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "\t", "'"])
+def test_empty_cells(raw: str) -> None:
+    assert normalise(raw, "GB") == phones.PhoneResult(e164=None, valid=False, reason="empty")
+
+
+def test_none_is_empty() -> None:
+    assert normalise(None, "GB").reason == "empty"
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "reason"),
+    [
+        ("call me", "GB", "not a phone number"),
+        ("123", "GB", "too short"),
+        ("+44 7400 123456 789 012", None, "too long"),
+        ("07700 900123", "GB", "invalid number for GB"),  # Ofcom's drama range
+        ("07400 123456", None, "no country code and no default region"),
+        ("07400 123456", "XX", "no country code and unknown default region XX"),
+        ("+999 1234 5678", None, "unknown country code"),
+    ],
+)
+def test_reasons_in_plain_words(raw: str, region: str | None, reason: str) -> None:
+    result = normalise(raw, region)
+    assert not result.valid
+    assert result.e164 is None
+    assert result.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "e164", "kind"),
+    [
+        ("0161 234 5678", "GB", "+441612345678", "fixed_line"),
+        ("(415) 555-2671", "US", "+14155552671", "fixed_line_or_mobile"),
+        ("415.555.2671", "US", "+14155552671", "fixed_line_or_mobile"),
+        ("+1 800 555 0100", None, "+18005550100", "toll_free"),
+        ("030 12345678", "DE", "+493012345678", "fixed_line"),
+        ("0151 23456789", "DE", "+4915123456789", "mobile"),
+        ("+44 1481 256789", "GB", "+441481256789", "fixed_line"),  # Guernsey shares +44
+        ("+1 264 497 1234", "US", "+12644971234", "fixed_line"),  # Anguilla shares +1
+    ],
+)
+def test_national_and_international_formats(raw: str, region: str | None, e164: str, kind: str) -> None:
+    result = normalise(raw, region)
+    assert (result.e164, result.valid, result.number_type) == (e164, True, kind)
+
+
+def test_result_is_frozen_and_cached() -> None:
+    first = normalise("07400 123456", "GB")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.e164 = "x"  # type: ignore[misc]
+    # One cache entry for every way of writing the same cell.
+    assert normalise("07400-123-456", "GB") is first
+
+
+def _random_numbers(count: int) -> list[phonenumbers.PhoneNumber]:
+    rnd = random.Random(7)
+    codes = [1, 7, 44, 49, 33, 39, 61, 262, 590, 599, 800, 882, 86, 91, 234, 971]
+    out = []
+    for _ in range(count):
+        text = f"+{rnd.choice(codes)}{rnd.randint(10**6, 10**11)}"
+        try:
+            out.append(phonenumbers.parse(text, None))
+        except phonenumbers.NumberParseException:
+            continue
+    return out
+
+
+def test_one_pass_classification_matches_the_library() -> None:
+    """The fast path must say exactly what is_valid_number + number_type say."""
+    numbers = _random_numbers(4000)
+    assert len(numbers) > 3000
+    valid_seen = 0
+    for number in numbers:
+        kind = phones._number_type_once(number)
+        assert kind == phonenumbers.number_type(number), number
+        assert (kind != phonenumbers.PhoneNumberType.UNKNOWN) == phonenumbers.is_valid_number(number)
+        valid_seen += phonenumbers.is_valid_number(number)
+    assert valid_seen > 300  # the sample holds valid numbers too, not only rejects
+
+
+def test_region_of() -> None:
+    assert region_of("+447400123456") == "GB"
+    assert region_of("+441481256789") == "GG"
+    assert region_of("+14155552671") == "US"
+    assert region_of("+80012345678") is None  # non-geographic
+    assert region_of("not a number") is None
+    assert region_of("") is None
+
+
+def test_region_for_from_number() -> None:
+    assert region_for_from_number("+44 20 7946 0000") == "GB"
+    assert region_for_from_number("+1 415 555 2671") == "US"
+    assert region_for_from_number("4155552671") is None  # no country to give
+    assert region_for_from_number(None) is None
+
+
+def test_supported_region() -> None:
+    assert supported_region(" gb ") == "GB"
+    assert supported_region("XX") is None
+    assert supported_region("") is None

@@ -1,0 +1,43 @@
+"""Where and how to reach a Batch API: what a connection profile resolves to at run time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+from triage_gui.api.client import BatchApiClient, RetryConfig
+
+
+@dataclass(frozen=True)
+class Connection:
+    base_url: str
+    token: str = field(repr=False)  # never in repr, logs or files
+    label: str = ""  # profile name, or "demo"
+    verify: bool | str = True  # False, True, or a CA bundle path
+    timeout_s: float = 15.0
+    trust_env: bool = True  # proxies from the environment
+    insecure: bool = False  # plain http to a non-loopback host, allowed by the user
+    is_demo: bool = False
+
+    def make_client(
+        self,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        retry: RetryConfig | None = None,
+        sleep: Callable[[float], None] | None = None,
+        timeout_s: float | None = None,
+    ) -> BatchApiClient:
+        t = timeout_s or self.timeout_s
+        kwargs = {"sleep": sleep} if sleep is not None else {}
+        return BatchApiClient(
+            self.base_url,
+            self.token,
+            transport=transport,
+            timeout=httpx.Timeout(t, connect=min(5.0, t)),
+            verify=self.verify,
+            trust_env=self.trust_env,
+            retry=retry,
+            **kwargs,
+        )

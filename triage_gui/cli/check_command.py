@@ -1,0 +1,129 @@
+"""``triage-gui check``: the runbook's checks on one job, headless, from the same engine as the GUI.
+
+Read-only (it never sends a POST). Exit codes: 0 it ran (whatever the verdicts); 2 usage,
+credentials or bad input; 3 authentication or access refused; 4 not found; 5 the server could
+not be reached or failed; 6 the server's answer broke the API contract.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+
+from triage_gui.api.errors import ApiError, AuthError, InvalidResponse, NotFound
+from triage_gui.cli.connection_args import ConnectionArgsError, add_connection_args, resolve_connection
+from triage_gui.domain.incident import AnalysisSettings, JobSnapshot
+
+EXIT_OK, EXIT_USAGE, EXIT_AUTH, EXIT_NOT_FOUND, EXIT_NETWORK, EXIT_INVALID = 0, 2, 3, 4, 5, 6
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_connection_args(parser)
+    parser.add_argument("--job", required=True, help="batch job ID")
+    parser.add_argument("--campaign", help="campaign ID (default: the job's)")
+    parser.add_argument("--upload", help="upload ID (default: the job's, else the campaign's)")
+    parser.add_argument(
+        "--watch", type=float, default=0.0, metavar="SECONDS",
+        help="watch the job this long before judging (stall over a window of snapshots)",
+    )
+    parser.add_argument("--interval", type=float, default=5.0, metavar="SECONDS", help="poll interval while watching (default 5)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout and nothing else")
+    parser.add_argument("--candidates", action="store_true", help="with --json: include every retry candidate and why")
+    parser.add_argument("--region", help="default phone region for numbers without '+' (e.g. GB)")
+    parser.add_argument("--stall-threshold", type=float, metavar="MINUTES", help="no dispatch for this long is a stall (default 10)")
+    parser.add_argument("--transient-threshold", type=float, metavar="PERCENT", help="Level 3 transient-failure share (default 20)")
+    parser.add_argument("--sample", type=int, metavar="N", help="size of the first retry cohort, 10–20 (default 10)")
+
+
+def analysis_settings(args: argparse.Namespace, base: AnalysisSettings) -> AnalysisSettings:
+    update: dict[str, object] = {}
+    if args.stall_threshold is not None:
+        update["stall_threshold_s"] = args.stall_threshold * 60
+    if args.transient_threshold is not None:
+        update["transient_threshold"] = args.transient_threshold / 100
+    if args.sample is not None:
+        update["sample_size"] = args.sample
+    if args.region:
+        update["default_region"] = args.region.upper()
+    return AnalysisSettings.model_validate({**base.model_dump(), **update})
+
+
+def run(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from triage_gui.api.incident_fetcher import FetchRequest, fetch_incident
+    from triage_gui.domain.analysis import analyse
+    from triage_gui.domain.report_text import report_as_text
+
+    try:
+        resolved = resolve_connection(args)
+        settings = analysis_settings(args, resolved.settings)
+    except ConnectionArgsError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    except ValidationError as exc:
+        return _fail(f"invalid option: {exc.errors()[0]['msg']}", EXIT_USAGE)
+    try:
+        with resolved.connection.make_client() as client:
+            snapshots = _watch(client, resolved.workspace, args) if args.watch > 0 else []
+            request = FetchRequest(
+                workspace_id=resolved.workspace,
+                job_id=args.job,
+                campaign_id=args.campaign,
+                upload_id=args.upload,
+                region=settings.default_region,
+                snapshots=snapshots,
+            )
+            data = fetch_incident(client, request, progress=_progress(args))
+    except ValueError as exc:  # a bad ID, before any request
+        return _fail(str(exc), EXIT_USAGE)
+    except AuthError as exc:
+        return _fail(str(exc), EXIT_AUTH)
+    except NotFound as exc:
+        return _fail(str(exc), EXIT_NOT_FOUND)
+    except InvalidResponse as exc:
+        return _fail(str(exc), EXIT_INVALID)
+    except ApiError as exc:
+        return _fail(str(exc), EXIT_NETWORK)
+    for what, why in data.missing.items():
+        print(f"warning: could not fetch {what}: {why}", file=sys.stderr)
+    report = analyse(data, settings)
+    if args.json:
+        exclude = None if args.candidates else {"retry_plan": {"candidates"}}
+        payload = report.model_dump(mode="json", exclude=exclude)
+        payload["counts"]["processed"] = report.counts.processed
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(report_as_text(report))
+    return EXIT_OK
+
+
+def _watch(client, workspace: str, args: argparse.Namespace) -> list[JobSnapshot]:  # noqa: ANN001
+    """Collect snapshots for ``--watch`` seconds (stall judged over the window)."""
+    snapshots: list[JobSnapshot] = []
+    deadline = time.monotonic() + args.watch
+    pause = threading.Event()
+    while True:
+        job = client.get_job(workspace, args.job)
+        snapshots.append(JobSnapshot(at=client.server_now(), job=job))
+        print(
+            f"watch: {job.status.value}, processed {job.counters.processed:,}/{job.counters.total:,}",
+            file=sys.stderr,
+        )
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return snapshots
+        pause.wait(min(max(args.interval, 0.2), remaining))
+
+
+def _progress(args: argparse.Namespace):  # noqa: ANN202
+    if args.json or not sys.stderr.isatty():
+        return None
+    return lambda message: print(message, file=sys.stderr)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"triage-gui check: {message}", file=sys.stderr)
+    return code

@@ -1,0 +1,85 @@
+"""A triage case: what the agent entered and decided, and what the engine found.
+
+This is the document that autosaves, goes into the bundle as ``case.json`` and feeds the
+escalation form. It is versioned (``schema_version``) so a newer app can read older cases and
+an older app can refuse a newer case with a clear message instead of misreading it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from triage_gui.domain.findings import CheckId, Verdict
+from triage_gui.domain.incident import JobSnapshot
+from triage_gui.domain.report import Report
+
+CASE_SCHEMA_VERSION = 1
+MAX_SNAPSHOTS = 2_000  # about 3 hours at the default 5 s poll interval
+
+
+class Symptom(StrEnum):
+    """The runbook's user-visible symptoms (they set emphasis; no check is ever skipped)."""
+
+    STUCK_RUNNING = "stuck_running"
+    FEWER_CALLS = "fewer_calls"
+    REPEATED_FAILURES = "repeated_failures"
+    DUPLICATE_CALLS = "duplicate_calls"
+
+
+class CaseInputs(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    connection_label: str = ""
+    base_url: str = ""
+    workspace_id: str = ""
+    campaign_id: str = ""
+    job_id: str = ""
+    upload_id: str = ""
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    timezone: str = "UTC"
+    symptoms: list[Symptom] = Field(default_factory=list)
+    agent_id: str = ""  # filled from the API on Load
+    from_number: str = ""
+
+
+class VerdictOverride(BaseModel):
+    """An agent's deliberate override of a check's verdict; the reason is required."""
+
+    model_config = ConfigDict(frozen=True)
+
+    verdict: Verdict
+    reason: str = Field(min_length=3)
+    at: datetime
+
+
+class Case(BaseModel):
+    schema_version: int = CASE_SCHEMA_VERSION
+    case_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
+    created_at: datetime
+    updated_at: datetime
+    title: str = ""
+    inputs: CaseInputs = Field(default_factory=CaseInputs)
+    notes: dict[str, str] = Field(default_factory=dict)  # page id -> the agent's note
+    overrides: dict[CheckId, VerdictOverride] = Field(default_factory=dict)
+    report: Report | None = None
+    snapshots: list[JobSnapshot] = Field(default_factory=list)
+    closed: bool = False
+
+    def effective_verdict(self, check_id: CheckId) -> Verdict | None:
+        """The override when there is one, else the engine's verdict."""
+        if check_id in self.overrides:
+            return self.overrides[check_id].verdict
+        if self.report is None:
+            return None
+        return self.report.check(check_id).verdict
+
+    def add_snapshot(self, snapshot: JobSnapshot) -> None:
+        self.snapshots.append(snapshot)
+        if len(self.snapshots) > MAX_SNAPSHOTS:
+            # keep the first (the baseline) and thin the rest: a long watch stays bounded
+            del self.snapshots[1 : len(self.snapshots) - MAX_SNAPSHOTS + 1]

@@ -1,0 +1,364 @@
+"""Reading contact CSVs as operators produce them: any of the usual encodings and delimiters,
+a phone column under one of many names, a million rows, streamed with constant memory.
+
+Detection (encoding, delimiter, header, phone column) looks at a sample from the start only;
+rows are then read one at a time. A local file and an upload's streamed content (text lines
+from the API) go through the same reader, :class:`ContactRows`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import itertools
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import IO
+
+from triage_gui.domain.contact_audit import ContactAuditResult
+from triage_gui.domain.contact_auditor import ContactAuditor, RowOutcome
+
+SAMPLE_BYTES = 64 * 1024
+SAMPLE_LINES = 200
+DELIMITERS = ",;\t|"
+
+# Header names that mean "the phone number", compared without case, spaces, "_", "-", ".".
+# Earlier names win when a file has several (a "phone" beside a "mobile" column).
+PHONE_HEADERS = (
+    "phonenumber",
+    "phone",
+    "msisdn",
+    "e164",
+    "mobile",
+    "mobilenumber",
+    "mobilephone",
+    "cell",
+    "cellphone",
+    "telephone",
+    "telephonenumber",
+    "tel",
+    "number",
+    "contactnumber",
+    "phoneno",
+)
+_HEADER_WORDS = ("phone", "mobile", "msisdn", "tel", "cell")
+_PHONE_LIKE = re.compile(r"^\+?\d{7,15}$")
+_SEPARATORS = str.maketrans("", "", " -.()/'")
+
+RowSink = Callable[[RowOutcome, list[str]], None]
+
+
+class ContactFileError(Exception):
+    """The contact file cannot be audited; ``str()`` says why in plain words."""
+
+
+class ContactFileMissing(ContactFileError):
+    pass
+
+
+class ContactFileIsDirectory(ContactFileError):
+    pass
+
+
+class ContactFileEmpty(ContactFileError):
+    pass
+
+
+class ContactFileNoHeader(ContactFileError):
+    pass
+
+
+class PhoneColumnNotFound(ContactFileError):
+    def __init__(self, message: str, columns: list[str]) -> None:
+        super().__init__(message)
+        self.columns = columns
+
+
+class ContactFileNotText(ContactFileError):
+    """Binary or garbage: not a CSV in any encoding we read."""
+
+
+class ContactFileDecodeError(ContactFileError):
+    """Part of the file is not in the encoding detected from its start."""
+
+
+def header_key(name: str) -> str:
+    return re.sub(r"[\s_\-.]+", "", name.strip().lstrip("\ufeff")).lower()
+
+
+def detect_encoding(sample: bytes) -> str:
+    """The codec for a file starting with ``sample`` (raises ContactFileNotText)."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith(codecs.BOM_UTF16_LE):
+        return "utf-16-le"
+    if sample.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16-be"
+    if b"\x00" in sample:
+        raise ContactFileNotText(
+            "the file looks binary (it contains NUL bytes), not a CSV text file"
+        )
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        # final=False: the sample may end in the middle of a multi-byte character.
+        decoder.decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        sample.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise ContactFileNotText(
+            "the file is neither UTF-8, UTF-16 nor Windows-1252 text "
+            f"(byte 0x{sample[exc.start]:02x} at offset {exc.start})"
+        ) from None
+    return "cp1252"
+
+
+def _looks_like_text(text: str) -> bool:
+    if not text:
+        return True
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r\n")
+    return controls <= len(text) // 100
+
+
+def detect_delimiter(lines: list[str]) -> str:
+    """The delimiter of a CSV sample: ``csv.Sniffer`` checked against the header's shape."""
+    sample = "\n".join(line.rstrip("\r\n") for line in lines[:50])
+    candidates: list[str] = []
+    try:
+        candidates.append(csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter)
+    except csv.Error:
+        pass
+    candidates.extend(d for d in DELIMITERS if d not in candidates)
+    # The sniffer errs on one-column files and on numbers with dashes or dots; keep the first
+    # candidate (sniffer's first) that gives the header more than one field and most rows
+    # as many fields as the header.
+    best, best_score = ",", -1.0
+    for rank, delimiter in enumerate(candidates):
+        rows = list(csv.reader(lines[:50], delimiter=delimiter))
+        rows = [row for row in rows if row]
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        consistent = sum(1 for row in rows if len(row) == width) / len(rows)
+        score = consistent - rank * 0.01
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _phone_like_share(values: list[str]) -> float:
+    filled = [v for v in values if v.strip()]
+    if not filled:
+        return 0.0
+    hits = sum(1 for v in filled if _PHONE_LIKE.match(v.strip().translate(_SEPARATORS)))
+    return hits / len(filled)
+
+
+def detect_phone_column(header: list[str], sample_rows: list[list[str]], column: str | None) -> int:
+    """Index of the phone column: ``column`` if given, else by name, else by the values."""
+    keys = [header_key(name) for name in header]
+    if column is not None:
+        for index, name in enumerate(header):
+            if name.strip().lstrip("\ufeff") == column:
+                return index
+        wanted = header_key(column)
+        if wanted in keys:
+            return keys.index(wanted)
+        raise PhoneColumnNotFound(
+            f"no column named {column!r}; the columns are: {', '.join(header)}", header
+        )
+    for name in PHONE_HEADERS:
+        if name in keys:
+            return keys.index(name)
+    for index, key in enumerate(keys):
+        if any(word in key for word in _HEADER_WORDS):
+            return index
+    shares = [
+        _phone_like_share([row[i] if i < len(row) else "" for row in sample_rows])
+        for i in range(len(header))
+    ]
+    if shares and max(shares) >= 0.5:
+        return shares.index(max(shares))
+    raise PhoneColumnNotFound(
+        "no phone column found (looked for a header such as phone, phone_number, mobile, "
+        f"msisdn, telephone, and for a column of phone numbers); the columns are: "
+        f"{', '.join(header)}. Name one with --column.",
+        header,
+    )
+
+
+class ContactRows:
+    """A contact CSV being read: its detected shape, and its data rows one at a time.
+
+    Iterating yields ``(row_number, raw_phone, row)``; ``raw_phone`` is None when the row is too
+    short to have the phone cell. ``ragged_rows`` counts rows whose width differs from the
+    header's, as they are read.
+    """
+
+    def __init__(
+        self,
+        lines: Iterable[str],
+        *,
+        source: str,
+        encoding: str | None,
+        column: str | None = None,
+        closer: IO[bytes] | None = None,
+    ) -> None:
+        self.source = source
+        self.encoding = encoding
+        self._closer = closer
+        self._lines = iter(lines)
+        self._row_number = 1
+        self.ragged_rows = 0
+        try:
+            self._detect(column)
+        except UnicodeDecodeError as exc:
+            self.close()
+            raise ContactFileDecodeError(
+                f"{source}: the start of the file is not valid {encoding} ({exc.reason})"
+            ) from None
+        except csv.Error as exc:
+            self.close()
+            raise ContactFileError(f"{source}: the start of the file is not valid CSV: {exc}") from None
+        except ContactFileError:
+            self.close()
+            raise
+
+    def _detect(self, column: str | None) -> None:
+        head = list(itertools.islice(self._lines, SAMPLE_LINES))
+        if not any(line.strip().lstrip("\ufeff").strip() for line in head):
+            raise ContactFileEmpty(f"{self.source} is empty (no header, no rows)")
+        if not _looks_like_text("".join(head)):
+            raise ContactFileNotText(f"{self.source} looks binary or garbled, not a CSV text file")
+        # Leading blank lines are not the header; row numbers still count them.
+        while head and not head[0].strip():
+            head.pop(0)
+            self._row_number += 1
+        self.delimiter = detect_delimiter(head)
+        self._reader = csv.reader(itertools.chain(head, self._lines), delimiter=self.delimiter)
+        self.header = [name.strip().lstrip("\ufeff") for name in next(self._reader)]
+        self._check_header()
+        self._sample = list(itertools.islice(self._reader, SAMPLE_LINES))
+        self.column_index = detect_phone_column(self.header, self._sample, column)
+        self.column = self.header[self.column_index]
+
+    def _check_header(self) -> None:
+        if not any(self.header):
+            raise ContactFileNoHeader(f"{self.source}: the first row is empty, not a header")
+        if any(_PHONE_LIKE.match(cell.translate(_SEPARATORS)) for cell in self.header):
+            raise ContactFileNoHeader(
+                f"{self.source}: the first row holds phone numbers, not column names; "
+                "add a header row (for example: phone_number)"
+            )
+
+    def __iter__(self) -> Iterator[tuple[int, str | None, list[str]]]:
+        width = len(self.header)
+        index = self.column_index
+        number = self._row_number
+        try:
+            for row in itertools.chain(self._sample, self._reader):
+                number += 1
+                raw_phone = row[index] if index < len(row) else None
+                if not raw_phone and not any(cell.strip() for cell in row):
+                    # A blank line, or one of only delimiters (spreadsheets export trailing
+                    # ";;;" rows): it takes a spreadsheet row but holds no contact.
+                    continue
+                if len(row) != width:
+                    self.ragged_rows += 1
+                yield number, raw_phone, row
+        except UnicodeDecodeError as exc:
+            raise ContactFileDecodeError(
+                f"{self.source}: row {number + 1} is not valid {self.encoding} "
+                f"({exc.reason}); re-save the file as UTF-8"
+            ) from None
+        except csv.Error as exc:
+            raise ContactFileError(f"{self.source}: row {number + 1} is not valid CSV: {exc}") from None
+
+    def close(self) -> None:
+        if self._closer is not None:
+            self._closer.close()
+            self._closer = None
+
+    def __enter__(self) -> ContactRows:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_contact_file(path: str | os.PathLike[str], column: str | None = None) -> ContactRows:
+    """Open a local contact CSV for streaming; the caller closes it (or uses ``with``)."""
+    file_path = Path(path)
+    if file_path.is_dir():
+        raise ContactFileIsDirectory(f"{file_path} is a directory, not a CSV file")
+    try:
+        raw = open(file_path, "rb")  # noqa: SIM115 - closed by ContactRows.close
+    except FileNotFoundError:
+        raise ContactFileMissing(f"{file_path}: no such file") from None
+    except PermissionError:
+        raise ContactFileError(f"{file_path}: permission denied") from None
+    try:
+        sample = raw.read(SAMPLE_BYTES)
+        if not sample.strip():
+            raise ContactFileEmpty(f"{file_path} is empty (no header, no rows)")
+        encoding = detect_encoding(sample)
+        raw.seek(0)
+        lines = _decoded_lines(raw, encoding)
+        return ContactRows(lines, source=str(path), encoding=encoding, column=column, closer=raw)
+    except BaseException:
+        raw.close()
+        raise
+
+
+def _decoded_lines(raw: IO[bytes], encoding: str) -> Iterable[str]:
+    if encoding.startswith("utf-16"):
+        # The BOM told the byte order; "utf-16" reads it and drops it.
+        return io.TextIOWrapper(raw, encoding="utf-16", newline="")
+    if encoding == "utf-8-sig":
+        raw.seek(len(codecs.BOM_UTF8))
+        encoding = "utf-8"
+    # Line by line rather than through a TextIOWrapper, so that a byte the encoding cannot
+    # decode is reported on its own row, not on the row where a read-ahead chunk began.
+    return (line.decode(encoding) for line in raw)
+
+
+def contact_rows_from_lines(
+    lines: Iterable[str], *, source: str, column: str | None = None
+) -> ContactRows:
+    """Contact rows from text lines (the upload's content streamed from the API)."""
+    return ContactRows(lines, source=source, encoding=None, column=column)
+
+
+def audit_rows(
+    rows: ContactRows, region: str | None, *, on_row: RowSink | None = None
+) -> ContactAuditResult:
+    auditor = ContactAuditor(region)
+    add = auditor.add
+    for number, raw_phone, row in rows:
+        outcome = add(number, raw_phone, row)
+        if on_row is not None:
+            on_row(outcome, row)
+    result = auditor.result(rows.source, rows.column, rows.encoding, rows.delimiter)
+    return result.model_copy(update={"ragged_rows": rows.ragged_rows})
+
+
+def audit_file(
+    path: str | os.PathLike[str], region: str | None, column: str | None = None
+) -> ContactAuditResult:
+    with open_contact_file(path, column) as rows:
+        return audit_rows(rows, region)
+
+
+def audit_lines(
+    lines: Iterable[str], region: str | None, *, source: str, column: str | None = None
+) -> ContactAuditResult:
+    with contact_rows_from_lines(lines, source=source, column=column) as rows:
+        return audit_rows(rows, region)
+
+
+
