@@ -1,0 +1,85 @@
+"""Fixtures for the UI tests: offscreen Qt, no QThread may outlive a test, data builders."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Callable  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402
+from pytestqt.exceptions import TimeoutError as QtBotTimeout  # noqa: E402
+
+from triage_gui.domain.incident import JobSnapshot  # noqa: E402
+from triage_gui.domain.models import BatchJob  # noqa: E402
+from triage_gui.ui import thread_registry  # noqa: E402
+
+BASE_TIME = datetime(2025, 3, 4, 12, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def no_running_qthreads(qtbot):
+    """Fail a test that leaves a registered QThread running (pollers must stop on close)."""
+    yield
+    try:
+        qtbot.waitUntil(lambda: not thread_registry.running(), timeout=2_000)
+    except QtBotTimeout:
+        pass
+    left = thread_registry.running()
+    assert left == [], f"QThreads left running: {[t.objectName() for t in left]}"
+
+
+def build_job(**counters: Any) -> BatchJob:
+    """A running job with the given counters; ``dispatch`` keys go to the dispatch block."""
+    dispatch_keys = {"concurrency_limit", "permits_in_use", "waiting_for_permit", "last_dispatch_at"}
+    dispatch = {k: counters.pop(k) for k in list(counters) if k in dispatch_keys}
+    status = counters.pop("status", "running")
+    return BatchJob.model_validate(
+        {
+            "id": "job_1",
+            "workspace_id": "ws_1",
+            "campaign_id": "cmp_1",
+            "status": status,
+            "created_at": BASE_TIME.isoformat(),
+            "counters": {"total": 1000, **counters},
+            "dispatch": {"concurrency_limit": 10, **dispatch},
+        }
+    )
+
+
+@pytest.fixture
+def base_time() -> datetime:
+    return BASE_TIME
+
+
+@pytest.fixture
+def make_job() -> Callable[..., BatchJob]:
+    return build_job
+
+
+@pytest.fixture
+def make_snapshots() -> Callable[[int], list[JobSnapshot]]:
+    """``n`` snapshots 5 s apart of a job that makes steady progress."""
+
+    def make(n: int) -> list[JobSnapshot]:
+        snapshots = []
+        for i in range(n):
+            processed = min(i * 3, 1000)
+            failed = processed // 10
+            snapshots.append(
+                JobSnapshot(
+                    at=BASE_TIME + timedelta(seconds=5 * i),
+                    job=build_job(
+                        succeeded=processed - failed,
+                        failed=failed,
+                        queued=1000 - processed,
+                        waiting_for_permit=(i % 40),
+                    ),
+                )
+            )
+        return snapshots
+
+    return make

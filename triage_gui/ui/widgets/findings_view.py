@@ -1,0 +1,270 @@
+"""A check's findings, worst first, with the selected finding's evidence beside them."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from triage_gui.domain.findings import Finding
+from triage_gui.ui.icons import verdict_icon
+from triage_gui.ui.widgets.evidence_table import EvidenceTableModel, KeyValueModel
+from triage_gui.ui.widgets.sorting import KeySortProxy
+from triage_gui.ui.widgets.verdict_style import verdict_colour, verdict_meaning, verdict_word
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class FindingsModel(QAbstractTableModel):
+    VERDICT, FINDING, SUMMARY = range(3)
+    HEADERS = ("Verdict", "Finding", "Summary")
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._findings: list[Finding] = []
+        self._palette: QPalette | None = None  # the view's; the app's when None
+
+    def set_palette(self, palette: QPalette) -> None:
+        """Verdict colours follow the view's palette (a widget may be darker than the app)."""
+        self._palette = QPalette(palette)
+        if self._findings:
+            self.dataChanged.emit(
+                self.index(0, self.VERDICT), self.index(len(self._findings) - 1, self.VERDICT),
+                [Qt.ItemDataRole.ForegroundRole],
+            )
+
+    def set_findings(self, findings: list[Finding]) -> None:
+        self.beginResetModel()
+        self._findings = list(findings)
+        self.endResetModel()
+
+    def finding(self, row: int) -> Finding:
+        return self._findings[row]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self._findings)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        finding = self._findings[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == self.VERDICT:
+                return verdict_word(finding.verdict)
+            return finding.id if column == self.FINDING else finding.summary
+        if role == Qt.ItemDataRole.DecorationRole and column == self.VERDICT:
+            return verdict_icon(finding.verdict)
+        if role == Qt.ItemDataRole.ForegroundRole and column == self.VERDICT:
+            return verdict_colour(finding.verdict, self._palette)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == self.VERDICT:
+                return verdict_meaning(finding.verdict)
+            return finding.summary
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{verdict_word(finding.verdict)}: {finding.summary}"
+        return None
+
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return self.HEADERS[section] if 0 <= section < len(self.HEADERS) else None
+        return str(section + 1)
+
+    def sort_key(self, row: int, column: int) -> tuple[Any, ...]:
+        finding = self._findings[row]
+        if column == self.VERDICT:
+            return (finding.verdict.severity,)
+        if column == self.FINDING:
+            return (finding.id.casefold(),)
+        return (finding.summary.casefold(),)
+
+
+def _table(name: str) -> QTableView:
+    view = QTableView()
+    view.setAccessibleName(name)
+    view.setSortingEnabled(True)
+    view.setAlternatingRowColors(True)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside it
+    view.setWordWrap(False)
+    view.horizontalHeader().setHighlightSections(False)
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
+    return view
+
+
+class FindingsView(QWidget):
+    finding_selected = Signal(object)  # Finding
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = FindingsModel(self)
+        self.model.set_palette(self.palette())
+        self.proxy = KeySortProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = _table("Findings")
+        self.table.setModel(self.proxy)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(FindingsModel.VERDICT, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(FindingsModel.FINDING, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.table.sortByColumn(FindingsModel.VERDICT, Qt.SortOrder.DescendingOrder)
+        self.table.verticalHeader().setVisible(False)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+
+        self.detail_title = QLabel()
+        self.detail_title.setWordWrap(True)
+        self.detail_title.setTextFormat(Qt.TextFormat.RichText)
+        self.detail_title.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.detail_title.setAccessibleName("Selected finding")
+
+        self.evidence_model = KeyValueModel(parent=self)
+        self.evidence_proxy = KeySortProxy(self)
+        self.evidence_proxy.setSourceModel(self.evidence_model)
+        self.evidence = _table("Evidence of the selected finding")
+        self.evidence.setModel(self.evidence_proxy)
+        self.evidence.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.evidence.horizontalHeader().setStretchLastSection(True)
+        self.evidence.verticalHeader().setVisible(False)
+        self.evidence.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # the engine's order first
+
+        self.rows_label = QLabel()
+        self.rows_label.setAccessibleName("Rows behind the selected finding")
+        self.rows_model = EvidenceTableModel(parent=self)
+        self.rows_proxy = KeySortProxy(self)
+        self.rows_proxy.setSourceModel(self.rows_model)
+        self.rows = _table("Rows behind the selected finding")
+        self.rows.setModel(self.rows_proxy)
+        self.rows.horizontalHeader().setStretchLastSection(True)
+        self.rows.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # source order until asked
+
+        detail = QWidget()
+        detail_layout = QVBoxLayout(detail)
+        detail_layout.setContentsMargins(0, 4, 0, 0)
+        detail_layout.addWidget(self.detail_title)
+        detail_layout.addWidget(self.evidence, 1)
+        detail_layout.addWidget(self.rows_label)
+        detail_layout.addWidget(self.rows, 2)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(detail)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+        self.setFocusProxy(self.table)
+        self._shown: Finding | None = None
+        self._show(None)
+
+    # -- API ------------------------------------------------------------------------------
+    def set_findings(self, findings: list[Finding]) -> None:
+        self._shown = None
+        self.model.set_findings(findings)
+        if self.proxy.rowCount() == 0:
+            self._show(None)
+            return
+        first = self.proxy.index(0, 0)
+        self.table.selectionModel().setCurrentIndex(
+            first,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        # a reset clears the current index, so the signal above normally showed it already
+        self._show(self.model.finding(self.proxy.mapToSource(first).row()))
+
+    def selected_finding(self) -> Finding | None:
+        current = self.table.selectionModel().currentIndex()
+        if not current.isValid():
+            return None
+        return self.model.finding(self.proxy.mapToSource(current).row())
+
+    def findings_in_view_order(self) -> list[Finding]:
+        return [
+            self.model.finding(self.proxy.mapToSource(self.proxy.index(r, 0)).row())
+            for r in range(self.proxy.rowCount())
+        ]
+
+    # -- internals ------------------------------------------------------------------------
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() in (
+            QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange
+        ) and hasattr(self, "model"):
+            self.model.set_palette(self.palette())
+        super().changeEvent(event)
+
+    @Slot(QModelIndex, QModelIndex)
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            self._show(None)
+            return
+        finding = self.model.finding(self.proxy.mapToSource(current).row())
+        self._show(finding)
+        self.finding_selected.emit(finding)
+
+    def _show(self, finding: Finding | None) -> None:
+        if finding is not None and finding is self._shown:
+            return
+        self._shown = finding
+        if finding is None:
+            self.detail_title.setText("No findings." if self.model.rowCount() == 0 else "")
+            self.evidence_model.set_values({})
+            self.rows_model.set_table(None)
+            self.evidence.setVisible(False)
+            self.rows_label.setVisible(False)
+            self.rows.setVisible(False)
+            return
+        self.detail_title.setText(
+            f"<b>{verdict_word(finding.verdict)} · {escape(finding.id)}</b>"
+            f"<br>{escape(finding.summary)}"
+        )
+        self.evidence_model.set_values(finding.evidence)
+        self.evidence.setVisible(bool(finding.evidence))
+        self.rows_model.set_table(finding.table)
+        has_rows = finding.table is not None
+        self.rows_label.setVisible(has_rows)
+        self.rows.setVisible(has_rows)
+        if has_rows:
+            self.rows_label.setText(self._rows_caption())
+        self.rows.resizeColumnsToContents()
+
+    def _rows_caption(self) -> str:
+        shown, total = self.rows_model.shown_rows, self.rows_model.total_rows
+        if self.rows_model.truncated:
+            return f"Rows behind this finding: showing {shown:,} of {total:,} rows"
+        return f"Rows behind this finding: {shown:,} row{'s' if shown != 1 else ''}"
