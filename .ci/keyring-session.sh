@@ -9,7 +9,9 @@
 #   answer KeyringLocked; the keyring created here lives and dies with this run;
 # - XDG_RUNTIME_DIR (mode 700): gnome-keyring puts its control socket there;
 # - `--unlock` reads the new keyring's password on stdin, so no prompt is ever needed;
-# - TRIAGE_REAL_KEYRING=1 tells the tests marked `keyring` that they may run.
+# - TRIAGE_REAL_KEYRING=1 tells the tests marked `keyring` that they may run;
+# - TRIAGE_KEYRING_PASSWORD (the throw-away keyring's password) lets the locked-keyring test
+#   lock the keyring for real and unlock it again without a prompt.
 # Needs: dbus (dbus-run-session) and gnome-keyring (apt-get install --no-install-recommends
 # gnome-keyring dbus). The command's exit status is this script's exit status.
 set -eu
@@ -37,6 +39,8 @@ export XDG_DATA_HOME XDG_RUNTIME_DIR TRIAGE_REAL_KEYRING
 
 # The password only protects a keyring that is deleted when this script ends.
 keyring_password="triage-ci-$$"
+TRIAGE_KEYRING_PASSWORD=$keyring_password
+export TRIAGE_KEYRING_PASSWORD
 
 # Inside the session. The platform notes' recipe is `printf %s PW | gnome-keyring-daemon --unlock
 # --components=secrets >/dev/null; exec "$@"`. We run the daemon with --foreground instead, so we

@@ -13,6 +13,7 @@ attribute, ``abort()`` degrades to closing the pool (the request then ends at it
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import weakref
 from typing import Any
@@ -49,7 +50,7 @@ class _TrackingBackend(httpcore.SyncBackend):
 
 
 class AbortableTransport(httpx.HTTPTransport):
-    def __init__(self, *, verify: bool | str = True, trust_env: bool = True, retries: int = 0) -> None:
+    def __init__(self, *, verify: bool | str | ssl.SSLContext = True, trust_env: bool = True, retries: int = 0) -> None:
         super().__init__(verify=verify, trust_env=trust_env, retries=retries)
         self._backend = _TrackingBackend()
         pool = getattr(self, "_pool", None)

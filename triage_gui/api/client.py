@@ -15,6 +15,7 @@ import json
 import logging
 import random
 import re
+import ssl
 import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
@@ -113,7 +114,7 @@ class BatchApiClient:
         http: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         timeout: httpx.Timeout | float | None = None,
-        verify: bool | str = True,
+        verify: bool | str | ssl.SSLContext = True,
         trust_env: bool = True,
         retry: RetryConfig | None = None,
         sleep: Callable[[float], None] = time.sleep,

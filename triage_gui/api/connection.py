@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -15,7 +16,7 @@ class Connection:
     base_url: str
     token: str = field(repr=False)  # never in repr, logs or files
     label: str = ""  # profile name, or "demo"
-    verify: bool | str = True  # False, True, or a CA bundle path
+    verify: bool | str | ssl.SSLContext = True  # False, True, a CA bundle path or a context
     timeout_s: float = 15.0
     trust_env: bool = True  # proxies from the environment
     insecure: bool = False  # plain http to a non-loopback host, allowed by the user

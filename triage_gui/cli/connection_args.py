@@ -47,18 +47,17 @@ def resolve_connection(args: argparse.Namespace) -> ResolvedConnection:
     paths = AppPaths()
     settings = SettingsStore(paths).load().settings.to_analysis_settings()
     if args.profile:
+        credentials = CredentialStore()
         try:
-            profile = ProfileStore(paths).get(args.profile)
-        except ProfileError as exc:
-            raise ConnectionArgsError(str(exc)) from None
-        try:
-            token = CredentialStore().resolve_token(profile.name)
-        except CredentialError as exc:
+            profile = ProfileStore(paths, credentials).get(args.profile)
+            token = credentials.resolve_token(profile.name)
+        except (ProfileError, CredentialError) as exc:
             raise ConnectionArgsError(str(exc)) from None
         workspace = args.workspace or profile.default_workspace
         if not workspace:
             raise ConnectionArgsError(f"profile {profile.name!r} has no default workspace: give --workspace")
-        return ResolvedConnection(profile.to_connection(token), workspace, settings)
+        connection = Connection(token=token, **profile.connection_options())
+        return ResolvedConnection(connection, workspace, settings)
     if not args.base_url:
         raise ConnectionArgsError("say where to connect: --profile NAME, or --base-url URL with TRIAGE_API_TOKEN set")
     if not args.workspace:

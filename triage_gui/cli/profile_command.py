@@ -47,7 +47,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="allow http:// to a host other than this computer (the token travels unencrypted)",
     )
-    add.add_argument("--ca-bundle", default=None, metavar="PATH", help="extra CA certificates (PEM)")
+    add.add_argument(
+        "--ca-bundle", default=None, metavar="PATH", help="extra CA certificates (PEM)"
+    )
     add.add_argument(
         "--no-verify-tls", action="store_true", help="do not check TLS certificates (unsafe)"
     )
