@@ -167,6 +167,16 @@ def test_profile_test_without_any_token_says_what_to_do(home, no_keyring, sim, c
     assert "TRIAGE_API_TOKEN" in err
 
 
+def test_profile_test_without_a_workspace_is_a_usage_error(home, no_keyring, sim, capsys,
+                                                           monkeypatch):
+    run(capsys, monkeypatch, "add", "demo", "--base-url", sim.base_url)
+    monkeypatch.setenv("TRIAGE_API_TOKEN", TOKEN)
+    code, _, err = run(capsys, monkeypatch, "test", "demo")
+    assert code == 2
+    assert "Enter a workspace ID" in err
+    assert sim.request_log == []
+
+
 @pytest.mark.keyring
 def test_scripted_set_up_with_the_real_keyring(home, real_keyring_names, sim, capsys,
                                                monkeypatch):

@@ -36,6 +36,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stall-threshold", type=float, metavar="MINUTES", help="no dispatch for this long is a stall (default 10)")
     parser.add_argument("--transient-threshold", type=float, metavar="PERCENT", help="Level 3 transient-failure share (default 20)")
     parser.add_argument("--sample", type=int, metavar="N", help="size of the first retry cohort, 10–20 (default 10)")
+    parser.add_argument("--bundle", metavar="OUT.zip", help="also write a redacted diagnostics bundle for escalation")
+    parser.add_argument("--screenshot", metavar="PNG", help="with --bundle: a screenshot to include (metadata stripped)")
 
 
 def analysis_settings(args: argparse.Namespace, base: AnalysisSettings) -> AnalysisSettings:
@@ -90,6 +92,10 @@ def run(args: argparse.Namespace) -> int:
     for what, why in data.missing.items():
         print(f"warning: could not fetch {what}: {why}", file=sys.stderr)
     report = analyse(data, settings)
+    if args.bundle:
+        code = _write_bundle(args, data, report, resolved.connection.token)
+        if code:
+            return code
     if args.json:
         exclude = None if args.candidates else {"retry_plan": {"candidates"}}
         payload = report.model_dump(mode="json", exclude=exclude)
@@ -98,6 +104,28 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(report_as_text(report))
     return EXIT_OK
+
+
+def _write_bundle(args: argparse.Namespace, data, report, token: str) -> int:  # noqa: ANN001
+    from pathlib import Path
+
+    from triage_gui.cli.check_bundle import write_check_bundle
+    from triage_gui.store.bundle_writer import BundleError
+
+    screenshot = None
+    if args.screenshot:
+        try:
+            screenshot = Path(args.screenshot).read_bytes()
+        except OSError as exc:
+            return _fail(f"cannot read the screenshot {args.screenshot}: {exc.strerror or exc}", EXIT_USAGE)
+        if not screenshot.startswith(b"\x89PNG\r\n\x1a\n"):
+            return _fail(f"{args.screenshot} is not a PNG image", EXIT_USAGE)
+    try:
+        result = write_check_bundle(args.bundle, data, report, token=token, screenshot_png=screenshot)
+    except BundleError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    print(f"bundle written: {result.path} ({result.size:,} bytes, {len(result.files)} files)", file=sys.stderr)
+    return 0
 
 
 def _watch(client, workspace: str, args: argparse.Namespace) -> list[JobSnapshot]:  # noqa: ANN001

@@ -20,7 +20,7 @@ import json
 import sys
 from typing import TextIO
 
-from triage_gui.store import profiles as profiles_module
+from triage_gui.api.connection_test import WorkspaceRequired, check_connection
 from triage_gui.store.credentials import CredentialError, CredentialStore
 from triage_gui.store.paths import AppPaths
 from triage_gui.store.profiles import ConnectionProfile, ProfileError, ProfileStore, make_profile
@@ -102,7 +102,7 @@ def run(
             return EXIT_OK
         if args.action == "test":
             return _test(args, store, out, err)
-    except (ProfileError, CredentialError) as error:
+    except (ProfileError, CredentialError, WorkspaceRequired) as error:
         print(f"error: {error}", file=err)
         return EXIT_ERROR
     except OSError as error:
@@ -191,7 +191,7 @@ def _test(args: argparse.Namespace, store: ProfileStore, out: TextIO, err: TextI
         f"Testing '{profile.name}' ({profile.base_url}), token from {resolved.source.value}...",
         file=out,
     )
-    result = profiles_module.test_connection(profile, resolved.token, workspace=args.workspace)
+    result = check_connection(profile, resolved.token, workspace=args.workspace)
     if result.ok:
         print(result.message, file=out)
         return EXIT_OK

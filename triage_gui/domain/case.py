@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -68,6 +69,8 @@ class Case(BaseModel):
     overrides: dict[CheckId, VerdictOverride] = Field(default_factory=dict)
     report: Report | None = None
     snapshots: list[JobSnapshot] = Field(default_factory=list)
+    form_edits: dict[str, Any] = Field(default_factory=dict)  # escalation form: edits, waivers
+    screenshots: list[str] = Field(default_factory=list)  # stored (redacted) screenshot files
     closed: bool = False
 
     def effective_verdict(self, check_id: CheckId) -> Verdict | None:

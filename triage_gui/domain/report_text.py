@@ -40,7 +40,7 @@ def report_as_text(report: Report, case: Case | None = None, *, max_findings: in
             lines.append(f"   Note: {case.notes[check.id.value]}")
     esc = report.escalation
     lines.append("")
-    lines.append(f"Escalation: Level {esc.level} — {esc.title or runbook.level(esc.level).title}")
+    lines.append(f"Escalation: {esc.title or f'Level {esc.level}: ' + runbook.level(esc.level).title}")
     for reason in esc.reasons:
         lines.append(f"   - (L{reason.level}) {reason.text}")
     c = report.counts

@@ -1,1 +1,43 @@
+"""The reference Batch API simulator and its scenario library (see docs/simulator.md).
 
+```python
+from triage_gui.api.simulator import Simulator, ManualClock, RealClock, Fault, SCENARIOS
+
+with Simulator(scenarios=["stalled"], clock=ManualClock()) as sim:
+    info = sim.scenario("stalled")      # ids and ground truth
+    ...                                 # talk HTTP to sim.base_url with sim.token
+    sim.clock.advance(600)              # ten simulated minutes later
+```
+"""
+
+from __future__ import annotations
+
+from triage_gui.api.simulator.clock import DEFAULT_START, ManualClock, RealClock
+from triage_gui.api.simulator.faults import FAULT_KINDS, Fault
+from triage_gui.api.simulator.handler import LoggedRequest
+from triage_gui.api.simulator.retry_jobs import RETRY_BEHAVIOURS
+from triage_gui.api.simulator.scenario_model import (
+    DEMO_WORKSPACE,
+    RESTRICTED_WORKSPACE,
+    ScenarioInfo,
+    ScenarioSpec,
+)
+from triage_gui.api.simulator.scenarios import MAX_SIZE, SCENARIOS
+from triage_gui.api.simulator.server import Simulator
+
+__all__ = [
+    "DEFAULT_START",
+    "DEMO_WORKSPACE",
+    "FAULT_KINDS",
+    "MAX_SIZE",
+    "RESTRICTED_WORKSPACE",
+    "RETRY_BEHAVIOURS",
+    "SCENARIOS",
+    "Fault",
+    "LoggedRequest",
+    "ManualClock",
+    "RealClock",
+    "ScenarioInfo",
+    "ScenarioSpec",
+    "Simulator",
+]

@@ -1,0 +1,73 @@
+"""Render every wizard page of the demo to PNG (docs/screenshots/), for the README and review.
+
+    xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python docs/tools/make_screenshots.py [SCENARIO] [OUT_DIR]
+
+Works offscreen too (QT_QPA_PLATFORM=offscreen). Uses the real app: the bundled simulator on
+loopback, the main window, the poller; waits for the engine's report before each grab.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+
+def wait_until(predicate, timeout_ms: int = 30_000) -> None:  # noqa: ANN001
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.setInterval(50)
+    timer.timeout.connect(lambda: loop.quit() if predicate() else None)
+    QTimer.singleShot(timeout_ms, loop.quit)
+    timer.start()
+    loop.exec()
+    timer.stop()
+    if not predicate():
+        raise TimeoutError("condition not met")
+
+
+def main() -> int:
+    scenario = sys.argv[1] if len(sys.argv) > 1 else "stalled"
+    out = Path(sys.argv[2] if len(sys.argv) > 2 else "docs/screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    import os
+
+    os.environ.setdefault("TRIAGE_HOME", tempfile.mkdtemp(prefix="triage-shots-"))
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from triage_gui.api.connection import Connection
+    from triage_gui.api.simulator import RealClock, Simulator
+    from triage_gui.domain.incident import AnalysisSettings
+    from triage_gui.ui.main_window import MainWindow
+
+    with Simulator(clock=RealClock(speed=5.0)) as sim:
+        conn = Connection(base_url=sim.base_url, token=sim.token, label="demo", is_demo=True)
+        scenarios = [(s.name, s.title, s.description) for s in sim.scenarios()]
+
+        def ids(name: str) -> dict[str, str]:
+            info = sim.scenario(name)
+            return {"workspace_id": info.workspace_id, "job_id": info.job_id,
+                    "campaign_id": info.campaign_id, "upload_id": info.upload_id or ""}
+
+        window = MainWindow(conn, AnalysisSettings(), poll_interval_s=1.0, scenarios=scenarios, scenario_ids=ids)
+        window.resize(1240, 780)
+        window.show()
+        window.open_scenario(scenario)
+        wait_until(lambda: window.controller.report is not None and len(window.controller.case.snapshots) >= 3)
+        names = ["start", "job-health", "permits-dispatch", "duplicates", "retry-strategy", "escalation", "export"]
+        for index, name in enumerate(names):
+            if index:
+                window.wizard.next()
+            wait_until(lambda: True, 300)
+            app.processEvents()
+            path = out / f"{name}.png" if scenario == "stalled" else out / f"{scenario}-{name}.png"
+            window.grab().save(str(path))
+            print(path)
+        window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,110 @@
+"""The simulator's clock: jobs progress as simulated time runs, not as wall time does.
+
+Tests use :class:`ManualClock` and move time on explicitly, so a "30 minutes later" check takes
+no real time and never flakes. The demo and the command line use :class:`RealClock`, which runs
+``speed`` times faster than the wall clock so a user can watch a job drain in minutes.
+
+Internally every time is a float of seconds since the Unix epoch (UTC): the progression code
+bisects sorted arrays of them, which is much cheaper than comparing ``datetime`` objects.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Protocol
+
+# A fixed default start keeps generated data (and screenshots, and test expectations) stable.
+DEFAULT_START = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
+
+
+class Clock(Protocol):
+    """What the simulator needs from a clock."""
+
+    @property
+    def start(self) -> datetime: ...
+
+    def now(self) -> datetime: ...
+
+    def now_ts(self) -> float: ...
+
+
+def _aware(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("the simulator clock needs a timezone-aware datetime (use UTC)")
+    return moment.astimezone(UTC)
+
+
+class ManualClock:
+    """Simulated time that moves only when told to (``advance``)."""
+
+    def __init__(self, start: datetime = DEFAULT_START) -> None:
+        self._start = _aware(start)
+        self._now = self._start.timestamp()
+        self._lock = threading.Lock()
+
+    @property
+    def start(self) -> datetime:
+        return self._start
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.now_ts(), UTC)
+
+    def now_ts(self) -> float:
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> datetime:
+        """Move simulated time forward; returns the new now."""
+        if seconds < 0:
+            raise ValueError("simulated time never runs backwards")
+        with self._lock:
+            self._now += seconds
+            return datetime.fromtimestamp(self._now, UTC)
+
+
+class RealClock:
+    """Simulated time that follows the wall clock, ``speed`` times faster.
+
+    ``start`` defaults to the current wall time (whole seconds), so the demo's timestamps look
+    like today's; pass one to reproduce a session.
+    """
+
+    def __init__(self, speed: float = 1.0, start: datetime | None = None) -> None:
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        self.speed = speed
+        if start is None:
+            start = datetime.fromtimestamp(int(time.time()), UTC)
+        self._start = _aware(start)
+        self._wall_origin = time.monotonic()
+
+    @property
+    def start(self) -> datetime:
+        return self._start
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.now_ts(), UTC)
+
+    def now_ts(self) -> float:
+        return self._start.timestamp() + (time.monotonic() - self._wall_origin) * self.speed
+
+
+def iso(ts: float) -> str:
+    """ISO-8601 UTC with ``Z`` to whole seconds, as the contract writes timestamps."""
+    return datetime.fromtimestamp(int(ts), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_or_none(ts: float | None) -> str | None:
+    if ts is None or ts == float("inf") or ts == float("-inf"):
+        return None
+    return iso(ts)
+
+
+def parse_iso(text: str) -> float:
+    """Parse a client's timestamp; a timezone is required (``Z`` or an offset)."""
+    moment = datetime.fromisoformat(text.strip())
+    if moment.tzinfo is None:
+        raise ValueError("timestamp has no timezone (add Z)")
+    return moment.timestamp()

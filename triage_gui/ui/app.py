@@ -1,0 +1,155 @@
+"""Start the GUI: build the app's context in one place (no import-time globals) and run."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from triage_gui import __version__
+from triage_gui.api.connection import Connection
+from triage_gui.store.paths import AppPaths
+from triage_gui.store.settings import AppSettings, SettingsStore
+
+log = logging.getLogger(__name__)
+
+DEMO_SPEED = 5.0  # simulated seconds per wall second: the demo visibly moves
+DEMO_FIRST_SCENARIO = "stalled"
+SMOKE_TIMEOUT_MS = 60_000
+
+
+@dataclass
+class AppContext:
+    paths: AppPaths
+    settings: AppSettings
+    connection: Connection | None = None
+    simulator: object | None = None  # the demo's Simulator, stopped on exit
+    settings_warning: str | None = None  # shown once in the window when settings were unusable
+    cleanups: list = field(default_factory=list)
+
+    def close(self) -> None:
+        for cleanup in reversed(self.cleanups):
+            try:
+                cleanup()
+            except Exception:  # noqa: BLE001 - shutdown goes on whatever one step does
+                log.exception("cleanup failed")
+        self.cleanups.clear()
+
+
+def build_context(args: argparse.Namespace) -> AppContext:
+    paths = AppPaths()
+    loaded = SettingsStore(paths).load()
+    from triage_gui.store.log_setup import setup_logging
+
+    setup_logging(paths, loaded.settings.log_level)
+    if loaded.warning:
+        log.warning("%s", loaded.warning)
+    return AppContext(paths=paths, settings=loaded.settings, settings_warning=loaded.warning)
+
+
+def start_demo(ctx: AppContext) -> Connection:
+    from triage_gui.api.simulator import RealClock, Simulator
+
+    simulator = Simulator(clock=RealClock(speed=DEMO_SPEED))
+    base_url = simulator.start(host="127.0.0.1", port=0)
+    ctx.simulator = simulator
+    ctx.cleanups.append(simulator.stop)
+    return Connection(base_url=base_url, token=simulator.token, label="demo", is_demo=True)
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Outbound Triage")
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("outbound-triage")
+    app.setDesktopFileName("outbound-triage")
+    from triage_gui.ui.icons import app_icon
+
+    app.setWindowIcon(app_icon())
+    ctx = build_context(args)
+    try:
+        if args.demo:
+            ctx.connection = start_demo(ctx)
+        else:
+            from triage_gui.ui.connect_flow import choose_connection
+
+            ctx.connection = choose_connection(ctx, args.profile)
+            if ctx.connection is None:
+                return 0 if not args.smoke else 1
+        window = _make_window(ctx)
+        window.show()
+        exit_code = {"value": 0}
+        if args.demo:
+            scenario = args.scenario or DEMO_FIRST_SCENARIO
+            QTimer.singleShot(0, lambda: window.open_scenario(scenario))
+        if args.smoke:
+            _arm_smoke(app, window, exit_code)
+        rc = app.exec()
+        return exit_code["value"] if args.smoke else rc
+    finally:
+        ctx.close()
+
+
+def _make_window(ctx: AppContext):  # noqa: ANN202
+    from triage_gui.ui.main_window import MainWindow
+
+    sim = ctx.simulator
+    scenarios = None
+    scenario_ids = None
+    if sim is not None:
+        scenarios = [(s.name, s.title, s.description) for s in sim.scenarios()]
+
+        def scenario_ids(name: str) -> dict[str, str]:
+            info = sim.scenario(name)
+            return {
+                "workspace_id": info.workspace_id,
+                "job_id": info.job_id,
+                "campaign_id": info.campaign_id,
+                "upload_id": info.upload_id or "",
+            }
+
+    window_state = QSettings(str(ctx.paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
+    assert ctx.connection is not None
+    return MainWindow(
+        ctx.connection,
+        ctx.settings.to_analysis_settings(),
+        poll_interval_s=ctx.settings.poll_interval_s,
+        window_state=window_state,
+        log_dir=str(ctx.paths.log_dir),
+        scenarios=scenarios,
+        scenario_ids=scenario_ids,
+    )
+
+
+def _arm_smoke(app: QApplication, window, exit_code: dict) -> None:  # noqa: ANN001
+    """--smoke: exit 0 once a report and a live snapshot arrived; 1 on error or timeout."""
+    seen = {"report": False, "snapshot": False}
+
+    def finish(code: int, message: str) -> None:
+        exit_code["value"] = code
+        print(message, flush=True)
+        window.close()
+        app.quit()
+
+    def check_done() -> None:
+        if all(seen.values()):
+            report = window.controller.report
+            verdicts = ", ".join(f"{c.id.value}={c.verdict.value}" for c in report.checks)
+            finish(0, f"smoke ok: job {report.job_id}: {verdicts}; level {report.escalation.level}")
+
+    def on_report(_r: object) -> None:
+        seen["report"] = True
+        check_done()
+
+    def on_snapshot(_s: object) -> None:
+        seen["snapshot"] = True
+        check_done()
+
+    window.controller.report_changed.connect(on_report)
+    window.controller.snapshot_added.connect(on_snapshot)
+    window.controller.load_failed.connect(lambda msg: finish(1, f"smoke failed: {msg}"))
+    QTimer.singleShot(SMOKE_TIMEOUT_MS, lambda: finish(1, "smoke failed: timed out"))

@@ -1,0 +1,242 @@
+"""One open case: its inputs, the live poller, and the engine's latest report.
+
+The controller owns the background work for a case: the full fetch + analysis (on Load and
+Refresh) runs on the ``BackgroundRunner``; the job poller runs on its own thread, and each new
+snapshot re-runs the (pure) analysis over the last fetched data plus the collected snapshots,
+so verdicts such as a stall over the watch window stay live. Pages only read ``case`` and
+``report`` and listen to the signals; they never do I/O.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from triage_gui.api.connection import Connection
+from triage_gui.api.incident_fetcher import FetchCancelled, FetchRequest, fetch_incident
+from triage_gui.domain.analysis import analyse
+from triage_gui.domain.case import Case, CaseInputs, VerdictOverride
+from triage_gui.domain.findings import CheckId
+from triage_gui.domain.incident import AnalysisSettings, IncidentData, JobSnapshot
+from triage_gui.domain.report import Report
+from triage_gui.ui import thread_registry
+from triage_gui.ui.background import BackgroundRunner, TaskContext
+from triage_gui.ui.job_poller import JobPoller, PollerThread
+
+log = logging.getLogger(__name__)
+
+
+class CaseController(QObject):
+    load_started = Signal()
+    load_progress = Signal(str)
+    load_failed = Signal(str)
+    report_changed = Signal(object)  # Report
+    snapshot_added = Signal(object)  # JobSnapshot
+    poll_status_changed = Signal(object)  # PollStatus
+    case_changed = Signal()  # anything the agent entered (for autosave)
+
+    def __init__(
+        self,
+        connection: Connection,
+        settings: AnalysisSettings,
+        *,
+        poll_interval_s: float = 5.0,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.connection = connection
+        self.settings = settings
+        self.poll_interval_s = poll_interval_s
+        now = datetime.now(UTC)
+        self.case = Case(created_at=now, updated_at=now)
+        self.data: IncidentData | None = None
+        self.report: Report | None = None
+        self.runner = BackgroundRunner(parent=self)
+        self._poller: PollerThread | None = None
+        self._load_ctx: TaskContext | None = None
+        self._analysing = False
+        self._analysis_dirty = False
+        self._closed = False
+
+    # -- loading ---------------------------------------------------------------------------
+    @property
+    def loading(self) -> bool:
+        return self._load_ctx is not None
+
+    def load(self, inputs: CaseInputs) -> None:
+        """Fetch everything for these inputs, analyse, and start watching the job."""
+        if self._load_ctx is not None:
+            self._load_ctx.cancel.set()
+        self._stop_poller()
+        self.case.inputs = inputs
+        self.case.snapshots.clear()
+        self._touch()
+        request = FetchRequest(
+            workspace_id=inputs.workspace_id,
+            job_id=inputs.job_id,
+            campaign_id=inputs.campaign_id or None,
+            upload_id=inputs.upload_id or None,
+            region=self.settings.default_region,
+        )
+        self.load_started.emit()
+        self._load_ctx = self.runner.run(
+            lambda ctx: self._fetch_and_analyse(request, ctx),
+            self._on_loaded,
+            self._on_load_failed,
+            on_progress=lambda text, _d, _t: self.load_progress.emit(text),
+        )
+
+    def refresh(self) -> None:
+        if self.case.inputs.job_id:
+            self.load(self.case.inputs)
+
+    def _fetch_and_analyse(self, request: FetchRequest, ctx: TaskContext) -> tuple[IncidentData, Report]:
+        with self.connection.make_client() as client:
+            data = fetch_incident(client, request, progress=ctx.progress, cancel=ctx.cancel)
+        ctx.progress("Analysing…")
+        return data, analyse(data, self.settings)
+
+    def _on_loaded(self, result: tuple[IncidentData, Report]) -> None:
+        self._load_ctx = None
+        if self._closed:
+            return
+        data, report = result
+        self.data = data
+        job = data.job
+        campaign = data.campaign
+        self.case.inputs = self.case.inputs.model_copy(
+            update={
+                "campaign_id": self.case.inputs.campaign_id or job.campaign_id,
+                "upload_id": self.case.inputs.upload_id
+                or job.upload_id
+                or (campaign.upload_id if campaign else None)
+                or "",
+                "agent_id": job.agent_id or (campaign.agent_id if campaign else "") or "",
+                "from_number": job.from_number or (campaign.from_number if campaign else "") or "",
+            }
+        )
+        for snap in data.snapshots:
+            self.case.add_snapshot(snap)
+        self._set_report(report)
+        self._start_poller()
+
+    def _on_load_failed(self, error: BaseException) -> None:
+        self._load_ctx = None
+        if isinstance(error, FetchCancelled):
+            return
+        log.warning("load failed: %s", error)
+        self.load_failed.emit(str(error) or type(error).__name__)
+
+    def _set_report(self, report: Report) -> None:
+        self.report = report
+        self.case.report = report
+        self._touch()
+        self.report_changed.emit(report)
+
+    # -- live watching ---------------------------------------------------------------------
+    def _start_poller(self) -> None:
+        inputs = self.case.inputs
+        last_seq = self.data.events[-1].seq if self.data and self.data.events else None
+        poller = JobPoller(
+            self.connection,
+            inputs.workspace_id,
+            inputs.job_id,
+            interval_s=self.poll_interval_s,
+            after_seq=last_seq,
+        )
+        poller.snapshot_ready.connect(self._on_snapshot)
+        poller.events_ready.connect(self._on_events)
+        poller.status_changed.connect(self._on_poll_status)
+        self._poller = PollerThread(poller, parent=self)
+        thread_registry.register(self._poller.thread)
+        self._poller.start()
+
+    def poll_now(self) -> None:
+        if self._poller is not None:
+            self._poller.poller.poll_now()
+
+    @Slot(object)
+    def _on_snapshot(self, snapshot: JobSnapshot) -> None:
+        if self._closed:
+            return
+        self.case.add_snapshot(snapshot)
+        self.snapshot_added.emit(snapshot)
+        self._reanalyse()
+
+    @Slot(object)
+    def _on_events(self, events: list) -> None:
+        if self.data is not None:
+            self.data = self.data.model_copy(update={"events": [*self.data.events, *events]})
+
+    @Slot(object)
+    def _on_poll_status(self, status: object) -> None:
+        self.poll_status_changed.emit(status)
+
+    def _reanalyse(self) -> None:
+        """Re-run the pure analysis on the newest snapshot; never more than one at a time."""
+        if self.data is None:
+            return
+        if self._analysing:
+            self._analysis_dirty = True
+            return
+        latest = self.case.snapshots[-1]
+        data = self.data.model_copy(
+            update={"job": latest.job, "server_now": latest.at, "snapshots": list(self.case.snapshots)}
+        )
+        self._analysing = True
+        self.runner.run(lambda _ctx: analyse(data, self.settings), self._on_reanalysed, self._on_reanalyse_failed)
+
+    def _on_reanalysed(self, report: Report) -> None:
+        self._analysing = False
+        if self._closed:
+            return
+        self._set_report(report)
+        if self._analysis_dirty:
+            self._analysis_dirty = False
+            self._reanalyse()
+
+    def _on_reanalyse_failed(self, error: BaseException) -> None:
+        self._analysing = False
+        log.error("analysis failed: %s", error)
+        self.load_failed.emit(f"Analysis failed: {error}")
+
+    # -- the agent's input -----------------------------------------------------------------
+    def set_note(self, page_id: str, text: str) -> None:
+        if text:
+            self.case.notes[page_id] = text
+        else:
+            self.case.notes.pop(page_id, None)
+        self._touch()
+
+    def set_override(self, check_id: CheckId, override: VerdictOverride | None) -> None:
+        if override is None:
+            self.case.overrides.pop(check_id, None)
+        else:
+            self.case.overrides[check_id] = override
+        self._touch()
+        if self.report is not None:
+            self.report_changed.emit(self.report)
+
+    def set_symptoms(self, inputs: CaseInputs) -> None:
+        self.case.inputs = inputs
+        self._touch()
+
+    def _touch(self) -> None:
+        self.case.updated_at = datetime.now(UTC)
+        self.case_changed.emit()
+
+    # -- shutdown --------------------------------------------------------------------------
+    def _stop_poller(self) -> None:
+        if self._poller is not None:
+            self._poller.stop()
+            self._poller = None
+
+    def stop(self) -> None:
+        """Stop the poller and every background task; returns when all threads have ended."""
+        self._closed = True
+        if self._load_ctx is not None:
+            self._load_ctx.cancel.set()
+        self._stop_poller()
+        self.runner.shutdown()

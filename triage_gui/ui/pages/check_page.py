@@ -1,0 +1,209 @@
+"""One wizard page per runbook check: verdict, why, findings with evidence, guidance, note.
+
+The page presents what the engine decided; the agent may add a note and override the verdict
+with a reason (kept in the case and shown as an override). Page 1 adds the live counters and
+the progress chart; page 4 adds the retry plan.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+    QWizardPage,
+)
+
+from triage_gui.domain import runbook
+from triage_gui.domain.case import Symptom, VerdictOverride
+from triage_gui.domain.findings import CheckId, CheckResult
+from triage_gui.domain.incident import JobSnapshot
+from triage_gui.domain.report import Report
+from triage_gui.ui.case_controller import CaseController
+from triage_gui.ui.widgets.findings_view import FindingsView
+from triage_gui.ui.widgets.guidance_list import GuidanceList
+from triage_gui.ui.widgets.note_override import NoteOverrideBox
+from triage_gui.ui.widgets.verdict_badge import VerdictBadge
+
+
+def why_text(result: CheckResult) -> str:
+    """One sentence: the worst finding's summary, which is why the check has its verdict."""
+    worst = [f for f in result.findings if f.verdict is result.verdict]
+    return worst[0].summary if worst else "No findings."
+
+
+class CheckPage(QWizardPage):
+    def __init__(self, controller: CaseController, check_id: CheckId) -> None:
+        super().__init__()
+        self.controller = controller
+        self.check_id = check_id
+        guidance = runbook.check_guidance(check_id)
+        self.setTitle(f"{guidance.number}. {guidance.title}")
+        self.setObjectName(f"page_{check_id.value}")
+
+        self.badge = VerdictBadge()
+        self.why = QLabel("")
+        self.why.setWordWrap(True)
+        self.why.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.why.setAccessibleName("Why this verdict")
+        self.emphasis = QLabel("")
+        self.emphasis.setWordWrap(True)
+        self.emphasis.setVisible(False)
+        header = QHBoxLayout()
+        header.addWidget(self.badge)
+        header.addWidget(self.why, 1)
+
+        self.findings = FindingsView()
+        self.extra_tabs = QTabWidget()
+        self.extra_tabs.addTab(self.findings, "&Findings and evidence")
+
+        self.guidance = GuidanceList()
+        self.guidance.set_lines("Runbook", list(guidance.lines))
+        self.note_box = NoteOverrideBox()
+        self.note_box.note_changed.connect(self._note_changed)
+        self.note_box.override_changed.connect(self._override_changed)
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(self.guidance)
+        side_layout.addWidget(self.note_box, 1)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.extra_tabs)
+        splitter.addWidget(side)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self.emphasis)
+        layout.addWidget(splitter, 1)
+
+        controller.report_changed.connect(self._on_report)
+
+    def initializePage(self) -> None:  # noqa: N802 - Qt override
+        case = self.controller.case
+        self.note_box.set_state(case.notes.get(self.check_id.value, ""), case.overrides.get(self.check_id))
+        self._show_emphasis(set(case.inputs.symptoms))
+        if self.controller.report is not None:
+            self._on_report(self.controller.report)
+
+    def _show_emphasis(self, symptoms: set[Symptom]) -> None:
+        related = [s.text for s in runbook.SYMPTOMS if Symptom(s.id) in symptoms and self.check_id in s.checks]
+        self.emphasis.setVisible(bool(related))
+        self.emphasis.setText("You reported: " + "; ".join(related) + ". This check looks at it." if related else "")
+
+    @Slot(object)
+    def _on_report(self, report: Report) -> None:
+        result = report.check(self.check_id)
+        self.note_box.set_engine_verdict(result.verdict)
+        override = self.controller.case.overrides.get(self.check_id)
+        if override is not None:
+            self.badge.set_verdict(override.verdict, overridden=True, engine_verdict=result.verdict)
+            self.why.setText(f"{why_text(result)}\nOverride: {override.reason}")
+        else:
+            self.badge.set_verdict(result.verdict)
+            self.why.setText(why_text(result))
+        self.findings.set_findings(result.findings)
+        self.update_extras(report)
+
+    def update_extras(self, report: Report) -> None:
+        """Page-specific panels (counters and chart, retry plan)."""
+
+    @Slot(str)
+    def _note_changed(self, text: str) -> None:
+        self.controller.set_note(self.check_id.value, text)
+
+    @Slot(object)
+    def _override_changed(self, override: VerdictOverride | None) -> None:
+        self.controller.set_override(self.check_id, override)
+
+
+class JobHealthPage(CheckPage):
+    """Page 1 adds the live counters and the progress chart over the collected snapshots."""
+
+    def __init__(self, controller: CaseController) -> None:
+        super().__init__(controller, CheckId.JOB_HEALTH)
+        from triage_gui.ui.widgets.counters_panel import CountersPanel
+        from triage_gui.ui.widgets.progress_chart import ProgressChart
+
+        self.counters = CountersPanel()
+        self.chart = ProgressChart()
+        self.save_chart = QPushButton("&Save chart as PNG…")
+        self.save_chart.setToolTip("Save the progress chart (it also goes into the bundle)")
+        self.save_chart.clicked.connect(self._save_chart)
+        live = QWidget()
+        live_layout = QVBoxLayout(live)
+        live_layout.addWidget(self.counters)
+        live_layout.addWidget(self.chart, 1)
+        live_layout.addWidget(self.save_chart, 0, Qt.AlignmentFlag.AlignRight)
+        self.extra_tabs.insertTab(0, live, "&Live progress")
+        self.extra_tabs.setCurrentIndex(0)
+        controller.snapshot_added.connect(self._on_snapshot)
+
+    def initializePage(self) -> None:  # noqa: N802
+        super().initializePage()
+        self.chart.set_snapshots(list(self.controller.case.snapshots))
+
+    @Slot(object)
+    def _on_snapshot(self, snapshot: JobSnapshot) -> None:
+        self.chart.add_snapshot(snapshot)
+        expected = self.controller.report.counts.expected if self.controller.report else None
+        self.counters.set_job(snapshot.job, expected=expected, server_now=snapshot.at)
+
+    def update_extras(self, report: Report) -> None:
+        data = self.controller.data
+        if data is not None:
+            latest = self.controller.case.snapshots[-1] if self.controller.case.snapshots else None
+            job = latest.job if latest else data.job
+            now = latest.at if latest else data.server_now
+            self.counters.set_job(job, expected=report.counts.expected, server_now=now)
+        progress = report.progress
+        parts = [f"Stage: {progress.stage.value}"]
+        if progress.dispatch_rate_per_min is not None:
+            parts.append(f"dispatch rate {progress.dispatch_rate_per_min:,.1f}/min")
+        if progress.eta is not None:
+            local = progress.eta.astimezone()
+            parts.append(f"ETA {local:%H:%M}")
+        if progress.eta_note:
+            parts.append(progress.eta_note)
+        self.chart.set_rate_text(" · ".join(parts))
+
+    @Slot()
+    def _save_chart(self) -> None:
+        default = f"progress-{self.controller.case.inputs.job_id or 'job'}.png"
+        path, _ = QFileDialog.getSaveFileName(self, "Save chart", default, "PNG image (*.png)")
+        if path:
+            self.chart.save_png(Path(path))
+
+
+class RetryStrategyPage(CheckPage):
+    """Page 4 adds the targeted retry plan: who is in the cohort, who is out and why."""
+
+    def __init__(self, controller: CaseController) -> None:
+        super().__init__(controller, CheckId.RETRY_STRATEGY)
+        from triage_gui.ui.widgets.retry_plan_view import RetryPlanView
+
+        self.plan_view = RetryPlanView()
+        self.extra_tabs.insertTab(0, self.plan_view, "Retry &plan")
+        self.extra_tabs.setCurrentIndex(0)
+
+    def update_extras(self, report: Report) -> None:
+        self.plan_view.set_plan(report.retry_plan)
+
+
+def page_for(controller: CaseController, check_id: CheckId) -> CheckPage:
+    if check_id is CheckId.JOB_HEALTH:
+        return JobHealthPage(controller)
+    if check_id is CheckId.RETRY_STRATEGY:
+        return RetryStrategyPage(controller)
+    return CheckPage(controller, check_id)

@@ -1,0 +1,244 @@
+"""Wizard start page: the case's IDs, time window, symptoms, and "Load"."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from datetime import UTC, datetime, timedelta
+
+from PySide6.QtCore import QDateTime, QRegularExpression, Qt, QTimeZone, Slot
+from PySide6.QtGui import QKeySequence, QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWizardPage,
+)
+
+from triage_gui.domain import runbook
+from triage_gui.domain.case import CaseInputs, Symptom
+from triage_gui.domain.models import ID_PATTERN
+from triage_gui.ui.case_controller import CaseController
+
+_ID_RE = re.compile(ID_PATTERN)
+
+
+def workstation_zone() -> str:
+    zone_id = bytes(QTimeZone.systemTimeZoneId().data()).decode() or "UTC"
+    return zone_id if zone_id in zoneinfo.available_timezones() else "UTC"
+
+
+class IdField(QLineEdit):
+    """An ID entry validated as typed against the contract's ID pattern."""
+
+    def __init__(self, placeholder: str, *, required: bool) -> None:
+        super().__init__()
+        self.required = required
+        self.setPlaceholderText(placeholder)
+        self.setValidator(QRegularExpressionValidator(QRegularExpression(r"[A-Za-z0-9_-]{0,64}")))
+        self.setClearButtonEnabled(True)
+        self.textChanged.connect(self._restyle)
+
+    def is_valid(self) -> bool:
+        text = self.text().strip()
+        return bool(_ID_RE.match(text)) if (text or self.required) else True
+
+    @Slot()
+    def _restyle(self) -> None:
+        ok = self.is_valid() or not self.text()
+        self.setProperty("invalid", not ok)
+        self.setToolTip("" if ok else "Use 1–64 letters, digits, '_' or '-'.")
+
+
+class StartPage(QWizardPage):
+    def __init__(self, controller: CaseController) -> None:
+        super().__init__()
+        self.controller = controller
+        self.setTitle("New case")
+        self.setSubTitle(
+            "Enter the incident's IDs and what the customer sees, then Load. Symptoms set the "
+            "emphasis; every check of the runbook still runs."
+        )
+        self.workspace = IdField("e.g. ws_demo", required=True)
+        self.campaign = IdField("optional: the job's campaign by default", required=False)
+        self.job = IdField("e.g. job_stalled", required=True)
+        self.upload = IdField("optional: the job's upload by default", required=False)
+        for field_, name in (
+            (self.workspace, "Workspace ID"),
+            (self.campaign, "Campaign ID"),
+            (self.job, "Batch job ID"),
+            (self.upload, "Upload ID"),
+        ):
+            field_.setAccessibleName(name)
+            field_.textChanged.connect(self.completeChanged)
+
+        now = datetime.now(UTC)
+        self.window_start = QDateTimeEdit(QDateTime(now - timedelta(hours=24)).toLocalTime())
+        self.window_end = QDateTimeEdit(QDateTime(now).toLocalTime())
+        for edit, name in ((self.window_start, "Window start"), (self.window_end, "Window end")):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+            edit.setAccessibleName(name)
+        self.timezone = QComboBox()
+        self.timezone.setEditable(True)
+        self.timezone.addItems(sorted(zoneinfo.available_timezones()))
+        self.timezone.setCurrentText(workstation_zone())
+        self.timezone.setAccessibleName("Timezone")
+
+        form = QFormLayout()
+        form.addRow("&Workspace ID:", self.workspace)
+        form.addRow("Batch &job ID:", self.job)
+        form.addRow("&Campaign ID:", self.campaign)
+        form.addRow("&Upload ID:", self.upload)
+        window_row = QHBoxLayout()
+        window_row.addWidget(self.window_start)
+        window_row.addWidget(QLabel("to"))
+        window_row.addWidget(self.window_end)
+        window_label = QLabel("Time &window:")
+        window_label.setBuddy(self.window_start)
+        form.addRow(window_label, window_row)
+        form.addRow("Time&zone:", self.timezone)
+
+        symptoms = QGroupBox("What the customer sees (symptoms)")
+        symptoms_layout = QVBoxLayout(symptoms)
+        self.symptom_boxes: dict[Symptom, QCheckBox] = {}
+        for index, symptom in enumerate(runbook.SYMPTOMS, start=1):
+            box = QCheckBox(f"&{index} {symptom.text}")
+            box.setToolTip(
+                "Emphasises: " + ", ".join(runbook.check_guidance(c).title for c in symptom.checks)
+            )
+            box.toggled.connect(self._symptoms_changed)
+            symptoms_layout.addWidget(box)
+            self.symptom_boxes[Symptom(symptom.id)] = box
+
+        self.load_button = QPushButton("&Load")
+        self.load_button.setShortcut(QKeySequence("Ctrl+L"))
+        self.load_button.setToolTip("Fetch the job and everything around it, then run the checks (Ctrl+L)")
+        self.load_button.clicked.connect(self.load)
+        self.load_progress = QProgressBar()
+        self.load_progress.setRange(0, 0)
+        self.load_progress.setVisible(False)
+        self.load_progress.setAccessibleName("Loading")
+        self.load_status = QLabel("")
+        self.load_status.setWordWrap(True)
+        self.load_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        load_row = QHBoxLayout()
+        load_row.addWidget(self.load_button)
+        load_row.addWidget(self.load_progress, 1)
+
+        self.known = QLabel("")
+        self.known.setWordWrap(True)
+        self.known.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.known.setAccessibleName("What the API knows")
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(symptoms)
+        layout.addLayout(load_row)
+        layout.addWidget(self.load_status)
+        layout.addWidget(self.known)
+        layout.addStretch(1)
+
+        controller.load_started.connect(self._on_load_started)
+        controller.load_progress.connect(self.load_status.setText)
+        controller.load_failed.connect(self._on_load_failed)
+        controller.report_changed.connect(self._on_report)
+        self._loaded = False
+
+    # -- inputs ----------------------------------------------------------------------------
+    def inputs(self) -> CaseInputs:
+        return CaseInputs(
+            connection_label=self.controller.connection.label,
+            base_url=self.controller.connection.base_url,
+            workspace_id=self.workspace.text().strip(),
+            campaign_id=self.campaign.text().strip(),
+            job_id=self.job.text().strip(),
+            upload_id=self.upload.text().strip(),
+            window_start=self.window_start.dateTime().toPython().astimezone(UTC),
+            window_end=self.window_end.dateTime().toPython().astimezone(UTC),
+            timezone=self.timezone.currentText(),
+            symptoms=[s for s, box in self.symptom_boxes.items() if box.isChecked()],
+        )
+
+    def fill(self, *, workspace: str, job: str, campaign: str = "", upload: str = "") -> None:
+        self.workspace.setText(workspace)
+        self.job.setText(job)
+        self.campaign.setText(campaign)
+        self.upload.setText(upload)
+
+    def selected_symptoms(self) -> set[Symptom]:
+        return {s for s, box in self.symptom_boxes.items() if box.isChecked()}
+
+    def fields_valid(self) -> bool:
+        return all(f.is_valid() for f in (self.workspace, self.job, self.campaign, self.upload))
+
+    @Slot()
+    def load(self) -> None:
+        if not self.fields_valid():
+            bad = [
+                f.accessibleName()
+                for f in (self.workspace, self.job, self.campaign, self.upload)
+                if not f.is_valid()
+            ]
+            self.load_status.setText("Please fix: " + ", ".join(bad) + " (1–64 letters, digits, '_' or '-').")
+            return
+        if self.window_end.dateTime() < self.window_start.dateTime():
+            self.load_status.setText("The time window ends before it starts.")
+            return
+        self._loaded = False
+        self.completeChanged.emit()
+        self.controller.load(self.inputs())
+
+    @Slot()
+    def _symptoms_changed(self) -> None:
+        if self.controller.case.inputs.job_id:
+            symptoms = [s for s, box in self.symptom_boxes.items() if box.isChecked()]
+            self.controller.set_symptoms(self.controller.case.inputs.model_copy(update={"symptoms": symptoms}))
+
+    # -- controller signals ----------------------------------------------------------------
+    @Slot()
+    def _on_load_started(self) -> None:
+        self.load_button.setEnabled(False)
+        self.load_progress.setVisible(True)
+        self.load_status.setText("Loading…")
+
+    @Slot(str)
+    def _on_load_failed(self, message: str) -> None:
+        self.load_button.setEnabled(True)
+        self.load_progress.setVisible(False)
+        self.load_status.setText(f"Could not load: {message}")
+
+    @Slot(object)
+    def _on_report(self, _report: object) -> None:
+        self.load_button.setEnabled(True)
+        self.load_progress.setVisible(False)
+        inputs = self.controller.case.inputs
+        data = self.controller.data
+        if not self._loaded:
+            self.load_status.setText("Loaded. Use Next (Alt+N) to go through the checks.")
+        self._loaded = True
+        if not self.campaign.text():
+            self.campaign.setText(inputs.campaign_id)
+        if not self.upload.text():
+            self.upload.setText(inputs.upload_id)
+        parts = [f"Campaign: {inputs.campaign_id}"]
+        if data is not None and data.campaign is not None and data.campaign.name:
+            parts[0] += f" ({data.campaign.name})"
+        parts.append(f"Upload: {inputs.upload_id or '—'}")
+        parts.append(f"Agent: {inputs.agent_id or '—'}")
+        parts.append(f"From number: {inputs.from_number or '—'}")
+        if data is not None:
+            parts.append(f"Status: {data.job.status.value}")
+        self.known.setText("   ·   ".join(parts))
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:  # noqa: N802 - Qt override
+        return self._loaded and self.fields_valid()
