@@ -60,7 +60,7 @@ class RetryIntent(BaseModel):
     created_at: datetime
     updated_at: datetime
     server_time_at_intent: datetime | None = None  # server clock, to look the job up by time
-    sends: int = 0  # requests sent with this key (each may or may not have reached the server)
+    sends: int = 0  # send rounds with this key (each may or may not have reached the server)
     result: str = ""  # the last outcome in plain words
     monitor: dict[str, Any] | None = None  # the latest first-dispatches verdict
 

@@ -223,6 +223,10 @@ class CaseController(QObject):
         self.case.inputs = inputs
         self._touch()
 
+    def mark_changed(self) -> None:
+        """Something in ``case`` changed (form edits, screenshots): stamp it and autosave."""
+        self._touch()
+
     def _touch(self) -> None:
         self.case.updated_at = datetime.now(UTC)
         self.case_changed.emit()

@@ -8,9 +8,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QSettings, QUrl, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
-from triage_gui import __version__
 from triage_gui.api.connection import Connection
 from triage_gui.domain.incident import AnalysisSettings
 from triage_gui.ui.case_controller import CaseController
@@ -69,6 +68,7 @@ class MainWindow(QMainWindow):
         self.controller.report_changed.connect(self._update_title)
         self.resize(1180, 780)
         self._restore_geometry()
+        self.controller.load_started.connect(self._remember_inputs)
 
     # -- set-up ----------------------------------------------------------------------------
     def _connection_text(self) -> str:
@@ -133,22 +133,38 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def about(self) -> None:
-        from PySide6 import __version__ as pyside_version
-        from PySide6.QtCore import qVersion
+        from triage_gui.store.paths import AppPaths
+        from triage_gui.ui.about_dialog import AboutDialog
 
-        QMessageBox.about(
-            self,
-            "About Outbound Triage",
-            f"<b>Outbound Triage</b> {__version__}<br>Qt {qVersion()}, PySide6 {pyside_version}"
-            f"<br>Logs: {self._log_dir or '—'}",
-        )
+        self.about_dialog = AboutDialog(AppPaths(), self)
+        self.about_dialog.open()
 
     # -- geometry and shutdown -------------------------------------------------------------
     def _restore_geometry(self) -> None:
-        if self._window_state is not None:
-            geometry = self._window_state.value("main/geometry")
-            if geometry is not None:
-                self.restoreGeometry(geometry)
+        if self._window_state is None:
+            return
+        geometry = self._window_state.value("main/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        start = self.wizard.start_page
+        for key, field in (("start/workspace", start.workspace), ("start/timezone", None)):
+            value = self._window_state.value(key, "")
+            if not value:
+                continue
+            if field is not None and not self.connection.is_demo:
+                field.setText(str(value))
+            elif key == "start/timezone":
+                start.timezone.setCurrentText(str(value))
+
+    @Slot()
+    def _remember_inputs(self) -> None:
+        """Last-used values come back next time (the IDs of an incident do not: they change)."""
+        if self._window_state is None:
+            return
+        inputs = self.controller.case.inputs
+        if not self.connection.is_demo:
+            self._window_state.setValue("start/workspace", inputs.workspace_id)
+        self._window_state.setValue("start/timezone", inputs.timezone)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if self._window_state is not None:

@@ -186,24 +186,11 @@ class JobHealthPage(CheckPage):
             self.chart.save_png(Path(path))
 
 
-class RetryStrategyPage(CheckPage):
-    """Page 4 adds the targeted retry plan: who is in the cohort, who is out and why."""
-
-    def __init__(self, controller: CaseController) -> None:
-        super().__init__(controller, CheckId.RETRY_STRATEGY)
-        from triage_gui.ui.widgets.retry_plan_view import RetryPlanView
-
-        self.plan_view = RetryPlanView()
-        self.extra_tabs.insertTab(0, self.plan_view, "Retry &plan")
-        self.extra_tabs.setCurrentIndex(0)
-
-    def update_extras(self, report: Report) -> None:
-        self.plan_view.set_plan(report.retry_plan)
-
-
 def page_for(controller: CaseController, check_id: CheckId) -> CheckPage:
     if check_id is CheckId.JOB_HEALTH:
         return JobHealthPage(controller)
     if check_id is CheckId.RETRY_STRATEGY:
+        from triage_gui.ui.pages.retry_page import RetryStrategyPage
+
         return RetryStrategyPage(controller)
     return CheckPage(controller, check_id)
