@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 
 import pytest
+
+from triage_gui.api.simulator import ManualClock, Simulator
 
 
 @pytest.fixture(autouse=True)
@@ -35,3 +38,15 @@ def no_leftover_threads():
             break
         threading.Event().wait(0.02)
     assert not deadline_threads, f"threads left running: {[t.name for t in deadline_threads]}"
+
+
+@pytest.fixture
+def simulator() -> Iterator[Simulator]:
+    """The reference simulator on a random loopback port: all scenarios (built lazily on first
+    use), default sizes, a ManualClock at its default start (advance it to move jobs)."""
+    sim = Simulator(clock=ManualClock())
+    sim.start()
+    try:
+        yield sim
+    finally:
+        sim.stop()

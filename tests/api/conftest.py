@@ -1,4 +1,4 @@
-"""Fixtures for a running reference simulator (reused by client, fetcher and UI tests).
+"""HTTP helpers for tests of the simulator (the `simulator` fixture itself is in tests/conftest.py).
 
 ``simulator`` is cheap: scenarios are built lazily on first use, so a test that touches one
 scenario builds only that one.
@@ -12,18 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from triage_gui.api.simulator import ManualClock, Simulator
-
-
-@pytest.fixture
-def simulator() -> Iterator[Simulator]:
-    """All scenarios, default sizes, ManualClock at its default start, on a random port."""
-    sim = Simulator(clock=ManualClock())
-    sim.start()
-    try:
-        yield sim
-    finally:
-        sim.stop()
+from triage_gui.api.simulator import Simulator
 
 
 @pytest.fixture

@@ -9,18 +9,8 @@ import sys
 
 import pytest
 
-from triage_gui.api.simulator import ManualClock, RealClock, Simulator
+from triage_gui.api.simulator import RealClock, Simulator
 from triage_gui.cli.main import main
-
-
-@pytest.fixture
-def simulator():
-    sim = Simulator(clock=ManualClock())
-    sim.start()
-    try:
-        yield sim
-    finally:
-        sim.stop()
 
 
 def run_check(capsys, monkeypatch, sim, *args: str, token: str | None = None) -> tuple[int, str, str]:

@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtWidgets import QWizard
 
 from triage_gui.api.connection import Connection
-from triage_gui.api.simulator import Fault, ManualClock, Simulator
+from triage_gui.api.simulator import Fault
 from triage_gui.domain.case import Symptom
 from triage_gui.domain.findings import CheckId, Verdict
 from triage_gui.domain.incident import AnalysisSettings
@@ -17,16 +17,6 @@ from triage_gui.ui import thread_registry
 from triage_gui.ui.job_poller import PollState
 from triage_gui.ui.main_window import MainWindow
 from triage_gui.ui.pages.check_page import CheckPage
-
-
-@pytest.fixture
-def simulator():
-    sim = Simulator(clock=ManualClock())
-    sim.start()
-    try:
-        yield sim
-    finally:
-        sim.stop()
 
 
 @pytest.fixture
