@@ -14,7 +14,6 @@ import email.utils
 import json
 import logging
 import random
-import re
 import ssl
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -37,8 +36,9 @@ from triage_gui.api.errors import (
     RequestRejected,
     ServerError,
 )
+from triage_gui.api.paging import MAX_PAGE_LIMIT, iter_all
+from triage_gui.api.retry_policy import RetryConfig, check_id, parse_retry_after
 from triage_gui.domain.models import (
-    ID_PATTERN,
     BatchJob,
     CallAttempt,
     Campaign,
@@ -51,51 +51,14 @@ from triage_gui.domain.models import (
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
-_ID_RE = re.compile(ID_PATTERN)
-MAX_PAGE_LIMIT = 500
 
-
-@dataclass(frozen=True)
-class RetryConfig:
-    """Bounded retries: ``attempts`` tries in all, waits capped by ``max_wait_s``."""
-
-    attempts: int = 4
-    base_delay_s: float = 0.5
-    max_delay_s: float = 20.0
-    max_wait_s: float = 60.0  # a Retry-After longer than this is handed to the caller instead
+__all__ = ["BatchApiClient", "RetryConfig", "RetryResult", "check_id", "iter_all", "parse_retry_after"]
 
 
 @dataclass(frozen=True)
 class RetryResult:
     job: BatchJob
     created: bool  # False when the server answered a repeat of the same Idempotency-Key
-
-
-def check_id(value: str, what: str = "ID") -> str:
-    """IDs are opaque but constrained by the contract; refuse bad ones before any request."""
-    if not isinstance(value, str) or not _ID_RE.match(value):
-        raise ValueError(
-            f"{what} {value!r} is not valid: use 1–64 letters, digits, '_' or '-'."
-        )
-    return value
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
 
 
 class BatchApiClient:
@@ -406,31 +369,6 @@ class BatchApiClient:
                 **kw,
             )
         return RequestRejected(f"The server refused {what} ({status}: {detail}).", **kw)
-
-
-def iter_all(
-    fetch: Callable[[str | None], Page[M]], max_items: int | None = None, max_pages: int = 100_000
-) -> Iterator[M]:
-    """Every item of a cursor-paged list; stops at ``max_items`` and on a repeating cursor."""
-    cursor: str | None = None
-    seen: set[str] = set()
-    count = 0
-    for _ in range(max_pages):
-        page = fetch(cursor)
-        for item in page.items:
-            if max_items is not None and count >= max_items:
-                return
-            count += 1
-            yield item
-        cursor = page.next_cursor
-        if not cursor:
-            return
-        if cursor in seen:
-            raise InvalidResponse(
-                "The server returned the same page cursor twice; paging stopped to avoid a loop."
-            )
-        seen.add(cursor)
-    raise InvalidResponse(f"Paging stopped after {max_pages} pages.")
 
 
 def _problem(response: httpx.Response) -> dict[str, Any]:
