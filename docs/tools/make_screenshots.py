@@ -2,7 +2,7 @@
 
     xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python docs/tools/make_screenshots.py [SCENARIO] [OUT_DIR]
 
-Works offscreen too (QT_QPA_PLATFORM=offscreen). Uses the real app: the bundled simulator on
+Works offscreen too (QT_QPA_PLATFORM=offscreen). TRIAGE_SHOTS_DARK=1 renders a dark palette. Uses the real app: the bundled simulator on
 loopback, the main window, the poller; waits for the engine's report before each grab.
 """
 
@@ -37,6 +37,21 @@ def main() -> int:
 
     os.environ.setdefault("TRIAGE_HOME", tempfile.mkdtemp(prefix="triage-shots-"))
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    if os.environ.get("TRIAGE_SHOTS_DARK"):
+        from PySide6.QtGui import QColor, QPalette
+
+        app.setStyle("Fusion")
+        dark = QPalette()
+        for role, colour in (
+            (QPalette.ColorRole.Window, "#2b2b2b"), (QPalette.ColorRole.WindowText, "#e6e6e6"),
+            (QPalette.ColorRole.Base, "#1f1f1f"), (QPalette.ColorRole.AlternateBase, "#2a2a2a"),
+            (QPalette.ColorRole.Text, "#e6e6e6"), (QPalette.ColorRole.Button, "#353535"),
+            (QPalette.ColorRole.ButtonText, "#e6e6e6"), (QPalette.ColorRole.Highlight, "#2f65ca"),
+            (QPalette.ColorRole.HighlightedText, "#ffffff"), (QPalette.ColorRole.ToolTipBase, "#353535"),
+            (QPalette.ColorRole.ToolTipText, "#e6e6e6"), (QPalette.ColorRole.PlaceholderText, "#8a8a8a"),
+        ):
+            dark.setColor(role, QColor(colour))
+        app.setPalette(dark)
     from triage_gui.api.connection import Connection
     from triage_gui.api.simulator import RealClock, Simulator
     from triage_gui.domain.incident import AnalysisSettings

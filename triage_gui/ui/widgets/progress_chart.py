@@ -59,6 +59,9 @@ def _values(snapshot: JobSnapshot) -> tuple[float, float, float, float, float]:
     )
 
 
+MIN_SPAN_S = 300.0  # the time axis always spans at least 5 minutes
+
+
 class ProgressChart(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -153,6 +156,12 @@ class ProgressChart(QWidget):
         for i, curve in enumerate(self._curves):
             curve.setData(x, self._y[i, :n], skipFiniteCheck=True)
         self._drawn = n
+        item = self.plot.getPlotItem()
+        if n and x[n - 1] - x[0] < MIN_SPAN_S:
+            # a few seconds of data would get sub-second tick labels: show a readable window
+            item.setXRange(x[n - 1] - MIN_SPAN_S, x[n - 1] + MIN_SPAN_S / 20, padding=0)
+        else:
+            item.enableAutoRange(axis="x")
         self._describe()
 
     # -- internals ------------------------------------------------------------------------
