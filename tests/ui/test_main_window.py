@@ -56,3 +56,57 @@ def test_about_dialog_copies_diagnostics_without_the_token(qtbot, tmp_path):
     assert copied == dialog.diagnostics
     assert "secret-token-123" not in copied
     dialog.close()
+
+
+def test_saved_settings_apply_to_the_open_case(qtbot, tmp_path):
+    from triage_gui.store.settings import AppSettings
+
+    win = make(qtbot, tmp_path)
+    win.open_settings()
+    assert win.settings_dialog.isVisible()
+    win.settings_dialog.close()
+    win._settings_saved(AppSettings(stall_threshold_min=3, transient_threshold_pct=35, poll_interval_s=2))
+    assert win.controller.settings.stall_threshold_s == 180
+    assert win.controller.settings.transient_threshold == 0.35
+    assert win.controller.poll_interval_s == 2.0
+
+
+def test_profiles_dialog_opens_from_the_menu(qtbot, tmp_path):
+    win = make(qtbot, tmp_path)
+    win.open_profiles()
+    assert win.profile_dialog.isVisible()
+    win.profile_dialog.close()
+
+
+def test_a_case_survives_closing_and_is_offered_for_recovery(qtbot, tmp_path, simulator):
+    from triage_gui.domain.findings import CheckId
+
+    def window() -> MainWindow:
+        conn = Connection(base_url=simulator.base_url, token=simulator.token, label="test")
+        state = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+        win = MainWindow(conn, AnalysisSettings(), poll_interval_s=0.2, window_state=state)
+        qtbot.addWidget(win)
+        return win
+
+    first = window()
+    first.show()
+    first.wizard.start_page.fill(workspace="ws_demo", job="job_stalled")
+    first.wizard.start_page.load()
+    qtbot.waitUntil(lambda: first.controller.report is not None, timeout=20_000)
+    first.controller.set_note(CheckId.JOB_HEALTH.value, "Customer paused it at 09:10")
+    case_id = first.controller.case.case_id
+    first.close()  # flushes the autosave
+
+    second = window()
+    second.show()
+    second.offer_recovery()
+    dialog = second.case_dialog
+    assert dialog.isVisible()
+    dialog.tree.setCurrentItem(dialog.tree.topLevelItem(0))
+    dialog.open_selected()
+    assert second.controller.case.case_id == case_id
+    assert second.controller.case.notes[CheckId.JOB_HEALTH.value] == "Customer paused it at 09:10"
+    assert second.controller.report is not None
+    assert second.wizard.start_page.job.text() == "job_stalled"
+    qtbot.waitUntil(lambda: len(second.controller.case.snapshots) >= 2, timeout=20_000)  # live again
+    second.close()

@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QApplication
 
 from triage_gui import __version__
 from triage_gui.api.connection import Connection
+from triage_gui.store.credentials import CredentialStore
+from triage_gui.store.log_setup import LoggingSetup, setup_logging
 from triage_gui.store.paths import AppPaths
 from triage_gui.store.settings import AppSettings, SettingsStore
 
@@ -28,6 +30,8 @@ class AppContext:
     settings: AppSettings
     connection: Connection | None = None
     simulator: object | None = None  # the demo's Simulator, stopped on exit
+    credentials: CredentialStore | None = None  # tokens it hands out are scrubbed from logs
+    logging_setup: LoggingSetup | None = None
     settings_warning: str | None = None  # shown once in the window when settings were unusable
     cleanups: list = field(default_factory=list)
 
@@ -43,12 +47,16 @@ class AppContext:
 def build_context(args: argparse.Namespace) -> AppContext:
     paths = AppPaths()
     loaded = SettingsStore(paths).load()
-    from triage_gui.store.log_setup import setup_logging
-
-    setup_logging(paths, loaded.settings.log_level)
+    logging_setup = setup_logging(paths, loaded.settings.log_level, mask_phones=loaded.settings.redact_phone_numbers)
     if loaded.warning:
         log.warning("%s", loaded.warning)
-    return AppContext(paths=paths, settings=loaded.settings, settings_warning=loaded.warning)
+    return AppContext(
+        paths=paths,
+        settings=loaded.settings,
+        settings_warning=loaded.warning,
+        credentials=CredentialStore(on_secret=logging_setup.add_secret),
+        logging_setup=logging_setup,
+    )
 
 
 def start_demo(ctx: AppContext) -> Connection:
@@ -71,6 +79,8 @@ def run_gui(args: argparse.Namespace) -> int:
 
     app.setWindowIcon(app_icon())
     ctx = build_context(args)
+    if ctx.logging_setup is not None:
+        ctx.cleanups.append(ctx.logging_setup.close)
     try:
         if args.demo:
             ctx.connection = start_demo(ctx)
@@ -82,8 +92,10 @@ def run_gui(args: argparse.Namespace) -> int:
                 return 0 if not args.smoke else 1
         window = _make_window(ctx)
         window.show()
+        if not args.smoke:
+            QTimer.singleShot(0, window.offer_recovery)
         exit_code = {"value": 0}
-        if args.demo:
+        if ctx.connection.is_demo:
             scenario = args.scenario or DEMO_FIRST_SCENARIO
             QTimer.singleShot(0, lambda: window.open_scenario(scenario))
         if args.smoke:
@@ -117,6 +129,7 @@ def _make_window(ctx: AppContext):  # noqa: ANN202
     return MainWindow(
         ctx.connection,
         ctx.settings.to_analysis_settings(),
+        app_context=ctx,
         poll_interval_s=ctx.settings.poll_interval_s,
         window_state=window_state,
         log_dir=str(ctx.paths.log_dir),

@@ -70,8 +70,14 @@ class CaseController(QObject):
         if self._load_ctx is not None:
             self._load_ctx.cancel.set()
         self._stop_poller()
+        if self.case.inputs.job_id and (inputs.workspace_id, inputs.job_id) != (
+            self.case.inputs.workspace_id,
+            self.case.inputs.job_id,
+        ):
+            self._replace_case(self._fresh_case())  # another job: another case; the old one stays saved
+        elif self.case.inputs.job_id != inputs.job_id:
+            self.case.snapshots.clear()
         self.case.inputs = inputs
-        self.case.snapshots.clear()
         self._touch()
         request = FetchRequest(
             workspace_id=inputs.workspace_id,
@@ -218,6 +224,46 @@ class CaseController(QObject):
         self._touch()
         if self.report is not None:
             self.report_changed.emit(self.report)
+
+    # -- cases -----------------------------------------------------------------------------
+    @staticmethod
+    def _fresh_case() -> Case:
+        now = datetime.now(UTC)
+        return Case(created_at=now, updated_at=now)
+
+    def _replace_case(self, case: Case) -> None:
+        self.case = case
+        self.data = None
+        self.report = None
+
+    def new_case(self) -> None:
+        """Start an empty case (the current one stays as it was saved)."""
+        if self._load_ctx is not None:
+            self._load_ctx.cancel.set()
+            self._load_ctx = None
+        self._stop_poller()
+        self._replace_case(self._fresh_case())
+        self.case_changed.emit()
+
+    def open_case(self, case: Case) -> None:
+        """Reopen a saved case: its report, notes and overrides as they were, then live again."""
+        self.new_case()
+        self._replace_case(case)
+        self.case_changed.emit()
+        if case.report is not None:
+            self.report = case.report
+            self.report_changed.emit(case.report)
+        if case.inputs.job_id and not case.closed:
+            self.load(case.inputs)
+
+    def apply_settings(self, settings: AnalysisSettings, *, poll_interval_s: float) -> None:
+        """New thresholds re-judge the case now; the running poller takes the new interval."""
+        self.settings = settings
+        self.poll_interval_s = poll_interval_s
+        if self._poller is not None:
+            self._poller.poller.interval_s = poll_interval_s
+            self._poller.poller.poll_now()
+        self._reanalyse()
 
     def set_symptoms(self, inputs: CaseInputs) -> None:
         self.case.inputs = inputs

@@ -31,8 +31,10 @@ class MainWindow(QMainWindow):
         log_dir: str | None = None,
         scenarios: list[tuple[str, str, str]] | None = None,
         scenario_ids: Callable[[str], dict[str, str]] | None = None,
+        app_context: object | None = None,  # triage_gui.ui.app.AppContext (settings, profiles)
     ) -> None:
         super().__init__()
+        self._ctx = app_context
         self.setWindowIcon(app_icon())
         self.connection = connection
         self._window_state = window_state
@@ -69,6 +71,7 @@ class MainWindow(QMainWindow):
         self.resize(1180, 780)
         self._restore_geometry()
         self.controller.load_started.connect(self._remember_inputs)
+        self._start_autosave()
 
     # -- set-up ----------------------------------------------------------------------------
     def _connection_text(self) -> str:
@@ -80,7 +83,11 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self.new_case_action = self._action("&New case", QKeySequence.StandardKey.New, self.new_case, file_menu)
+        self._action("&Cases…", QKeySequence.StandardKey.Open, self.open_cases, file_menu)
         self.refresh_action = self._action("&Refresh (fetch again)", QKeySequence.StandardKey.Refresh, self.controller.refresh, file_menu)
+        file_menu.addSeparator()
+        self._action("Connection &profiles…", None, self.open_profiles, file_menu)
+        self._action("&Settings…", QKeySequence("Ctrl+,"), self.open_settings, file_menu)
         file_menu.addSeparator()
         self._action("&Quit", QKeySequence.StandardKey.Quit, self.close, file_menu)
         help_menu = self.menuBar().addMenu("&Help")
@@ -123,8 +130,93 @@ class MainWindow(QMainWindow):
         self.wizard.start_page.load()
 
     @Slot()
+    def open_profiles(self) -> None:
+        from triage_gui.store.credentials import CredentialStore
+        from triage_gui.store.paths import AppPaths
+        from triage_gui.store.profiles import ProfileStore
+        from triage_gui.ui.dialogs.profile_dialog import ProfileDialog
+
+        paths = getattr(self._ctx, "paths", None) or AppPaths()
+        credentials = getattr(self._ctx, "credentials", None) or CredentialStore()
+        self.profile_dialog = ProfileDialog(ProfileStore(paths, credentials), parent=self)
+        self.profile_dialog.open()
+
+    @Slot()
+    def open_settings(self) -> None:
+        from triage_gui.store.paths import AppPaths
+        from triage_gui.store.settings import SettingsStore
+        from triage_gui.ui.dialogs.settings_dialog import SettingsDialog
+
+        paths = getattr(self._ctx, "paths", None) or AppPaths()
+        store = SettingsStore(paths)
+        current = getattr(self._ctx, "settings", None) or store.load().settings
+        self.settings_dialog = SettingsDialog(store, current, parent=self)
+        self.settings_dialog.saved.connect(self._settings_saved)
+        self.settings_dialog.open()
+
+    @Slot(object)
+    def _settings_saved(self, settings: object) -> None:
+        """New thresholds re-judge the open case at once; the poll interval applies now."""
+        if self._ctx is not None:
+            self._ctx.settings = settings  # type: ignore[attr-defined]
+        logging.getLogger().setLevel(settings.log_level.value)  # type: ignore[attr-defined]
+        self.controller.apply_settings(
+            settings.to_analysis_settings(),  # type: ignore[attr-defined]
+            poll_interval_s=float(settings.poll_interval_s),  # type: ignore[attr-defined]
+        )
+
+    @Slot()
     def new_case(self) -> None:
+        self.controller.new_case()
         self.wizard.restart()
+
+    # -- cases: autosave, reopen, recovery -------------------------------------------------
+    def _paths(self):  # noqa: ANN202
+        from triage_gui.store.paths import AppPaths
+
+        return getattr(self._ctx, "paths", None) or AppPaths()
+
+    def _start_autosave(self) -> None:
+        from triage_gui.store.case_store import CaseStore
+        from triage_gui.ui.case_autosave import CaseAutosaver
+
+        self.case_store = CaseStore(self._paths())
+        self.autosaver = CaseAutosaver(self.controller, self.case_store, parent=self)
+        self.autosaver.start()
+
+    @Slot()
+    def open_cases(self) -> None:
+        from triage_gui.ui.dialogs.case_list_dialog import CaseListDialog
+
+        self.autosaver.flush()
+        self.case_dialog = CaseListDialog(
+            self.case_store, self._paths(), current_case_id=self.controller.case.case_id, parent=self
+        )
+        self.case_dialog.case_opened.connect(self.open_case)
+        self.case_dialog.open()
+
+    def offer_recovery(self) -> None:
+        """On start: offer the unfinished cases of earlier sessions (a crash loses nothing)."""
+        from triage_gui.ui.dialogs.case_list_dialog import recovery_dialog
+
+        dialog = recovery_dialog(
+            self.case_store, self._paths(), current_case_id=self.controller.case.case_id, parent=self
+        )
+        if dialog is not None:
+            self.case_dialog = dialog
+            dialog.case_opened.connect(self.open_case)
+            dialog.open()
+
+    @Slot(object, str)
+    def open_case(self, case: object, message: str) -> None:
+        self.wizard.restart()
+        inputs = case.inputs  # type: ignore[attr-defined]
+        self.wizard.start_page.fill(
+            workspace=inputs.workspace_id, job=inputs.job_id, campaign=inputs.campaign_id, upload=inputs.upload_id
+        )
+        self.controller.open_case(case)  # type: ignore[arg-type]
+        if message:
+            self.statusBar().showMessage(message, 15_000)
 
     @Slot()
     def open_log_folder(self) -> None:
@@ -170,5 +262,6 @@ class MainWindow(QMainWindow):
         if self._window_state is not None:
             self._window_state.setValue("main/geometry", self.saveGeometry())
             self._window_state.sync()
+        self.autosaver.flush()
         self.controller.stop()
         super().closeEvent(event)

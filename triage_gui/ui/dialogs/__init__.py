@@ -1,5 +1,5 @@
-"""The app's dialogs (welcome, connection profiles, token prompt, settings) and the small
-pieces they share: a per-field error label, and the red used for security warnings.
+"""The app's dialogs, and the small pieces they share: a per-field error label, grey hints,
+and the red used for security warnings.
 
 Dialogs are opened with ``open()`` and report through signals, so tests drive them with
 pytest-qt without a blocking ``exec()``.
@@ -33,15 +33,17 @@ class FieldError(QLabel):
 
 
 def with_error(field: QWidget, error: FieldError, hint: str | None = None) -> QWidget:
-    """``field`` with its error message (and an optional grey hint) below it, for a form row."""
+    """``field`` with its error message right below it (then an optional grey hint), as one
+    form row; the row's label mnemonic focuses ``field``."""
     box = QWidget()
     layout = QVBoxLayout(box)
     layout.setContentsMargins(0, 0, 0, 0)
     layout.setSpacing(2)
     layout.addWidget(field)
+    layout.addWidget(error)
     if hint:
         layout.addWidget(hint_label(hint))
-    layout.addWidget(error)
+    box.setFocusProxy(field)  # the form label's mnemonic then focuses the field itself
     return box
 
 

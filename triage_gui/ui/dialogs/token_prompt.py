@@ -1,4 +1,5 @@
-"""Asking for an API token when none can come from the keyring, and the masked token field.
+"""Where an API token comes from, in the UI: the masked token field, the keyring status panel,
+and the prompt for a token when none can come from the keyring.
 
 The prompt never writes anything: the token is for this session only (the caller keeps it in
 the credential store's memory), or it is read from ``TRIAGE_API_TOKEN``. There is no "save to a
@@ -9,11 +10,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from html import escape
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import QSize, Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -31,6 +34,7 @@ from triage_gui.store.credentials import (
     check_token,
 )
 from triage_gui.ui.dialogs import FieldError, hint_label
+from triage_gui.ui.icons import icon
 
 
 class TokenField(QWidget):
@@ -68,6 +72,58 @@ class TokenField(QWidget):
     def _set_revealed(self, revealed: bool) -> None:
         mode = QLineEdit.EchoMode.Normal if revealed else QLineEdit.EchoMode.Password
         self.edit.setEchoMode(mode)
+
+
+class KeyringPanel(QFrame):
+    """The keyring's status (backend name, whether it is a real keyring) in plain words; with
+    none, the two safe choices: a token for this session only, or ``TRIAGE_API_TOKEN``."""
+
+    choice_changed = Signal()
+
+    def __init__(
+        self, environ: Mapping[str, str] | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        env = os.environ if environ is None else environ
+        self.available = False
+        self.status_icon = QLabel()
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setAccessibleName("Keyring status")
+        self.session_choice = QRadioButton("For this s&ession only (kept in memory)")
+        self.session_choice.setToolTip("The token is forgotten when the app closes.")
+        env_set = "set" if env.get(TOKEN_ENV, "").strip() else "not set"
+        self.env_choice = QRadioButton(f"&From {TOKEN_ENV} ({env_set} in this session)")
+        self.env_choice.setToolTip(f"Use the token in the environment variable {TOKEN_ENV}.")
+        self.session_choice.setChecked(True)
+        self.env_choice.toggled.connect(self.choice_changed)
+        choices = QHBoxLayout()
+        choices.addWidget(self.session_choice)
+        choices.addWidget(self.env_choice)
+        choices.addStretch(1)
+        column = QVBoxLayout()
+        column.addWidget(self.text)
+        column.addLayout(choices)
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.status_icon)
+        layout.addLayout(column, 1)
+
+    def set_status(self, available: bool, backend: str, explanation: str) -> None:
+        self.available = available
+        self.status_icon.setPixmap(
+            icon("connection-ok" if available else "verdict-warn").pixmap(QSize(24, 24))
+        )
+        kind = "System keyring" if available else "No usable system keyring"
+        self.text.setText(f"<b>{kind}</b> ({escape(backend)}). {escape(explanation)}")
+        self.session_choice.setVisible(not available)
+        self.env_choice.setVisible(not available)
+        self.choice_changed.emit()
+
+    @property
+    def from_environment(self) -> bool:
+        """No keyring and the user chose ``TRIAGE_API_TOKEN``: the token field is not used."""
+        return not self.available and self.env_choice.isChecked()
 
 
 class TokenPrompt(QDialog):

@@ -1,58 +1,521 @@
-"""Export page: hand the case on. Today: the report as JSON and a plain-text summary;
-the escalation form and the diagnostics bundle build on this page."""
+"""Escalation form and export: what the agent hands on.
+
+Left, what the agent can change: the required diagnostics (pre-filled by the engine; a missing
+one is marked with an icon and the word "Missing", and blocks "Done" until it is filled or
+waived with a reason), the customer-facing message (the engine's next action and ETA, editable)
+and the screenshots. Right, the form as it will be sent. Below, the ways out: copy for a ticket
+(rich text and plain text at once), Markdown, HTML, PDF (rendered on the background runner) and
+the diagnostics bundle (previewed, then written on the runner).
+
+The form is rebuilt from the case and the latest report whenever either changes; the agent's
+edits live in ``case.form_edits`` (a :class:`FormEdits` dump) and are re-applied on every
+rebuild, so a new poll never overwrites what the agent typed.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QMimeData, QSignalBlocker, QStandardPaths, Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWizardPage
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+    QWizardPage,
+)
 
-from triage_gui.domain.report_text import report_as_text
+from triage_gui.domain.case import Case
+from triage_gui.domain.escalation_form import MIN_WAIVER_REASON, EscalationForm, FormEdits, FormField, build_form
+from triage_gui.domain.findings import CheckId
+from triage_gui.store.bundle_writer import BundleInputs
+from triage_gui.store.paths import AppPaths, atomic_write_text
 from triage_gui.ui.case_controller import CaseController
+from triage_gui.ui.dialogs.bundle_preview_dialog import BundlePreviewDialog, case_log_text, chart_png
+from triage_gui.ui.form_pdf import html_to_pdf, html_to_pdf_bytes
+from triage_gui.ui.icons import icon
+from triage_gui.ui.screenshot.capture import ScreenshotArea, ScreenshotFiles
+
+_MULTILINE = {"symptom_summary"}
+_FROM_SCREENSHOTS = {"screenshot"}  # filled by attaching one, not by typing
+
+
+class _FieldRow:
+    """One required diagnostic: status (icon + word), label, value, and its waiver."""
+
+    def __init__(self, page: ExportPage, grid: QGridLayout, row: int, item: FormField) -> None:
+        self.key = item.key
+        self.icon = QLabel()
+        self.word = QLabel()
+        self.label = QLabel(item.label + ":")
+        self.label.setWordWrap(True)
+        self.label.setMinimumWidth(150)
+        self.label.setMaximumWidth(210)
+        self.editor: QLineEdit | QPlainTextEdit
+        if item.key in _MULTILINE:
+            self.editor = QPlainTextEdit()
+            self.editor.setTabChangesFocus(True)
+            self.editor.setFixedHeight(self.editor.fontMetrics().lineSpacing() * 3 + 12)
+            self.editor.textChanged.connect(lambda: page.value_edited(self.key, self.text()))
+        else:
+            self.editor = QLineEdit()
+            self.editor.textEdited.connect(lambda text: page.value_edited(self.key, text))
+            if item.key in _FROM_SCREENSHOTS:
+                self.editor.setReadOnly(True)
+                self.editor.setPlaceholderText("attach one under Screenshots")
+        self.editor.setAccessibleName(item.label)
+        self.label.setBuddy(self.editor)
+        self.waive = QToolButton()
+        self.waive.setText("Waive…")
+        self.waive.setCheckable(True)
+        self.waive.setToolTip(f"Leave {item.label} empty on purpose (a reason is required)")
+        self.waive.setAccessibleName(f"Waive {item.label}")
+        self.waive.toggled.connect(lambda on: page.waive_toggled(self.key, on))
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText(f"Why can it stay empty? (required, at least {MIN_WAIVER_REASON} characters)")
+        self.reason.setAccessibleName(f"Reason {item.label} is waived")
+        self.reason.textEdited.connect(lambda text: page.waiver_edited(self.key, text))
+        self.reason.setVisible(False)
+        top = Qt.AlignmentFlag.AlignTop if item.key in _MULTILINE else Qt.AlignmentFlag.AlignVCenter
+        grid.addWidget(self.icon, 2 * row, 0, top)
+        grid.addWidget(self.word, 2 * row, 1, top)
+        grid.addWidget(self.label, 2 * row, 2, top)
+        grid.addWidget(self.editor, 2 * row, 3)
+        grid.addWidget(self.waive, 2 * row, 4, top)
+        grid.addWidget(self.reason, 2 * row + 1, 3)
+
+    def text(self) -> str:
+        return self.editor.toPlainText() if isinstance(self.editor, QPlainTextEdit) else self.editor.text()
+
+    def show(self, item: FormField) -> None:
+        if self.text() != item.value:
+            with QSignalBlocker(self.editor):
+                if isinstance(self.editor, QPlainTextEdit):
+                    self.editor.setPlainText(item.value)
+                else:
+                    self.editor.setText(item.value)
+                    self.editor.setCursorPosition(0)
+        self.editor.setToolTip(item.source or "")
+        if item.missing:
+            name, word = "verdict-fail", "<b>Missing</b>"
+        elif item.waived_reason and not item.value.strip():
+            name, word = "verdict-warn", "Waived"
+        elif item.value.strip():
+            name, word = "verdict-pass", "Filled"
+        else:
+            name, word = "verdict-unknown", "Not needed"
+        self.icon.setPixmap(icon(name).pixmap(18, 18))
+        self.word.setText(word)
+        self.word.setAccessibleName(f"{item.label}: {word.replace('<b>', '').replace('</b>', '')}")
+        waiving = item.waived_reason is not None or self.waive.isChecked()
+        with QSignalBlocker(self.waive):
+            self.waive.setChecked(waiving)
+        self.reason.setVisible(waiving)
+        if item.waived_reason is not None and self.reason.text().strip() != item.waived_reason:
+            self.reason.setText(item.waived_reason)
+        # a filled field needs no waiver: offer it only where it could matter
+        self.waive.setVisible(item.required and (not item.value.strip() or waiving))
 
 
 class ExportPage(QWizardPage):
-    def __init__(self, controller: CaseController) -> None:
+    exported = Signal(str)  # the path of a written file (Markdown, HTML, PDF)
+    export_failed = Signal(str)
+
+    def __init__(self, controller: CaseController, *, paths: AppPaths | None = None) -> None:
         super().__init__()
         self.controller = controller
-        self.setTitle("Export")
-        self.setSubTitle("Hand the case on: a summary to paste into the ticket, and the report as JSON.")
+        self.paths = paths or AppPaths()
+        self.form: EscalationForm | None = None
+        self.bundle_dialog: BundlePreviewDialog | None = None
+        self.setTitle("Escalation form and export")
+        self.setSubTitle(
+            "Check the pre-filled form, fill in or waive what is missing, add a redacted screenshot, "
+            "then copy it into the ticket or export it with the diagnostics bundle."
+        )
         self.setObjectName("page_export")
-        self.summary = QPlainTextEdit()
-        self.summary.setReadOnly(True)
-        self.summary.setAccessibleName("Summary")
-        self.copy_button = QPushButton("&Copy summary")
-        self.copy_button.clicked.connect(self._copy)
-        self.save_button = QPushButton("Save report as &JSON…")
-        self.save_button.clicked.connect(self._save_json)
+
+        # -- left: what the agent changes --------------------------------------------------
+        fields_box = QGroupBox("Required diagnostics")
+        self.grid = QGridLayout(fields_box)
+        self.grid.setColumnStretch(3, 1)
+        self.grid.setVerticalSpacing(2)
+        self.grid.setColumnMinimumWidth(2, 200)
+        self.rows: dict[str, _FieldRow] = {}
+
+        message_box = QGroupBox("Message to the customer")
+        self.next_action = QLabel("—")
+        self.eta = QLabel("—")
+        for label in (self.next_action, self.eta):
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message = QPlainTextEdit()
+        self.message.setAccessibleName("Message to the customer")
+        self.message.setTabChangesFocus(True)
+        self.message.setFixedHeight(self.message.fontMetrics().lineSpacing() * 4 + 12)
+        self.message.textChanged.connect(self._message_edited)
+        self.reset_message = QPushButton("Engine's &wording")
+        self.reset_message.setToolTip("Replace your edits with the message the engine wrote")
+        self.reset_message.setEnabled(False)
+        self.reset_message.clicked.connect(self._reset_message)
+        message_layout = QGridLayout(message_box)
+        message_layout.addWidget(QLabel("Next action:"), 0, 0, Qt.AlignmentFlag.AlignTop)
+        message_layout.addWidget(self.next_action, 0, 1)
+        message_layout.addWidget(QLabel("ETA:"), 1, 0, Qt.AlignmentFlag.AlignTop)
+        message_layout.addWidget(self.eta, 1, 1)
+        message_layout.addWidget(self.reset_message, 0, 2, Qt.AlignmentFlag.AlignTop)
+        message_layout.addWidget(self.message, 2, 0, 1, 3)
+        message_layout.setColumnStretch(1, 1)
+
+        self.screenshots = ScreenshotArea(self._screenshot_files, self._screenshot_names, self._set_screenshot_names)
+        self.screenshots.changed.connect(self._screenshots_changed)
+        self.screenshots.message.connect(self._say)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 4, 0)
+        left_layout.addWidget(fields_box)
+        left_layout.addWidget(message_box)
+        left_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(left)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+
+        # -- right: the form as it will be sent --------------------------------------------
+        preview_box = QGroupBox("The form as it will be sent")
+        self.summary = QTextBrowser()
+        self.summary.setAccessibleName("Escalation form preview")
+        self.summary.setOpenLinks(False)
+        QVBoxLayout(preview_box).addWidget(self.summary)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(4, 0, 0, 0)
+        right_layout.addWidget(preview_box, 1)
+        right_layout.addWidget(self.screenshots)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(scroll)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 5)
+        splitter.setStretchFactor(1, 4)
+        splitter.setChildrenCollapsible(False)
+        splitter.setSizes([660, 540])
+
+        # -- below: readiness and the ways out ---------------------------------------------
+        self.ready_icon = QLabel()
+        self.ready_label = QLabel()
+        self.ready_label.setWordWrap(True)
+        self.ready_label.setAccessibleName("Ready to send")
+        self.copy_button = QPushButton("&Copy for the ticket")
+        self.copy_button.setToolTip("Copies the form as rich text and as plain text")
+        self.copy_button.clicked.connect(self.copy_to_clipboard)
+        self.markdown_button = QPushButton("&Markdown…")
+        self.markdown_button.clicked.connect(lambda: self._ask_and_export("md"))
+        self.html_button = QPushButton("&HTML…")
+        self.html_button.clicked.connect(lambda: self._ask_and_export("html"))
+        self.pdf_button = QPushButton("&PDF…")
+        self.pdf_button.clicked.connect(lambda: self._ask_and_export("pdf"))
+        self.bundle_button = QPushButton(icon("export"), "Export diagnostics &bundle…")
+        self.bundle_button.clicked.connect(lambda: self.open_bundle_dialog())
         self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        ready = QHBoxLayout()
+        ready.addWidget(self.ready_icon)
+        ready.addWidget(self.ready_label, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.copy_button)
-        buttons.addWidget(self.save_button)
+        buttons.addWidget(QLabel("Save form as:"))
+        for button in (self.markdown_button, self.html_button, self.pdf_button):
+            buttons.addWidget(button)
         buttons.addStretch(1)
+        buttons.addWidget(self.bundle_button)
+
         layout = QVBoxLayout(self)
-        layout.addWidget(self.summary, 1)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(ready)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
+        controller.report_changed.connect(self._on_report)
 
+    # -- building --------------------------------------------------------------------------
     def initializePage(self) -> None:  # noqa: N802 - Qt override
-        report = self.controller.report
-        self.summary.setPlainText(report_as_text(report, self.controller.case) if report else "")
+        self.rebuild()
+        self.screenshots.refresh()
 
-    @Slot()
-    def _copy(self) -> None:
-        QGuiApplication.clipboard().setText(self.summary.toPlainText())
-        self.status.setText("Summary copied to the clipboard.")
+    def isComplete(self) -> bool:  # noqa: N802 - Qt override
+        return self.form is not None and self.form.ready_to_send
 
-    @Slot()
-    def _save_json(self) -> None:
-        report = self.controller.report
-        if report is None:
+    def validatePage(self) -> bool:  # noqa: N802 - Qt override
+        # "Done" on the last page: the case is handed on, so it is no longer offered for recovery.
+        self.controller.case.closed = True
+        self.controller.mark_changed()
+        return True
+
+    @Slot(object)
+    def _on_report(self, _report: object) -> None:
+        if self.form is not None or self.isVisible():
+            self.rebuild()
+
+    def build_form_for(self, case: Case) -> EscalationForm:
+        edits = FormEdits.model_validate(case.form_edits) if case.form_edits else None
+        report = self.controller.report if self.controller.report is not None else case.report
+        # what was already tried: the retries launched from this case (the ledger's copy)
+        tried = list(getattr(case, "retries", ()))
+        return build_form(case, report, retries=tried, screenshots=list(case.screenshots), edits=edits)
+
+    def rebuild(self) -> None:
+        """Re-derive the form from the case and the latest report (the agent's edits kept)."""
+        self.form = self.build_form_for(self.controller.case)
+        if set(self.rows) != {f.key for f in self.form.fields}:
+            self._make_rows()
+        self._show()
+
+    def _make_rows(self) -> None:
+        for row in self.rows.values():
+            for widget in (row.icon, row.word, row.label, row.editor, row.waive, row.reason):
+                widget.deleteLater()
+        self.rows = {}
+        assert self.form is not None
+        for i, item in enumerate(self.form.fields):
+            self.rows[item.key] = _FieldRow(self, self.grid, i, item)
+
+    def _show(self) -> None:
+        form = self.form
+        if form is None:
             return
-        default = f"report-{report.job_id}.json"
-        path, _ = QFileDialog.getSaveFileName(self, "Save report", default, "JSON (*.json)")
+        for item in form.fields:
+            self.rows[item.key].show(item)
+        self.next_action.setText(form.next_action or "—")
+        self.eta.setText(form.eta_text or "—")
+        if self.message.toPlainText() != form.customer_message:
+            with QSignalBlocker(self.message):
+                self.message.setPlainText(form.customer_message)
+        self.reset_message.setEnabled(form.customer_message_edited)
+        missing = form.missing_fields()
+        if missing:
+            self.ready_icon.setPixmap(icon("verdict-fail").pixmap(22, 22))
+            self.ready_label.setText(
+                "<b>Not ready to send.</b> Fill in or waive: " + ", ".join(f.label for f in missing) + "."
+            )
+        else:
+            self.ready_icon.setPixmap(icon("verdict-pass").pixmap(22, 22))
+            self.ready_label.setText("<b>Ready to send.</b> Every required diagnostic is filled in or waived.")
+        self._render_preview()
+        self.completeChanged.emit()
+
+    def _render_preview(self) -> None:
+        assert self.form is not None
+        bar = self.summary.verticalScrollBar()
+        position = bar.value()
+        sources = self._screenshot_files().file_urls(self.form.screenshots)
+        html = self.form.to_html(image_src=sources)
+        # the exported form shows screenshots 640 px wide; the preview pane is narrower
+        width = max(200, self.summary.viewport().width() - 60)
+        self.summary.setHtml(html.replace("width='640'", f"width='{min(width, 640)}'"))
+        bar.setValue(position)
+
+    # -- the agent's edits -----------------------------------------------------------------
+    def value_edited(self, key: str, text: str) -> None:
+        if self.form is None or self.form.field(key).value == text:
+            return
+        self.form.set_value(key, text)
+        self._store_edits()
+
+    def waive_toggled(self, key: str, on: bool) -> None:
+        row = self.rows[key]
+        row.reason.setVisible(on)
+        if on:
+            row.reason.setFocus()
+            if len(row.reason.text().strip()) >= MIN_WAIVER_REASON:
+                self.waiver_edited(key, row.reason.text())
+        elif self.form is not None:
+            row.reason.clear()
+            self.form.clear_waiver(key)
+            self._store_edits()
+
+    def waiver_edited(self, key: str, reason: str) -> None:
+        if self.form is None:
+            return
+        if len(reason.strip()) >= MIN_WAIVER_REASON:
+            self.form.waive(key, reason)
+        else:
+            self.form.clear_waiver(key)
+        self._store_edits()
+
+    def waive(self, key: str, reason: str) -> None:
+        """What the agent does with the Waive button and the reason box, in one call."""
+        row = self.rows[key]
+        row.waive.setChecked(True)
+        row.reason.setText(reason)
+        self.waiver_edited(key, reason)
+
+    @Slot()
+    def _message_edited(self) -> None:
+        if self.form is not None and self.message.toPlainText() != self.form.customer_message:
+            self.form.set_customer_message(self.message.toPlainText())
+            self._store_edits()
+
+    @Slot()
+    def _reset_message(self) -> None:
+        edits = FormEdits.model_validate(self.controller.case.form_edits or {})
+        self.controller.case.form_edits = edits.model_copy(update={"customer_message": None}).model_dump()
+        self.controller.mark_changed()
+        self.rebuild()
+
+    def _store_edits(self) -> None:
+        assert self.form is not None
+        self.controller.case.form_edits = self.form.edits().model_dump()
+        self.controller.mark_changed()
+        self._show()
+
+    # -- screenshots -----------------------------------------------------------------------
+    def _screenshot_files(self) -> ScreenshotFiles:
+        return ScreenshotFiles(self.paths, self.controller.case.case_id)
+
+    def _screenshot_names(self) -> list[str]:
+        return list(self.controller.case.screenshots)
+
+    def _set_screenshot_names(self, names: list[str]) -> None:
+        self.controller.case.screenshots = list(names)
+
+    @Slot()
+    def _screenshots_changed(self) -> None:
+        self.controller.mark_changed()
+        self.rebuild()
+
+    # -- copy and export -------------------------------------------------------------------
+    def _current(self) -> EscalationForm:
+        if self.form is None:
+            self.rebuild()
+        assert self.form is not None
+        return self.form
+
+    @Slot()
+    def copy_to_clipboard(self) -> QMimeData:
+        form = self._current()
+        mime = QMimeData()
+        mime.setText(form.to_text())
+        mime.setHtml(form.to_html(image_src=self._screenshot_files().data_uris(form.screenshots)))
+        QGuiApplication.clipboard().setMimeData(mime)
+        self._say("The form is on the clipboard (rich text and plain text): paste it into the ticket.")
+        return mime
+
+    def _ask_and_export(self, kind: str) -> None:
+        titles = {"md": "Markdown (*.md)", "html": "HTML (*.html)", "pdf": "PDF (*.pdf)"}
+        suggested = str(_documents() / f"{self._file_stem()}.{kind}")
+        path, _ = QFileDialog.getSaveFileName(self, "Save the escalation form", suggested, titles[kind])
         if path:
-            Path(path).write_text(report.model_dump_json(indent=2), encoding="utf-8")
-            self.status.setText(f"Saved {path}")
+            self.export(Path(path) if Path(path).suffix else Path(f"{path}.{kind}"), kind)
+
+    def export(self, path: Path | str, kind: str) -> None:
+        """Write the form as ``kind`` ("md", "html" or "pdf"); ``exported`` says when it is done.
+        The PDF is rendered on the background runner: it can take a moment on a long form."""
+        form = self._current()
+        target = Path(path)
+        try:
+            if kind == "md":
+                atomic_write_text(target, form.to_markdown(), mode=0o644)
+            elif kind == "html":
+                atomic_write_text(target, form.to_html(image_src=self._screenshot_files().data_uris(form.screenshots)), mode=0o644)
+            elif kind == "pdf":
+                html = form.to_html(image_src=self._screenshot_files().data_uris(form.screenshots))
+                title = f"Escalation: {form.title}"
+                self._say(f"Writing {target.name}…")
+                self.controller.runner.run(
+                    lambda _ctx: html_to_pdf(html, target, title=title),
+                    lambda written: self._exported(str(written)),
+                    lambda error: self._export_failed(target, error),
+                )
+                return
+            else:
+                raise ValueError(f"unknown export kind {kind!r}")
+        except OSError as exc:
+            self._export_failed(target, exc)
+            return
+        self._exported(str(target))
+
+    def _exported(self, path: str) -> None:
+        self._say(f"Saved {path}")
+        self.exported.emit(path)
+
+    def _export_failed(self, target: Path, error: BaseException) -> None:
+        message = f"Could not save {target}: {getattr(error, 'strerror', None) or error}"
+        self._say(message)
+        self.export_failed.emit(message)
+
+    def _file_stem(self) -> str:
+        job = self.controller.case.inputs.job_id or self.controller.case.case_id
+        return f"escalation-{job}-{date.today():%Y%m%d}"
+
+    # -- the diagnostics bundle -------------------------------------------------------------
+    def bundle_inputs(self) -> BundleInputs:
+        """Everything the bundle needs, gathered on the GUI thread (a deep copy of the case, so
+        the poller can go on adding snapshots while the bundle is written)."""
+        case = self.controller.case.model_copy(deep=True)
+        form = self.build_form_for(case)
+        files = self._screenshot_files()
+        shots, omitted = [], {}
+        for name in case.screenshots:
+            try:
+                shots.append((name, files.read(name)))
+            except OSError as exc:
+                omitted[f"screenshots/{name}"] = f"the file could not be read ({exc.strerror or exc})"
+        data = self.controller.data
+        return BundleInputs(
+            case=case,
+            report=self.controller.report,
+            form=form,
+            pdf_renderer=html_to_pdf_bytes,
+            screenshots=shots,
+            chart_png=self._chart_png(),
+            events=list(data.events) if data is not None else [],
+            contact_audit=data.contact_audit if data is not None else None,
+            log_text=case_log_text(self.paths.log_file, [case.inputs.job_id, case.case_id]),
+            secrets=[self.controller.connection.token] if self.controller.connection.token else [],
+            omitted=omitted,
+        )
+
+    def _chart_png(self) -> bytes | None:
+        wizard = self.wizard()
+        page = getattr(wizard, "check_pages", {}).get(CheckId.JOB_HEALTH) if wizard is not None else None
+        chart = getattr(page, "chart", None)
+        return chart_png(chart) if chart is not None and self.controller.case.snapshots else None
+
+    def open_bundle_dialog(self, target: Path | str | None = None) -> BundlePreviewDialog:
+        """The preview of the bundle's files; nothing is written until the agent says so."""
+        if self.bundle_dialog is not None and self.bundle_dialog.writing:
+            self.bundle_dialog.raise_()
+            return self.bundle_dialog
+        where = Path(target) if target is not None else _documents() / f"{self._file_stem()}-diagnostics.zip"
+        inputs = self.bundle_inputs()
+        if self.form is not None and not self.form.ready_to_send:
+            self._say("Note: the form is not ready to send yet; the bundle will say which fields are missing.")
+        dialog = BundlePreviewDialog(inputs, self.controller.runner, where, self)
+        dialog.written.connect(lambda result: self._say(f"Bundle written: {result.path}"))
+        self.bundle_dialog = dialog
+        dialog.open()
+        return dialog
+
+    @Slot(str)
+    def _say(self, text: str) -> None:
+        self.status.setText(text)
+
+
+def _documents() -> Path:
+    found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    path = Path(found) if found else Path.home()
+    return path if path.is_dir() else Path.home()
+

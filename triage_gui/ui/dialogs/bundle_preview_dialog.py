@@ -1,0 +1,246 @@
+"""The diagnostics bundle's preview: every file it will hold, then the write, with progress.
+
+Nothing is written until the agent presses "Write bundle". The write runs on the
+``BackgroundRunner`` (``write_bundle`` itself writes a temp file and renames it, so a cancelled
+or failed write leaves nothing behind). Raw phone numbers are only offered when the report says
+Level 3, and ``write_bundle`` refuses them otherwise; the manifest records the choice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from triage_gui.store.bundle_writer import (
+    BundleCancelled,
+    BundleError,
+    BundleInputs,
+    BundleResult,
+    plan_bundle,
+    raw_numbers_allowed,
+    write_bundle,
+)
+from triage_gui.ui.background import BackgroundRunner, TaskContext
+from triage_gui.ui.icons import icon
+from triage_gui.ui.widgets.progress_chart import ProgressChart
+
+LOG_TAIL_BYTES = 2_000_000  # per case: the most recent lines win when the logs are larger
+
+
+def case_log_text(log_file: Path, needles: Sequence[str]) -> str:
+    """The lines of the app's (already scrubbed) rotating logs that mention the case, oldest
+    first. A line mentions the case when it holds one of ``needles`` (the job, case ID...)."""
+    wanted = [n for n in needles if n and len(n) >= 4]
+    if not wanted:
+        return ""
+    files = sorted(log_file.parent.glob(log_file.name + ".*"), key=_rotation_number, reverse=True)
+    lines: list[str] = []
+    for path in [*files, log_file]:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        lines += [line for line in text.splitlines() if any(n in line for n in wanted)]
+    joined = "\n".join(lines)
+    return joined[-LOG_TAIL_BYTES:] + ("\n" if joined else "")
+
+
+def chart_png(chart: ProgressChart) -> bytes | None:
+    """The progress chart as PNG bytes (drawn on the GUI thread: it is a widget)."""
+    with tempfile.TemporaryDirectory(prefix="triage-chart-") as tmp:
+        try:
+            return chart.save_png(Path(tmp) / "chart.png").read_bytes()
+        except OSError:
+            return None
+
+
+def _rotation_number(path: Path) -> int:
+    suffix = path.name.rsplit(".", 1)[-1]
+    return int(suffix) if suffix.isdigit() else 0
+
+
+def _size(n: int) -> str:
+    return f"{n:,} B" if n < 1024 else f"{n / 1024:,.1f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:,.1f} MB"
+
+
+class BundlePreviewDialog(QDialog):
+    """Open with ``open()``. ``written`` carries the :class:`BundleResult`; ``failed`` a message."""
+
+    written = Signal(object)
+    failed = Signal(str)
+
+    def __init__(
+        self, inputs: BundleInputs, runner: BackgroundRunner, target: Path | str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export diagnostics bundle")
+        self.setObjectName("bundle_preview_dialog")
+        self.setMinimumWidth(680)
+        self._inputs = inputs
+        self._runner = runner
+        self._task: TaskContext | None = None
+        self.result_: BundleResult | None = None
+
+        entries = plan_bundle(inputs)
+        self.files = QTreeWidget()
+        self.files.setHeaderLabels(["File", "Size (approx.)", "What it is"])
+        self.files.setRootIsDecorated(False)
+        self.files.setAccessibleName("Files in the bundle")
+        for entry in entries:
+            item = QTreeWidgetItem([entry.name, _size(entry.approx_size), entry.description])
+            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.files.addTopLevelItem(item)
+        header = self.files.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        total = sum(e.approx_size for e in entries)
+        summary = QLabel(
+            f"{len(entries)} files, about {_size(total)} before compression. Tokens are removed and "
+            "phone numbers masked in every file; screenshots and the chart lose their metadata."
+        )
+        summary.setWordWrap(True)
+
+        report = inputs.effective_report()
+        self.raw_numbers = QCheckBox("Include &raw phone numbers (Level 3 engineering escalation; recorded in the manifest)")
+        self.raw_numbers.setVisible(raw_numbers_allowed(report))
+        self.raw_numbers.toggled.connect(self._raw_toggled)
+        self.raw_note = QLabel()
+        self.raw_note.setWordWrap(True)
+        if not raw_numbers_allowed(report):
+            self.raw_note.setText("Phone numbers are masked (same number, same pseudonym; last 2 digits kept). "
+                                  "Raw numbers are only offered for a Level 3 escalation.")
+
+        self.path = QLineEdit(str(target))
+        self.path.setAccessibleName("Bundle file")
+        browse = QPushButton("&Browse…")
+        browse.clicked.connect(self._browse)
+        where = QHBoxLayout()
+        where.addWidget(QLabel("Save as:"))
+        where.addWidget(self.path, 1)
+        where.addWidget(browse)
+
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.progress.setAccessibleName("Bundle progress")
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.write_button = self.buttons.addButton("&Write bundle", QDialogButtonBox.ButtonRole.ActionRole)
+        self.write_button.setIcon(icon("export"))
+        self.write_button.setDefault(True)
+        self.write_button.clicked.connect(self.write)
+        self.cancel_button = self.buttons.addButton("&Stop", QDialogButtonBox.ButtonRole.ActionRole)
+        self.cancel_button.setVisible(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(summary)
+        layout.addWidget(self.files, 1)
+        layout.addWidget(self.raw_numbers)
+        layout.addWidget(self.raw_note)
+        layout.addLayout(where)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+
+    @property
+    def writing(self) -> bool:
+        return self._task is not None
+
+    @Slot(bool)
+    def _raw_toggled(self, on: bool) -> None:
+        self.raw_note.setText(
+            "The bundle will hold raw phone numbers; the manifest says so. Tokens are still removed." if on else ""
+        )
+
+    @Slot()
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the bundle", self.path.text(), "Zip archive (*.zip)")
+        if path:
+            self.path.setText(path if path.endswith(".zip") else path + ".zip")
+
+    @Slot()
+    def write(self) -> None:
+        if self._task is not None:
+            return
+        target = Path(self.path.text().strip()).expanduser()
+        if not self.path.text().strip() or not target.parent.is_dir():
+            self.status.setText(f"Choose a file in an existing folder (not {target.parent}).")
+            return
+        inputs = dataclasses.replace(self._inputs, raw_numbers=self.raw_numbers.isChecked())
+        self.progress.setRange(0, 0)
+        self.progress.setVisible(True)
+        self.status.setText("Writing the bundle…")
+        self.write_button.setEnabled(False)
+        self.cancel_button.setVisible(True)
+        self._task = self._runner.run(
+            lambda ctx: write_bundle(
+                inputs, target, progress=lambda done, total, name: ctx.progress(name, done, total), cancel=ctx.cancel
+            ),
+            self._on_written,
+            self._on_failed,
+            on_progress=self._on_progress,
+        )
+
+    @Slot()
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel.set()
+            self.status.setText("Stopping…")
+
+    def reject(self) -> None:
+        self.cancel()  # closing mid-write stops it; the temp file is removed, nothing is left
+        super().reject()
+
+    def _on_progress(self, name: str, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.status.setText(f"Writing {name} ({done} of {total})…")
+
+    def _finish(self) -> None:
+        self._task = None
+        self.progress.setVisible(False)
+        self.cancel_button.setVisible(False)
+        self.write_button.setEnabled(True)
+
+    def _on_written(self, result: BundleResult) -> None:
+        self._finish()
+        self.result_ = result
+        self.write_button.setEnabled(False)  # written: a second press would only overwrite it
+        self.status.setText(f"Bundle written: {result.path} ({_size(result.size)}, {len(result.files) + 1} files).")
+        self.written.emit(result)
+
+    def _on_failed(self, error: BaseException) -> None:
+        self._finish()
+        if isinstance(error, BundleCancelled):
+            message = "Stopped: no bundle was written."
+        elif isinstance(error, (BundleError, OSError)):
+            message = f"The bundle could not be written: {error}"
+        else:
+            message = f"The bundle could not be written ({type(error).__name__}: {error})"
+        self.status.setText(message)
+        self.failed.emit(message)

@@ -1,0 +1,29 @@
+"""Screenshots for the escalation form: capture, black out private details, keep only that."""
+
+from __future__ import annotations
+
+from triage_gui.ui.screenshot.capture import (
+    CaptureRefused,
+    ScreenshotArea,
+    ScreenshotFiles,
+    grab_page,
+    grab_screen,
+    grab_widget,
+    image_from_clipboard,
+    image_from_file,
+    png_bytes,
+)
+from triage_gui.ui.screenshot.redaction_editor import RedactionEditor
+
+__all__ = [
+    "CaptureRefused",
+    "RedactionEditor",
+    "ScreenshotArea",
+    "ScreenshotFiles",
+    "grab_page",
+    "grab_screen",
+    "grab_widget",
+    "image_from_clipboard",
+    "image_from_file",
+    "png_bytes",
+]
