@@ -128,8 +128,8 @@ def recovery_outcome(
             )
 
     counted = (
-        f"{counts.total} contacts: {counts.succeeded} succeeded, {counts.failed} failed, "
-        f"{max(counts.total - counts.processed, 0)} still in progress"
+        f"{counts.total:,} contacts: {counts.succeeded:,} succeeded, {counts.failed:,} failed, "
+        f"{max(counts.total - counts.processed, 0):,} still in progress"
     )
     message = (
         f"Job {data.job.id}: {counted}. Next: {next_action} "

@@ -183,7 +183,7 @@ def estimate_progress(data: IncidentData, rate: DispatchRate | None = None) -> P
             dispatch_rate_per_min=0.0,
             eta_note=(
                 f"no ETA: no dispatch in the last {rate.window_s / 60:.0f} min "
-                f"with {work} recipient(s) left to dial"
+                f"with {work:,} recipient(s) left to dial"
             ),
         )
 
