@@ -1,5 +1,11 @@
 from __future__ import annotations
 
+import random
+from collections.abc import Iterator
+
+import pytest
+
+from triage_gui.domain import phones as phones_module
 from triage_gui.domain.contact_audit import DuplicateGroup, InvalidRow
 from triage_gui.domain.contact_auditor import MISSING_CELL, ContactAuditor, RowStatus
 
@@ -105,3 +111,80 @@ def test_memory_is_per_distinct_number_not_per_row() -> None:
     assert result.duplicate_rows == 99_000
     assert len(auditor._first_row) == 1000
     assert len(auditor._group_rows) == 10
+
+
+def _mixed_phones(count: int) -> list[str | None]:
+    """National and international writings of a few hundred numbers, junk and missing cells."""
+    rnd = random.Random(21)
+    phones: list[str | None] = []
+    for _ in range(count):
+        roll = rnd.random()
+        n = rnd.randint(0, 399)
+        if roll < 0.3:
+            phones.append(f"07400 1{n:05d}")
+        elif roll < 0.5:
+            phones.append(f"+44 7400 1{n:05d}")
+        elif roll < 0.6:
+            phones.append(f"0044 161 234 {n:04d}")
+        elif roll < 0.7:
+            phones.append(f"+1 (415) 555-{n:04d}")
+        elif roll < 0.75:
+            phones.append(f"+39 06 1234 {n:04d}")  # Italian: the leading zero stays
+        elif roll < 0.8:
+            phones.append(f"07700 900{n:03d}")  # Ofcom's drama range: invalid
+        elif roll < 0.85:
+            phones.append(f"+44 7400 1{n:05d} x{n}")
+        elif roll < 0.9:
+            phones.append(rnd.choice(["", "n/a", "123", "1.2E+10", "4.47400100123E+11", None]))
+        else:
+            phones.append("".join(rnd.choice("0123456789") for _ in range(rnd.randint(4, 14))))
+    return phones
+
+
+def test_add_rows_keeps_the_same_books_as_add() -> None:
+    phones = _mixed_phones(3000)
+    one_by_one = ContactAuditor("GB", keep_invalid_rows=50, keep_duplicate_groups=40)
+    _feed(one_by_one, phones)
+    in_bulk = ContactAuditor("GB", keep_invalid_rows=50, keep_duplicate_groups=40)
+    in_bulk.add_rows((row, phone, []) for row, phone in enumerate(phones, start=2))
+    expected = one_by_one.result("x.csv").model_dump()
+    assert in_bulk.result("x.csv").model_dump() == expected
+    assert expected["duplicate_groups_total"] > 40 and expected["invalid_rows_total"] > 50
+
+
+def test_add_rows_counts_rows_read_before_a_failure() -> None:
+    def rows() -> Iterator[tuple[int, str | None, list[str]]]:
+        yield 2, "07400 123456", []
+        yield 3, "nope", []
+        raise ValueError("the source failed")
+
+    auditor = ContactAuditor("GB")
+    with pytest.raises(ValueError):
+        auditor.add_rows(rows())
+    result = auditor.result("x")
+    assert (result.rows, result.valid, result.invalid) == (2, 1, 1)
+
+
+def test_parse_shortcut_changes_no_audit_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole audit, with and without the plain-digits shortcut, on a few thousand rows."""
+    phones = _mixed_phones(4000)
+    rows = [(row, phone, []) for row, phone in enumerate(phones, start=2)]
+    phones_module.cache_clear()
+    fast = ContactAuditor("GB")
+    fast.add_rows(rows)
+    fast_outcomes = _feed(ContactAuditor("GB"), phones)
+    monkeypatch.setattr(phones_module, "_split_plain", lambda text, region: None)
+    phones_module.cache_clear()
+    try:
+        slow = ContactAuditor("GB")
+        slow.add_rows(rows)
+        slow_outcomes = _feed(ContactAuditor("GB"), phones)
+    finally:
+        phones_module.cache_clear()
+    result = fast.result("x").model_dump()
+    assert result == slow.result("x").model_dump()
+    assert fast_outcomes == slow_outcomes
+    assert {outcome.status for outcome in fast_outcomes} == set(RowStatus)
+    assert result["duplicate_groups_total"] > 100 and set(result["number_types"]) >= {
+        "mobile", "fixed_line", "fixed_line_or_mobile"
+    }

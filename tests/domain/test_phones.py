@@ -169,3 +169,155 @@ def test_supported_region() -> None:
     assert supported_region(" gb ") == "GB"
     assert supported_region("XX") is None
     assert supported_region("") is None
+
+
+def _plain_digit_cells(count: int, seed: int) -> list[tuple[str, str]]:
+    """(cell, default region) pairs as clean-up leaves them: "+" and digits, or national digits.
+
+    Built from the library's example numbers of every region and type, with the last digits
+    changed (so both valid and invalid numbers), written internationally, internationally with
+    the national prefix kept ("+44 0…", "+39 06…"), nationally with the prefix, or as bare
+    digits; plus random digit strings behind every calling code.
+    """
+    rnd = random.Random(seed)
+    regions = sorted(phonenumbers.SUPPORTED_REGIONS)
+    kinds = [phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE,
+             phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.PREMIUM_RATE,
+             phonenumbers.PhoneNumberType.VOIP, phonenumbers.PhoneNumberType.UAN]
+    examples = [
+        (region, example)
+        for region in regions
+        for kind in kinds
+        if (example := phonenumbers.example_number_for_type(region, kind)) is not None
+    ]
+    codes = sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+    cells = []
+    for _ in range(count):
+        region = rnd.choice(regions)
+        roll = rnd.random()
+        if roll < 0.6:
+            home, example = rnd.choice(examples)
+            national = phonenumbers.national_significant_number(example)
+            cut = rnd.randint(0, min(4, len(national)))
+            tail = "".join(rnd.choice("0123456789") for _ in range(cut + rnd.choice([-1, 0, 0, 1])))
+            national = national[: len(national) - cut] + tail
+            style = rnd.random()
+            if style < 0.45:
+                cell = f"+{example.country_code}{national}"
+            elif style < 0.55:
+                cell = f"+{example.country_code}0{national}"
+            elif style < 0.9:
+                region = home
+                prefix = phonenumbers.PhoneMetadata.metadata_for_region(home).national_prefix
+                cell = (prefix or "") + national
+            else:
+                cell = national
+        elif roll < 0.85:
+            digits = "".join(rnd.choice("0123456789") for _ in range(rnd.randint(0, 15)))
+            cell = f"+{rnd.choice(codes)}{digits}"
+        else:
+            cell = ("+" if rnd.random() < 0.3 else "") + "".join(
+                rnd.choice("0123456789") for _ in range(rnd.randint(1, 19))
+            )
+        if cell.strip("+"):
+            cells.append((cell, region))
+    return cells
+
+
+def test_plain_digits_split_exactly_like_parse() -> None:
+    """The parse shortcut finds what phonenumbers.parse finds, or steps aside."""
+    cells = _plain_digit_cells(60_000, seed=5)
+    assert len(cells) >= 50_000
+    taken = stripped = leading_zero = valid = 0
+    for cell, region in cells:
+        split = phones._split_plain(cell, region)
+        try:
+            parsed = phonenumbers.parse(cell, region)
+        except phonenumbers.NumberParseException:
+            assert split is None, (cell, region, split)
+            continue
+        if split is None:
+            continue
+        taken += 1
+        country_code, national = split
+        number = phones._number_from(country_code, national)
+        assert number == parsed, (cell, region)
+        assert national == phonenumbers.national_significant_number(parsed)
+        assert f"+{country_code}{national}" == phonenumbers.format_number(
+            parsed, phonenumbers.PhoneNumberFormat.E164
+        )
+        written = cell[1 + len(str(country_code)) :] if cell.startswith("+") else cell
+        stripped += len(national) < len(written)
+        leading_zero += bool(parsed.italian_leading_zero)
+        valid += phonenumbers.is_valid_number(parsed)
+    # The sample exercises every branch: most cells take the shortcut, some with a national
+    # prefix dropped, some keeping a leading zero (Italy, ...), valid and invalid alike.
+    assert taken > 40_000
+    assert stripped > 1_000
+    assert leading_zero > 100
+    assert 5_000 < valid < taken - 5_000
+
+
+def _mixed_cells(count: int, seed: int) -> list[str]:
+    """Cells as contact files hold them: every format clean-up knows, junk, and repeats."""
+    rnd = random.Random(seed)
+    examples = [
+        example
+        for region in sorted(phonenumbers.SUPPORTED_REGIONS)
+        for kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE)
+        if (example := phonenumbers.example_number_for_type(region, kind)) is not None
+    ]
+    junk = ["", "n/a", "call me", "0", "+", "++44 7400 123456", "+0044 7400123456",
+            "1-800-FLOWERS", "tel:+1-415-555-2671", "٠٧٤٠٠١٢٣٤٥٦", "1.2E+10", "07400 12"]
+    cells: list[str] = []
+    for _ in range(count):
+        example = rnd.choice(examples)
+        national = phonenumbers.national_significant_number(example)
+        if rnd.random() < 0.3:
+            national = national[:-2] + f"{rnd.randint(0, 99):02d}"
+        full = f"{example.country_code}{national}"
+        roll = rnd.random()
+        if roll < 0.25:
+            cell = f"+{example.country_code} {national[:3]} {national[3:]}"
+        elif roll < 0.35:
+            cell = f"00{full}"
+        elif roll < 0.5:
+            cell = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
+        elif roll < 0.55:
+            cell = f"+{full} ext. {rnd.randint(1, 999)}"
+        elif roll < 0.6:
+            cell = f"'{full}"
+        elif roll < 0.65:
+            cell = f"{full[0]}.{full[1:]}E+{len(full) - 1}"
+        elif roll < 0.7:
+            cell = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in f"+{full}")
+        elif roll < 0.78:
+            cell = rnd.choice(junk)
+        elif roll < 0.88 and cells:
+            cell = rnd.choice(cells)
+        else:
+            cell = "".join(rnd.choice("0123456789") for _ in range(rnd.randint(3, 16)))
+        cells.append(cell)
+    return cells
+
+
+@pytest.mark.parametrize("region", ["GB", "US", "DE", "IT", None])
+def test_shortcut_and_general_path_agree_on_mixed_cells(
+    region: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cells = _mixed_cells(3000, seed=13)
+    phones.cache_clear()
+    fast = [normalise(cell, region) for cell in cells]
+    monkeypatch.setattr(phones, "_split_plain", lambda text, region: None)
+    phones.cache_clear()
+    try:
+        slow = [normalise(cell, region) for cell in cells]
+    finally:
+        phones.cache_clear()
+    assert fast == slow
+    assert sum(result.valid for result in fast) > 300
+
+
+def test_normaliser_binds_the_region() -> None:
+    assert phones.normaliser(" gb ")("07400 123456") == normalise("07400 123456", "GB")
+    assert phones.normaliser(None)("07400 123456").reason == "no country code and no default region"

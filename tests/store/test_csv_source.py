@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from triage_gui.domain.contact_auditor import RowOutcome
 from triage_gui.store.csv_source import (
     ContactFileDecodeError,
     ContactFileEmpty,
@@ -18,6 +19,7 @@ from triage_gui.store.csv_source import (
     PhoneColumnNotFound,
     audit_file,
     audit_lines,
+    audit_rows,
     detect_encoding,
     open_contact_file,
 )
@@ -227,3 +229,22 @@ def test_streams_with_constant_memory(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert count == 200_000
     assert peak < 2_000_000, peak
+
+
+def test_audit_without_a_row_sink_matches_the_per_row_path(tmp_path: Path) -> None:
+    """audit_file skips per-row outcomes; the cleaner's per-row path must count the same."""
+    lines = ["id;phone;city"]
+    for i in range(3000):
+        phone = [f"07400 1{i % 700:05d}", f"+44 7400 1{i % 900:05d}", "n/a", f"+1 415 555 {i % 97:04d}",
+                 f"0044 161 234 {i % 50:04d}", "4.47400100123E+11"][i % 6]
+        lines.append(f"r{i};{phone};Leeds" if i % 37 else f"r{i}")  # some rows without a phone
+        if i % 101 == 0:
+            lines.append(";;")  # blank spreadsheet row
+    path = _write(tmp_path, "mixed.csv", "\n".join(lines) + "\n")
+    quick = audit_file(path, "GB")
+    outcomes: list[RowOutcome] = []
+    with open_contact_file(path) as rows:
+        per_row = audit_rows(rows, "GB", on_row=lambda outcome, row: outcomes.append(outcome))
+    assert quick.model_dump() == per_row.model_dump()
+    assert len(outcomes) == quick.rows == 3000
+    assert quick.ragged_rows > 0 and quick.duplicate_rows > 0 and quick.invalid > 0

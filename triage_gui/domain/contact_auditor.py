@@ -9,11 +9,12 @@ spreadsheet rows (the header is row 1).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
 from triage_gui.domain.contact_audit import ContactAuditResult, DuplicateGroup, InvalidRow
-from triage_gui.domain.phones import normalise
+from triage_gui.domain.phones import normalise, normaliser
 
 MISSING_CELL = "no phone cell (the row is shorter than the header)"
 
@@ -80,10 +81,15 @@ class ContactAuditor:
         del row
         self._rows += 1
         if raw_phone is None:
-            return self._reject(row_number, "", MISSING_CELL, None)
+            self._reject(row_number, "", MISSING_CELL)
+            return RowOutcome(row=row_number, status=RowStatus.REJECTED, reason=MISSING_CELL)
         result = normalise(raw_phone, self.region)
         if not result.valid or result.e164 is None:
-            return self._reject(row_number, raw_phone, result.reason or "invalid", result.note)
+            reason = result.reason or "invalid"
+            self._reject(row_number, raw_phone, reason)
+            return RowOutcome(
+                row=row_number, status=RowStatus.REJECTED, reason=reason, note=result.note
+            )
         self._valid += 1
         key = int(result.e164[1:])
         first = self._first_row.get(key)
@@ -97,6 +103,54 @@ class ContactAuditor:
                 number_type=result.number_type,
                 note=result.note,
             )
+        first_row = self._repeat(key, first, row_number)
+        return RowOutcome(
+            row=row_number,
+            status=RowStatus.DUPLICATE,
+            e164=result.e164,
+            reason=f"duplicate of row {first_row}",
+            duplicate_of=first_row,
+            number_type=result.number_type,
+            note=result.note,
+        )
+
+    def add_rows(self, rows: Iterable[tuple[int, str | None, object]]) -> None:
+        """Audit ``(row_number, raw_phone, row)`` rows when nobody reads a per-row outcome.
+
+        The same bookkeeping as :meth:`add`, without building a :class:`RowOutcome` per row: on
+        a million-row file the outcome objects and attribute updates cost more than the
+        duplicate check itself.
+        """
+        normalise_cell = normaliser(self.region)
+        first_rows = self._first_row
+        number_types = self._number_types
+        rows_seen = valid = 0
+        try:
+            for row_number, raw_phone, _ in rows:
+                rows_seen += 1
+                if raw_phone is None:
+                    self._reject(row_number, "", MISSING_CELL)
+                    continue
+                result = normalise_cell(raw_phone)
+                e164 = result.e164
+                if not result.valid or e164 is None:
+                    self._reject(row_number, raw_phone, result.reason or "invalid")
+                    continue
+                valid += 1
+                key = int(e164[1:])
+                first = first_rows.get(key)
+                if first is None:
+                    first_rows[key] = row_number
+                    number_types[result.number_type or "unknown"] += 1
+                else:
+                    self._repeat(key, first, row_number)
+        finally:
+            # Counted as read even when the source fails part-way (a decode error).
+            self._rows += rows_seen
+            self._valid += valid
+
+    def _repeat(self, key: int, first: int, row_number: int) -> int:
+        """Record a later row of an already seen number; returns the number's first row."""
         if first > 0:
             self._first_row[key] = -first
             self._groups_total += 1
@@ -108,21 +162,12 @@ class ContactAuditor:
         later = self._group_rows.get(key)
         if later is not None:
             later.append(row_number)
-        return RowOutcome(
-            row=row_number,
-            status=RowStatus.DUPLICATE,
-            e164=result.e164,
-            reason=f"duplicate of row {first_row}",
-            duplicate_of=first_row,
-            number_type=result.number_type,
-            note=result.note,
-        )
+        return first_row
 
-    def _reject(self, row_number: int, raw: str, reason: str, note: str | None) -> RowOutcome:
+    def _reject(self, row_number: int, raw: str, reason: str) -> None:
         self._invalid_total += 1
         if len(self._invalid_rows) < self._keep_invalid:
             self._invalid_rows.append(InvalidRow(row=row_number, raw=raw, reason=reason))
-        return RowOutcome(row=row_number, status=RowStatus.REJECTED, reason=reason, note=note)
 
     @property
     def rows(self) -> int:

@@ -9,15 +9,20 @@ appended to the number, and Excel's scientific notation for long numbers.
 "Valid" is libphonenumber's meaning: the number is in an assignable range for its country, not
 that the line is in service.
 
-Speed: an upload can hold a million rows and ``phonenumbers`` costs tens of microseconds per
-number, so results are cached per (cleaned text, region) and the number type and validity come
-from one classification instead of two (see :func:`_classify`).
+Speed: an upload can hold a million rows, mostly distinct numbers, and ``phonenumbers`` costs
+tens of microseconds per number. Three things keep it down, none of them a numbering rule of our
+own: results are cached per (cleaned text, region); a cell that is already plain digits after
+clean-up skips ``parse``'s generic text handling but goes through the same library steps in the
+same order (see :func:`_split_plain`); and the number type and validity come from one
+classification instead of two (see :func:`_type_of`). ``tests/domain/test_phones.py`` checks both
+shortcuts against the library's public functions on many regions.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -51,16 +56,35 @@ _TYPE_NAMES: dict[int, str] = {
     PhoneNumberType.VOICEMAIL: "voicemail",
 }
 
-try:  # WORKAROUND: the library has no public "type and region in one pass"; see _classify.
+# WORKAROUND: the library has no public "type and region in one pass" (see _type_of) and no
+# public entry to its parse steps for a string that is already digits (see _split_plain).
+try:
     from phonenumbers.phonemetadata import PhoneMetadata as _PhoneMetadata
     from phonenumbers.phonenumberutil import (
-        COUNTRY_CODE_TO_REGION_CODE as _COUNTRY_CODE_TO_REGION_CODE,
+        _maybe_strip_national_prefix_carrier_code as _strip_national_prefix,
     )
     from phonenumbers.phonenumberutil import _number_type_helper as _type_helper
+    from phonenumbers.phonenumberutil import (
+        _set_italian_leading_zeros_for_phone_number as _set_leading_zeros,
+    )
+    from phonenumbers.phonenumberutil import _test_number_length
 
     _FUSED = True
 except ImportError:  # pragma: no cover - a future phonenumbers without these internals
     _FUSED = False
+
+# Without it each of the dozen metadata patterns a number is checked against goes through
+# re.compile's own cache lookup; the library's cache is one entry per metadata pattern (bounded).
+# Older phonenumbers (pyproject allows 8.13) do not have it.
+getattr(phonenumbers, "enable_pattern_cache", lambda: None)()
+
+# parse() keeps the national number with its national prefix when stripping the prefix leaves a
+# number of one of these lengths.
+_KEEP_PREFIX = (
+    phonenumbers.ValidationResult.TOO_SHORT,
+    phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
+    phonenumbers.ValidationResult.INVALID_LENGTH,
+)
 
 _PARSE_REASONS: dict[int, str] = {
     NumberParseException.INVALID_COUNTRY_CODE: "unknown country code",
@@ -98,7 +122,7 @@ def clean(raw: str) -> str:
         text = unicodedata.normalize("NFKC", text).strip()
     # Excel's "store as text" marker; people sometimes type it twice.
     text = text.lstrip("'").strip()
-    if _SCIENTIFIC.match(text):
+    if ("E" in text or "e" in text) and _SCIENTIFIC.match(text):
         return text  # its dot is a decimal mark, not a separator
     text = text.translate(_SEPARATORS)
     if text.startswith("00"):
@@ -115,6 +139,17 @@ def normalise(raw: str | None, region: str | None) -> PhoneResult:
     return _normalise_clean(clean(raw), _region_key(region))
 
 
+def normaliser(region: str | None) -> Callable[[str], PhoneResult]:
+    """:func:`normalise` with ``region`` bound once, for the million-cell loop of an audit."""
+    key = _region_key(region)
+    cached = _normalise_clean
+
+    def normalise_cell(raw: str) -> PhoneResult:
+        return cached(clean(raw), key)
+
+    return normalise_cell
+
+
 def _region_key(region: str | None) -> str | None:
     if not region:
         return None
@@ -125,9 +160,10 @@ def _region_key(region: str | None) -> str | None:
 def _normalise_clean(text: str, region: str | None) -> PhoneResult:
     if not text:
         return _invalid("empty")
-    scientific = _SCIENTIFIC.match(text)
-    if scientific:
-        return _from_scientific(scientific, region)
+    if "E" in text or "e" in text:  # the regex only on the rare cells that can match it
+        scientific = _SCIENTIFIC.match(text)
+        if scientific:
+            return _from_scientific(scientific, region)
     return _parse(text, region, note=None)
 
 
@@ -157,6 +193,25 @@ def _parse(text: str, region: str | None, *, note: str | None) -> PhoneResult:
             return _invalid("no country code and no default region", note)
         if region not in phonenumbers.SUPPORTED_REGIONS:
             return _invalid(f"no country code and unknown default region {region}", note)
+    split = _split_plain(text, region) if _FUSED else None
+    if split is None:
+        return _parse_text(text, region, note=note)
+    country_code, national = split
+    kind = _type_of(country_code, national)
+    if kind == PhoneNumberType.UNKNOWN:
+        return _invalid(_invalid_reason(_number_from(country_code, national)), note)
+    return PhoneResult(
+        # What format_number(..., E164) writes: "+", the calling code, the national number.
+        e164=f"+{country_code}{national}",
+        valid=True,
+        reason=None,
+        number_type=_TYPE_NAMES.get(kind, "unknown"),
+        note=note,
+    )
+
+
+def _parse_text(text: str, region: str | None, *, note: str | None) -> PhoneResult:
+    """The general path: ``phonenumbers.parse`` on any text (extensions, letters, odd prefixes)."""
     try:
         number = phonenumbers.parse(text, region)
     except NumberParseException as exc:
@@ -178,15 +233,7 @@ def _parse(text: str, region: str | None, *, note: str | None) -> PhoneResult:
 
 
 def _classify(number: phonenumbers.PhoneNumber) -> str | None:
-    """The number type, or None when the number is not valid.
-
-    In libphonenumber ``is_valid_number(n)`` is ``number_type(n) != UNKNOWN``: both pick the
-    region (for shared calling codes such as +1 or +44, by classifying the number against each
-    region in turn) and then classify it again against that region. The naive sequence
-    ``is_valid_number`` + ``number_type`` therefore classifies a +44 number four times; this
-    classifies it once. ``tests/domain/test_phones.py`` checks the equivalence with the public
-    functions; without the library's internals it falls back to the public call.
-    """
+    """The number type, or None when the number is not valid (the public call as fallback)."""
     kind = _number_type_once(number) if _FUSED else phonenumbers.number_type(number)
     if kind == PhoneNumberType.UNKNOWN:
         return None
@@ -194,29 +241,120 @@ def _classify(number: phonenumbers.PhoneNumber) -> str | None:
 
 
 def _number_type_once(number: phonenumbers.PhoneNumber) -> int:
-    """``phonenumbers.number_type`` with the region's classification reused, not redone."""
-    regions = _COUNTRY_CODE_TO_REGION_CODE.get(number.country_code)
-    if not regions:
-        return PhoneNumberType.UNKNOWN
-    national = phonenumbers.national_significant_number(number)
-    if len(regions) == 1:
-        metadata = _PhoneMetadata.metadata_for_region_or_calling_code(
-            number.country_code, regions[0]
-        )
-        return PhoneNumberType.UNKNOWN if metadata is None else _type_helper(national, metadata)
-    # Same order and rule as the library's _region_code_for_number_from_list.
-    for region in regions:
-        metadata = _PhoneMetadata.metadata_for_region(region.upper(), None)
-        if metadata is None:
-            continue
-        if metadata.leading_digits is not None:
-            if re.match(metadata.leading_digits, national):
+    return _type_of(number.country_code, phonenumbers.national_significant_number(number))
+
+
+def _type_of(country_code: int, national: str) -> int:
+    """``phonenumbers.number_type`` with the region's classification reused, not redone.
+
+    In libphonenumber ``is_valid_number(n)`` is ``number_type(n) != UNKNOWN``: both pick the
+    region (for shared calling codes such as +1 or +44, by classifying the number against each
+    region in turn) and then classify it again against that region. The naive sequence
+    ``is_valid_number`` + ``number_type`` therefore classifies a +44 number four times; this
+    classifies it once, with the library's own ``_number_type_helper``.
+    """
+    for metadata, leading_digits in _regions_of(country_code):
+        # Same order and rule as the library's _region_code_for_number_from_list.
+        if leading_digits is not None:
+            if leading_digits.match(national):
                 return _type_helper(national, metadata)
             continue
         kind = _type_helper(national, metadata)
         if kind != PhoneNumberType.UNKNOWN:
             return kind
     return PhoneNumberType.UNKNOWN
+
+
+@lru_cache(maxsize=None)  # one entry per calling code in use
+def _regions_of(country_code: int) -> tuple[tuple[_PhoneMetadata, re.Pattern[str] | None], ...]:
+    """The metadata to classify a number of this calling code against, in the library's order.
+
+    With one region the library takes it without looking at its leading digits; with several it
+    takes the first whose leading digits match, or else the first that classifies the number.
+    """
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code)
+    if not regions:
+        return ()
+    if len(regions) == 1:
+        metadata = _PhoneMetadata.metadata_for_region_or_calling_code(country_code, regions[0])
+        return () if metadata is None else ((metadata, None),)
+    found = []
+    for region in regions:
+        metadata = _PhoneMetadata.metadata_for_region(region.upper(), None)
+        if metadata is None:
+            continue
+        leading = metadata.leading_digits
+        found.append((metadata, re.compile(leading) if leading is not None else None))
+    return tuple(found)
+
+
+def _split_plain(text: str, region: str | None) -> tuple[int, str] | None:
+    """(calling code, national significant number) as ``phonenumbers.parse`` finds them, for a
+    cell that is plain ASCII digits after clean-up, with or without a leading "+".
+
+    ``parse`` spends most of its time on text it cannot assume is clean (RFC 3966, letters,
+    extensions, punctuation, Unicode digits). For plain digits what remains is below, in parse's
+    order, with the library's own helpers and metadata. Whatever parse might read another way
+    (unknown calling code, leading international prefix, national number starting with the
+    region's calling code, a length parse rejects) gives None: the caller then parses the text.
+    """
+    if text[:1] == "+":
+        digits = text[1:]
+        if not (3 <= len(digits) <= 20 and digits.isascii() and digits.isdigit()):
+            return None
+        if digits[0] == "0":
+            return None  # no calling code starts with 0; parse retries it as a national number
+        for size in (1, 2, 3):
+            country_code = int(digits[:size])
+            if country_code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+                break
+        else:
+            return None
+        national = digits[size:]
+        metadata = _metadata_of(country_code)
+    else:
+        if region is None or not (2 <= len(text) <= 17 and text.isascii() and text.isdigit()):
+            return None
+        national_rules = _national_rules(region)
+        if national_rules is None:
+            return None
+        metadata, international_prefix, own_code = national_rules
+        if text.startswith(own_code):
+            return None  # parse may read it as the region's calling code without "+"
+        if international_prefix is not None and international_prefix.match(text):
+            return None  # parse may read it as an international call from the region
+        country_code = metadata.country_code
+        national = text
+    if metadata is None or len(national) < 2:
+        return None
+    _, stripped, prefix_found = _strip_national_prefix(national, metadata)
+    if prefix_found and _test_number_length(stripped, metadata) not in _KEEP_PREFIX:
+        national = stripped
+    if not 2 <= len(national) <= 17:
+        return None
+    return country_code, national
+
+
+@lru_cache(maxsize=None)  # one entry per calling code in use
+def _metadata_of(country_code: int) -> _PhoneMetadata | None:
+    region = phonenumbers.region_code_for_country_code(country_code)
+    return _PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+
+
+@lru_cache(maxsize=None)  # one entry per default region in use
+def _national_rules(region: str) -> tuple[_PhoneMetadata, re.Pattern[str] | None, str] | None:
+    metadata = _PhoneMetadata.metadata_for_region(region, None)
+    if metadata is None:
+        return None
+    prefix = metadata.international_prefix
+    return metadata, re.compile(prefix) if prefix is not None else None, str(metadata.country_code)
+
+
+def _number_from(country_code: int, national: str) -> phonenumbers.PhoneNumber:
+    """The ``PhoneNumber`` parse would have built from :func:`_split_plain`'s result."""
+    number = phonenumbers.PhoneNumber(country_code=country_code, national_number=int(national))
+    _set_leading_zeros(national, number)
+    return number
 
 
 def _invalid_reason(number: phonenumbers.PhoneNumber) -> str:

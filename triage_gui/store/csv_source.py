@@ -338,11 +338,12 @@ def audit_rows(
     rows: ContactRows, region: str | None, *, on_row: RowSink | None = None
 ) -> ContactAuditResult:
     auditor = ContactAuditor(region)
-    add = auditor.add
-    for number, raw_phone, row in rows:
-        outcome = add(number, raw_phone, row)
-        if on_row is not None:
-            on_row(outcome, row)
+    if on_row is None:
+        auditor.add_rows(rows)
+    else:
+        add = auditor.add
+        for number, raw_phone, row in rows:
+            on_row(add(number, raw_phone, row), row)
     result = auditor.result(rows.source, rows.column, rows.encoding, rows.delimiter)
     return result.model_copy(update={"ragged_rows": rows.ragged_rows})
 
