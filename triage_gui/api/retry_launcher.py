@@ -32,7 +32,8 @@ from triage_gui.api.errors import ApiError, AuthError, NotFound, RequestRejected
 from triage_gui.domain.dispatch_monitor import DEFAULT_WINDOW, MonitorVerdict, judge_first_dispatches
 from triage_gui.domain.models import BatchJob
 from triage_gui.domain.retry_cohort import CohortProblem, blocking_problems, idempotency_key
-from triage_gui.store.retry_ledger import IntentState, RetryIntent, RetryLedger
+from triage_gui.domain.retry_intent import IntentState, RetryIntent
+from triage_gui.store.retry_ledger import RetryLedger
 
 log = logging.getLogger(__name__)
 

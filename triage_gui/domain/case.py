@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from triage_gui.domain.findings import CheckId, Verdict
 from triage_gui.domain.incident import JobSnapshot
 from triage_gui.domain.report import Report
+from triage_gui.domain.retry_intent import RetryIntent
 
 CASE_SCHEMA_VERSION = 1
 MAX_SNAPSHOTS = 2_000  # about 3 hours at the default 5 s poll interval
@@ -71,6 +72,7 @@ class Case(BaseModel):
     snapshots: list[JobSnapshot] = Field(default_factory=list)
     form_edits: dict[str, Any] = Field(default_factory=dict)  # escalation form: edits, waivers
     screenshots: list[str] = Field(default_factory=list)  # stored (redacted) screenshot files
+    retries: list[RetryIntent] = Field(default_factory=list)  # every retry launched (the ledger's copy)
     closed: bool = False
 
     def effective_verdict(self, check_id: CheckId) -> Verdict | None:

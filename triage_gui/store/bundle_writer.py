@@ -260,7 +260,9 @@ def _omissions(inputs: BundleInputs, entries: list[_Entry]) -> dict[str, str]:
 def _entries(inputs: BundleInputs, rendered: dict[str, str]) -> list[_Entry]:
     case, report = inputs.case, inputs.effective_report()
     shots = _screenshot_names(inputs.screenshots)
-    form = inputs.form or build_form(case, report, screenshots=[name for name, _ in shots])
+    form = inputs.form or build_form(
+        case, report, retries=case.retries, screenshots=[name for name, _ in shots]
+    )
     snapshots = list(case.snapshots if inputs.snapshots is None else inputs.snapshots)
     case_doc = case.model_copy(update={"report": report, "snapshots": []})
     out = [

@@ -20,53 +20,24 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from triage_gui.domain.models import BatchJob
+from triage_gui.domain.retry_intent import IntentState, RetryIntent
 from triage_gui.store.paths import atomic_write_text
 
 LEDGER_FILE = "retries.json"
 LOCK_FILE = "retries.lock"
 LEDGER_SCHEMA_VERSION = 1
 
+__all__ = ["IntentState", "LedgerError", "RetryIntent", "RetryLedger"]  # the intent types moved to the domain
+
 
 class LedgerError(Exception):
     """The ledger cannot be read or written; the message says what to do."""
-
-
-class IntentState(StrEnum):
-    PENDING = "pending"  # written before the request; outcome not known yet
-    LAUNCHED = "launched"  # the server has a retry job for this key
-    FAILED = "failed"  # the server definitely refused it: no job exists for this key
-
-
-class RetryIntent(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    key: str
-    workspace: str
-    job: str
-    recipient_ids: list[str]
-    note: str = ""
-    override_reason: str | None = None
-    overridden: list[str] = Field(default_factory=list)  # problem kinds the override lifted
-    phase: str = ""  # sample | remainder | custom
-    state: IntentState = IntentState.PENDING
-    retry_job_id: str | None = None
-    created_at: datetime
-    updated_at: datetime
-    server_time_at_intent: datetime | None = None  # server clock, to look the job up by time
-    sends: int = 0  # send rounds with this key (each may or may not have reached the server)
-    result: str = ""  # the last outcome in plain words
-    monitor: dict[str, Any] | None = None  # the latest first-dispatches verdict
-
-    @property
-    def cohort_size(self) -> int:
-        return len(self.recipient_ids)
 
 
 class RetryLedger:

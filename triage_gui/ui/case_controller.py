@@ -62,6 +62,11 @@ class CaseController(QObject):
 
     # -- loading ---------------------------------------------------------------------------
     @property
+    def closed(self) -> bool:
+        """True once ``stop()`` ran: late results are ignored, nothing new starts."""
+        return self._closed
+
+    @property
     def loading(self) -> bool:
         return self._load_ctx is not None
 

@@ -1,23 +1,468 @@
-"""Page 4 of the runbook: the retry strategy, with the targeted retry plan."""
+"""Page 4 of the runbook: the retry strategy, and the targeted retry itself.
+
+The runbook's order, enforced here: "Retry a small sample cohort before full relaunch", then
+"monitor first 10-20 dispatches", then the rest. The cohort tab shows the proposed cohort (the
+sample, then the remainder, then who is excluded) with the reason each recipient is in or out;
+the agent can uncheck recipients or a whole failure code or class, export the cohort for an
+operator's own console, and launch it behind :class:`RetryConfirmDialog`. The monitor tab
+follows the launched retry job. The remainder unlocks once a sample was launched, and its
+dialog refuses it until the sample is healthy, unless the agent writes why.
+"""
 
 from __future__ import annotations
 
-from triage_gui.domain.findings import CheckId
-from triage_gui.domain.report import Report
+import csv
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from triage_gui.api.retry_launcher import LaunchOutcome, LaunchStatus
+from triage_gui.domain.dispatch_monitor import MonitorVerdict
+from triage_gui.domain.findings import CheckId, Verdict
+from triage_gui.domain.report import FailureClass, Report, RetryPlan
+from triage_gui.domain.retry_cohort import (
+    Cohort,
+    CohortMember,
+    CohortPhase,
+    cohort_csv_rows,
+    mask_number,
+    propose_cohort,
+    remainder_problems,
+)
 from triage_gui.ui.case_controller import CaseController
+from triage_gui.ui.icons import verdict_icon
 from triage_gui.ui.pages.check_page import CheckPage
+from triage_gui.ui.retry.confirm_dialog import RetryConfirmDialog
+from triage_gui.ui.retry.monitor_panel import MonitorPanel
+from triage_gui.ui.retry.retry_session import CohortCheck, RetryContext, RetrySession
+from triage_gui.ui.widgets.retry_plan_view import counts_line
+
+_Index = QModelIndex | QPersistentModelIndex
+CSV_COLUMNS = ("recipient_id", "masked_number", "last_failure", "failure_class")
+
+
+class CohortModel(QAbstractTableModel):
+    """Every candidate of the plan, sample first, then the remainder, then the excluded; the
+    first column's check box puts a recipient in or out (``validate_cohort`` judges it)."""
+
+    edited = Signal(str, bool)  # recipient id, selected
+    HEADERS = ("Recipient", "Group", "In cohort", "Reason", "Number", "Last failure", "Class", "Attempts")
+    RECIPIENT, GROUP, IN, REASON, NUMBER, FAILURE, CLASS, ATTEMPTS = range(8)
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.cohort: Cohort | None = None
+        self._order: list[str] = []
+        self._members: dict[str, CohortMember] = {}
+        self._group: dict[str, str] = {}
+
+    def set_cohort(self, cohort: Cohort, plan: RetryPlan) -> None:
+        sample, planned = set(plan.sample_ids), set(plan.recipient_ids)
+        group = {m.recipient_id: "sample" if m.recipient_id in sample else "remainder" if m.recipient_id in planned
+                 else "excluded" for m in cohort.members}
+        rank = {"sample": 0, "remainder": 1, "excluded": 2}
+        order = sorted(group, key=lambda r: (rank[group[r]], r))
+        same_rows = order == self._order
+        if not same_rows:
+            self.beginResetModel()
+        self.cohort, self._order, self._group = cohort, order, group
+        self._members = {m.recipient_id: m for m in cohort.members}
+        if same_rows and order:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(order) - 1, len(self.HEADERS) - 1))
+        elif not same_rows:
+            self.endResetModel()
+
+    def member(self, row: int) -> CohortMember:
+        return self._members[self._order[row]]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self._order)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        base = super().flags(index)
+        if index.isValid() and index.column() == self.RECIPIENT:
+            return base | Qt.ItemFlag.ItemIsUserCheckable
+        return base
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._order):
+            return None
+        m, column = self.member(index.row()), index.column()
+        if role == Qt.ItemDataRole.CheckStateRole and column == self.RECIPIENT:
+            return Qt.CheckState.Checked if m.selected else Qt.CheckState.Unchecked
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return {
+                self.RECIPIENT: m.recipient_id,
+                self.GROUP: self._group[m.recipient_id],
+                self.IN: "✓ in" if m.selected else "✗ out",
+                self.REASON: m.reason if " " in m.reason else m.reason.replace("_", " "),  # plan keys in words
+                self.NUMBER: mask_number(m.e164),
+                self.FAILURE: m.last_failure_code or "—",
+                self.CLASS: m.failure_class.value if m.failure_class else "—",
+                self.ATTEMPTS: str(m.attempts),
+            }[column]
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == self.ATTEMPTS:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.NUMBER:
+            return "Masked: only the last 2 digits are shown"
+        return None
+
+    def setData(self, index: _Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+        if role != Qt.ItemDataRole.CheckStateRole or index.column() != self.RECIPIENT or self.cohort is None:
+            return False
+        selected = Qt.CheckState(value) == Qt.CheckState.Checked
+        rid = self._order[index.row()]
+        self.edited.emit(rid, selected)
+        return True
+
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
+            return None
+        return self.HEADERS[section] if 0 <= section < len(self.HEADERS) else None
+
+
+def apply_edit(cohort: Cohort, edit: tuple[str, str]) -> Cohort:
+    kind, value = edit
+    if kind == "in":
+        return cohort.select([value])
+    if kind == "out":
+        return cohort.deselect([value])
+    if kind == "code":
+        return cohort.deselect_code(value)
+    return cohort.deselect_class(FailureClass(value))
 
 
 class RetryStrategyPage(CheckPage):
-    """Page 4 adds the targeted retry plan: who is in the cohort, who is out and why."""
-
-    def __init__(self, controller: CaseController) -> None:
+    def __init__(self, controller: CaseController, *, monitor_interval_s: float | None = None) -> None:
         super().__init__(controller, CheckId.RETRY_STRATEGY)
-        from triage_gui.ui.widgets.retry_plan_view import RetryPlanView
+        self.session = RetrySession(controller, parent=self)
+        self.context: RetryContext | None = None
+        self.plan = RetryPlan()
+        self.dialog: RetryConfirmDialog | None = None
+        self._edits: list[tuple[str, str]] = []  # the agent's changes, replayed on a new proposal
+        self._proposal_key: object = None
+        self._data_key: object = None
+        self._verdicts: dict[str, MonitorVerdict] = {}
+        self._check: CohortCheck | None = None
+        self._reloaded = False  # a new load: read the ledger and the retry children again
+        controller.load_started.connect(self._on_load_started)
 
-        self.plan_view = RetryPlanView()
-        self.extra_tabs.insertTab(0, self.plan_view, "Retry &plan")
+        self.plan_line = QLabel()
+        self.plan_line.setWordWrap(True)
+        self.cohort_line = QLabel()
+        self.cohort_line.setWordWrap(True)
+        self.cohort_line.setAccessibleName("Cohort summary")
+        self.gate_line = QLabel()
+        self.gate_line.setWordWrap(True)
+        self.gate_line.setAccessibleName("Sample verdict")
+        self.model = CohortModel(self)
+        self.model.edited.connect(self._on_edited)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Retry cohort: check a recipient to put them in")
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(CohortModel.REASON, QHeaderView.ResizeMode.Stretch)
+
+        self.group_box = QComboBox()
+        self.group_box.setAccessibleName("Failure code or class to deselect")
+        group_label = QLabel("Failure code or class:")
+        group_label.setBuddy(self.group_box)
+        self.deselect_button = QPushButton("Deselect all &with it")
+        self.deselect_button.clicked.connect(self._deselect_group)
+        self.reset_button = QPushButton("Reset to the &proposal")
+        self.reset_button.clicked.connect(self._reset)
+        edit_row = QHBoxLayout()
+        edit_row.addWidget(group_label)
+        edit_row.addWidget(self.group_box, 1)
+        edit_row.addWidget(self.deselect_button)
+        edit_row.addWidget(self.reset_button)
+
+        self.status_icon = QLabel()
+        self.status_icon.setFixedSize(QSize(20, 20))
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName("Retry status")
+        self.export_button = QPushButton("&Export cohort CSV…")
+        self.export_button.clicked.connect(self._export_clicked)
+        self.sample_button = QPushButton("Launch &sample retry…")
+        self.sample_button.clicked.connect(self._launch_clicked)
+        self.remainder_button = QPushButton("Launch the rema&inder…")
+        self.remainder_button.clicked.connect(self._launch_clicked)
+        for button in (self.export_button, self.sample_button, self.remainder_button):
+            button.setAutoDefault(False)
+        launch_row = QHBoxLayout()
+        launch_row.addWidget(self.status_icon, 0, Qt.AlignmentFlag.AlignTop)
+        launch_row.addWidget(self.status, 1)
+        launch_row.addWidget(self.export_button)
+        launch_row.addWidget(self.sample_button)
+        launch_row.addWidget(self.remainder_button)
+
+        cohort_tab = QWidget()
+        layout = QVBoxLayout(cohort_tab)
+        layout.addWidget(self.plan_line)
+        layout.addWidget(self.cohort_line)
+        layout.addWidget(self.gate_line)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(edit_row)
+        layout.addLayout(launch_row)
+        interval = monitor_interval_s if monitor_interval_s is not None else controller.poll_interval_s
+        self.monitor = MonitorPanel(self.session, interval_s=interval)
+        self.extra_tabs.insertTab(0, cohort_tab, "Retry &cohort")
+        self.extra_tabs.insertTab(1, self.monitor, "&Monitor first dispatches")
         self.extra_tabs.setCurrentIndex(0)
 
+        self.session.context_ready.connect(self._on_context)
+        self.session.checked.connect(self._on_checked)
+        self.session.launched.connect(self._on_launched)
+        self.session.resumed.connect(self._on_resumed)
+        self.session.monitored.connect(self._on_monitored)
+        self.session.failed.connect(self._on_failed)
+        self.session.progress.connect(self.status.setText)
+        self.session.busy_changed.connect(self._update_controls)
+        self._update_controls()
+
+    # -- the proposal ----------------------------------------------------------------------
+    @property
+    def phase(self) -> CohortPhase:
+        return CohortPhase.REMAINDER if self.context and self.context.sample_job_id else CohortPhase.SAMPLE
+
+    @property
+    def cohort(self) -> Cohort | None:
+        return self.model.cohort
+
     def update_extras(self, report: Report) -> None:
-        self.plan_view.set_plan(report.retry_plan)
+        data = self.controller.data
+        self.plan = report.retry_plan
+        self.plan_line.setText(("ON HOLD: " + (self.plan.hold_reason or "wait for the provider") + " · "
+                                if self.plan.hold else "") + "Plan: " + counts_line(self.plan))
+        case_id = self.controller.case.case_id
+        key = (case_id, data.job.id, tuple(sorted(j.id for j in data.related_jobs))) if data else None
+        if key is not None and (key != self._data_key or self._reloaded):
+            self._reloaded = False
+            if self._data_key is not None and self._data_key[:2] != key[:2]:
+                self._forget_case()  # another case or job: its retries are not this one's
+            self._data_key = key
+            self.session.refresh_context()
+        self._propose(report.workspace_id, report.job_id)
+
+    @Slot()
+    def _on_load_started(self) -> None:
+        self._reloaded = True
+
+    def _forget_case(self) -> None:
+        self.context = None
+        self._edits, self._proposal_key, self._verdicts = [], None, {}
+        self.monitor.clear()
+
+    def _propose(self, workspace: str, job: str) -> None:
+        retried = self.context.retried if self.context else {}
+        key = (workspace, job, self.plan.candidates, self.plan.sample_ids, sorted(retried.items()), self.phase)
+        if key == self._proposal_key:
+            return
+        if self._proposal_key is not None and self._proposal_key[-1] != self.phase:
+            self._edits = []  # a new phase is a new cohort
+        self._proposal_key = key
+        cohort = propose_cohort(self.plan, workspace, job, self.phase, already_retried=retried)
+        for edit in self._edits:
+            cohort = apply_edit(cohort, edit)
+        self._show_cohort(cohort)
+
+    def _show_cohort(self, cohort: Cohort) -> None:
+        self.model.set_cohort(cohort, self.plan)
+        out = sum(1 for m in cohort.members if not m.selected)
+        self.cohort_line.setText(
+            f"<b>{cohort.phase.value.capitalize()} cohort: {cohort.size} recipient{'s' if cohort.size != 1 else ''} "
+            f"would be called.</b> {out} not in it (see each one's reason)."
+        )
+        self.group_box.clear()
+        for kind, values in (("code", [m.last_failure_code for m in cohort.members if m.selected]),
+                             ("class", [m.failure_class.value for m in cohort.members if m.selected and m.failure_class])):
+            for value in sorted({v for v in values if v}):
+                n = values.count(value)
+                self.group_box.addItem(f"{kind} {value} ({n} selected)", f"{kind}:{value}")
+        self._update_controls()
+
+    @Slot(str, bool)
+    def _on_edited(self, recipient_id: str, selected: bool) -> None:
+        self._edit(("in" if selected else "out", recipient_id))
+
+    def _edit(self, edit: tuple[str, str]) -> None:
+        if self.cohort is None:
+            return
+        self._edits.append(edit)
+        self._show_cohort(apply_edit(self.cohort, edit))
+
+    @Slot()
+    def _deselect_group(self) -> None:
+        chosen = self.group_box.currentData()
+        if chosen:
+            kind, value = str(chosen).split(":", 1)
+            self._edit((kind, value))
+
+    @Slot()
+    def _reset(self) -> None:
+        self._edits = []
+        self._proposal_key = None
+        if self.controller.report is not None:
+            self._propose(self.controller.report.workspace_id, self.controller.report.job_id)
+
+    def export_csv(self, path: Path) -> int:
+        """Write the selected recipients (id, masked number, last failure); returns the count."""
+        rows = cohort_csv_rows(self.cohort) if self.cohort else []
+        with Path(path).open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+        return len(rows)
+
+    @Slot()
+    def _export_clicked(self) -> None:
+        default = f"retry-cohort-{self.controller.case.inputs.job_id or 'job'}-{self.phase.value}.csv"
+        path, _ = QFileDialog.getSaveFileName(self, "Export the retry cohort", default, "CSV (*.csv)")
+        if path:
+            self._say(Verdict.PASS, f"Exported {self.export_csv(Path(path))} recipients to {path}.")
+
+    # -- launching -------------------------------------------------------------------------
+    def sample_verdict(self) -> MonitorVerdict | None:
+        job = self.context.sample_job_id if self.context else None
+        if job is None:
+            return None
+        if job in self._verdicts:
+            return self._verdicts[job]
+        recorded = self.context.sample.monitor if self.context and self.context.sample else None
+        return MonitorVerdict.model_validate(recorded) if recorded else None
+
+    @Slot()
+    def _launch_clicked(self) -> None:
+        if self.cohort is None or self.context is None or not self.cohort.size:
+            return
+        extra = []
+        if self.phase is CohortPhase.REMAINDER:
+            extra = remainder_problems(self.context.sample_job_id, self.sample_verdict())
+        if self.session.check(self.cohort, self.plan, self.context.retried, extra):
+            self._say(None, "Checking the cohort…")
+
+    @Slot(object)
+    def _on_checked(self, check: CohortCheck) -> None:
+        self._check = check
+        self.dialog = RetryConfirmDialog(check.cohort, check.problems, self)
+        self.dialog.launch_requested.connect(self._on_confirmed)
+        self.dialog.finished.connect(self._on_dialog_closed)
+        self.dialog.open()
+        self._update_controls()
+
+    @Slot(str)
+    def _on_confirmed(self, override_reason: str) -> None:
+        if self._check is not None and self.session.launch(self._check.cohort, self._check.problems,
+                                                           override_reason or None):
+            self._say(None, f"Launching the retry of {self._check.cohort.size} recipients…")
+
+    @Slot(int)
+    def _on_dialog_closed(self, result: int) -> None:
+        if result != RetryConfirmDialog.DialogCode.Accepted.value:
+            self._say(None, "Launch cancelled: nothing was sent.")
+        if self.dialog is not None:
+            self.dialog.deleteLater()
+        self.dialog = None
+        self._update_controls()
+
+    @Slot(object)
+    def _on_launched(self, outcome: LaunchOutcome) -> None:
+        self._show_outcome(outcome)
+
+    @Slot(object)
+    def _on_resumed(self, outcomes: list[LaunchOutcome]) -> None:
+        for outcome in outcomes:
+            self._show_outcome(outcome, resumed=True)
+
+    def _show_outcome(self, outcome: LaunchOutcome, *, resumed: bool = False) -> None:
+        verb = "Resumed retry" if resumed else "Retry"
+        if outcome.ok and outcome.retry_job_id:
+            self._say(Verdict.PASS, f"{verb} {outcome.status.value.replace('_', ' ')}: {outcome.message}. "
+                                    f"Key {outcome.key}. Watch its first dispatches in the Monitor tab.")
+            self.monitor.follow(outcome.retry_job_id)
+            self.extra_tabs.setCurrentWidget(self.monitor)
+        elif outcome.status is LaunchStatus.UNRESOLVED:
+            self._say(Verdict.WARN, f"{verb} {outcome.message}. Key {outcome.key}.")
+        else:
+            self._say(Verdict.FAIL, f"{verb} refused: {outcome.message}")
+
+    @Slot(object)
+    def _on_context(self, context: RetryContext) -> None:
+        self.context = context
+        if self.controller.report is not None:
+            self._propose(self.controller.report.workspace_id, self.controller.report.job_id)
+        latest = context.latest_job_id
+        if latest and self.monitor.retry_job_id is None:
+            entry = next((e for e in context.entries if e.retry_job_id == latest), None)
+            known = MonitorVerdict.model_validate(entry.monitor) if entry and entry.monitor else None
+            self.monitor.follow(latest, known)
+        if context.pending:
+            keys = ", ".join(e.key for e in context.pending)
+            self._say(Verdict.WARN, f"Retry launch pending (key {keys}): do not relaunch. It is re-sent with the same "
+                                    "key when the case is loaded or refreshed (F5); nothing new is launched until then.")
+        self._update_controls()
+
+    @Slot(object)
+    def _on_monitored(self, verdict: MonitorVerdict) -> None:
+        self._verdicts[verdict.retry_job_id] = verdict
+        self._update_controls()
+
+    @Slot(str, str)
+    def _on_failed(self, task: str, message: str) -> None:
+        if task != "monitor":
+            self._say(Verdict.FAIL, f"Could not {task} the retry: {message}")
+        self._update_controls()
+
+    # -- presentation ----------------------------------------------------------------------
+    def _say(self, verdict: Verdict | None, text: str) -> None:
+        if verdict is None:
+            self.status_icon.clear()
+        else:
+            self.status_icon.setPixmap(verdict_icon(verdict).pixmap(QSize(20, 20), self.devicePixelRatioF()))
+        self.status.setText(text)
+
+    @Slot()
+    def _update_controls(self) -> None:
+        size = self.cohort.size if self.cohort else 0
+        busy = (self.context is None or bool(self.context.pending) or self.dialog is not None
+                or self.session.launching or self.session.running("check"))
+        self.sample_button.setEnabled(self.phase is CohortPhase.SAMPLE and size > 0 and not busy)
+        self.remainder_button.setEnabled(self.phase is CohortPhase.REMAINDER and size > 0 and not busy)
+        self.export_button.setEnabled(size > 0)
+        self.deselect_button.setEnabled(self.group_box.count() > 0)
+        if self.phase is CohortPhase.REMAINDER and self.context is not None:
+            verdict = self.sample_verdict()
+            state = verdict.kind.value.replace("_", " ").upper() if verdict else "NOT JUDGED YET"
+            gate = (f"Sample retry job {self.context.sample_job_id}: {state}. The remainder goes after a healthy "
+                    "sample; otherwise its launch needs a written reason.")
+        else:
+            gate = ("The sample goes first: the remainder unlocks once it is launched, and goes after its "
+                    "first dispatches are healthy.")
+        self.gate_line.setText(gate)
+        self.remainder_button.setToolTip(gate)

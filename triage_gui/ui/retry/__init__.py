@@ -1,0 +1,2 @@
+"""Targeted retries in the wizard: the session that launches and watches them, the confirmation
+dialog, and the first-dispatches monitor panel (page 4 composes them)."""
