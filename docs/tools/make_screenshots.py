@@ -77,7 +77,10 @@ def main() -> int:
                 window.wizard.next()
             wait_until(lambda: True, 300)
             app.processEvents()
-            path = out / f"{name}.png" if scenario == "stalled" else out / f"{scenario}-{name}.png"
+            prefix = ("dark-" if os.environ.get("TRIAGE_SHOTS_DARK") else "") + (
+                "" if scenario == "stalled" else f"{scenario}-"
+            )
+            path = out / f"{prefix}{name}.png"
             window.grab().save(str(path))
             print(path)
         window.close()

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from triage_gui.domain import runbook
 from triage_gui.domain.case import Symptom, VerdictOverride
-from triage_gui.domain.findings import CheckId, CheckResult
+from triage_gui.domain.findings import CheckId, CheckResult, Verdict
 from triage_gui.domain.incident import JobSnapshot
 from triage_gui.domain.report import Report
 from triage_gui.ui.case_controller import CaseController
@@ -37,7 +37,13 @@ from triage_gui.ui.widgets.verdict_badge import VerdictBadge
 def why_text(result: CheckResult) -> str:
     """One sentence: the worst finding's summary, which is why the check has its verdict."""
     worst = [f for f in result.findings if f.verdict is result.verdict]
-    return worst[0].summary if worst else "No findings."
+    if not worst:
+        return "No findings."
+    if result.verdict is Verdict.PASS and len(result.findings) > 1:
+        return f"All {len(result.findings)} findings pass. {worst[0].summary}"
+    others = len(worst) - 1
+    more = f" (and {others} more {result.verdict.value} finding{'s' if others > 1 else ''})" if others else ""
+    return worst[0].summary + more
 
 
 class CheckPage(QWizardPage):
