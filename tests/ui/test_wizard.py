@@ -199,3 +199,14 @@ def test_closing_during_a_slow_request_stops_the_poller_promptly(qtbot, window, 
     window.close()
     assert not thread_registry.running()
     assert time.monotonic() - started < 2.0
+
+
+def test_start_page_tab_order_follows_the_form(qtbot, window):
+    start = window.wizard.start_page
+    start.workspace.setFocus()
+    order = [start.workspace]
+    for _ in range(4):
+        order.append(order[-1].nextInFocusChain())
+        while not order[-1].focusPolicy() & Qt.FocusPolicy.TabFocus:
+            order[-1] = order[-1].nextInFocusChain()
+    assert order[:4] == [start.workspace, start.job, start.campaign, start.upload]

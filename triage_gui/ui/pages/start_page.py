@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QVBoxLayout,
+    QWidget,
     QWizardPage,
 )
 
@@ -146,6 +147,12 @@ class StartPage(QWizardPage):
         layout.addWidget(self.load_status)
         layout.addWidget(self.known)
         layout.addStretch(1)
+
+        # tab order follows the form as it reads, not the order the widgets were made in
+        chain = [self.workspace, self.job, self.campaign, self.upload, self.window_start,
+                 self.window_end, self.timezone, *self.symptom_boxes.values(), self.load_button]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
 
         controller.load_started.connect(self._on_load_started)
         controller.load_progress.connect(self.load_status.setText)
