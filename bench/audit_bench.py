@@ -1,7 +1,8 @@
 """Upload-audit benchmark: ``python -m bench.audit_bench [--quick]``.
 
 Generates contact CSVs of 100k and 1M rows in a temporary directory and, for each, runs in
-separate child processes (so each run's peak RSS is its own, read with ``os.wait4``):
+separate child processes (so each run's peak RSS is its own: the child's ``VmHWM``, which
+it reports itself; ``wait4``'s ``ru_maxrss`` would start at this parent's high-water mark):
 
 - ``audit``: the product's path, ``store.csv_source.audit_file`` (detection, streaming read,
   clean-up, normalisation with its cache, duplicate detection);
@@ -20,7 +21,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import random
 import subprocess
 import sys
@@ -128,7 +128,7 @@ def _child_naive(path: str) -> dict[str, object]:
 
 
 def _run_child(mode: str, path: Path) -> tuple[dict[str, object], float]:
-    """Run one measurement in a fresh interpreter; its own peak RSS via wait4."""
+    """Run one measurement in a fresh interpreter; its own peak RSS (VmHWM) comes back with it."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "bench.audit_bench", "--child", mode, str(path)],
         stdout=subprocess.PIPE,
@@ -137,11 +137,10 @@ def _run_child(mode: str, path: Path) -> tuple[dict[str, object], float]:
     assert proc.stdout is not None
     output = proc.stdout.read()
     proc.stdout.close()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
+    if proc.wait() != 0:
         raise RuntimeError(f"{mode} child failed with exit code {proc.returncode}")
-    return json.loads(output), usage.ru_maxrss / 1024  # KiB on Linux
+    result = json.loads(output)
+    return result, float(result.pop("peak_mb"))
 
 
 def run(quick: bool) -> list[dict[str, object]]:
@@ -181,8 +180,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.child:
         mode, path = args.child
+        from bench.common import vm_hwm_mb
+
         measure = _child_audit if mode == "audit" else _child_naive
-        print(json.dumps(measure(path)))
+        print(json.dumps({**measure(path), "peak_mb": vm_hwm_mb()}))
         return 0
     _print_table(run(args.quick))
     return 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
@@ -11,6 +10,7 @@ from factories import NOW, call, counters_for, failed, incident, job
 from triage_gui.domain import runbook
 from triage_gui.domain.analysis import analyse
 from triage_gui.domain.case import Case, CaseInputs, Symptom, VerdictOverride
+from triage_gui.domain.retry_intent import IntentState, RetryIntent
 from triage_gui.domain.escalation_form import VERDICT_MARKS, FormEdits, build_form, format_time
 from triage_gui.domain.findings import CheckId, Verdict
 from triage_gui.domain.incident import JobSnapshot
@@ -141,24 +141,24 @@ def test_agent_edits_survive_a_rebuild_from_a_newer_report() -> None:
     assert rebuilt.ready_to_send
 
 
-@dataclass
-class _LedgerEntry:  # the shape of store.retry_ledger.RetryIntent, which the domain cannot import
-    recipient_ids: list[str]
-    phase: str
-    state: str
-    retry_job_id: str | None
-    created_at: datetime
-    result: str = ""
-
-
 def test_already_tried_lists_retries_and_the_proposed_cohort() -> None:
     report = _report()
-    entry = _LedgerEntry(["r1"] * 10, "sample", "launched", "job_r1", datetime(2026, 7, 1, 9, 0, tzinfo=UTC))
+    at = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
+    entry = RetryIntent(
+        key="triage-abc", workspace="ws", job="job_1", recipient_ids=[f"r{i}" for i in range(10)],
+        phase="sample", state=IntentState.LAUNCHED, retry_job_id="job_r1", created_at=at, updated_at=at,
+        monitor={"kind": "failing_transiently"}, override_reason="customer fixed the numbers",
+    )
     form = build_form(_case(report), report, retries=[entry, "Paused and resumed the job at 10:05"])
     assert form.already_tried == [
-        "Sample retry of 10 recipient(s), 2026-07-01 11:00 CEST (Europe/Berlin): launched as job job_r1.",
+        "Sample retry of 10 recipient(s), 2026-07-01 11:00 CEST (Europe/Berlin), key triage-abc: "
+        "launched as job job_r1; first dispatches: failing transiently; "
+        "launched over a warning because: customer fixed the numbers.",
         "Paused and resumed the job at 10:05",
     ]
+    # the case's own retries are used when none are passed in
+    recorded = _case(report).model_copy(update={"retries": [entry]})
+    assert build_form(recorded, report).already_tried[0].startswith("Sample retry of 10 recipient(s)")
     plan = report.retry_plan
     assert form.proposed_retry.startswith(f"{len(plan.recipient_ids):,} recipient(s)")
     assert "excluded: permanent_failure 3" in form.proposed_retry

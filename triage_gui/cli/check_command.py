@@ -12,12 +12,16 @@ import json
 import sys
 import threading
 import time
+from functools import partial
 
-from triage_gui.api.errors import ApiError, AuthError, InvalidResponse, NotFound
+from triage_gui.api.errors import ApiError
+from triage_gui.cli.api_errors import api_failure, fail
 from triage_gui.cli.connection_args import ConnectionArgsError, add_connection_args, resolve_connection
 from triage_gui.domain.incident import AnalysisSettings, JobSnapshot
 
-EXIT_OK, EXIT_USAGE, EXIT_AUTH, EXIT_NOT_FOUND, EXIT_NETWORK, EXIT_INVALID = 0, 2, 3, 4, 5, 6
+EXIT_OK, EXIT_USAGE = 0, 2  # 3 to 6: a failed API call (see cli.api_errors)
+
+_fail = partial(fail, "check")  # the command's own errors; a failed API call: api_failure
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -81,14 +85,8 @@ def run(args: argparse.Namespace) -> int:
             data = fetch_incident(client, request, progress=_progress(args))
     except ValueError as exc:  # a bad ID, before any request
         return _fail(str(exc), EXIT_USAGE)
-    except AuthError as exc:
-        return _fail(str(exc), EXIT_AUTH)
-    except NotFound as exc:
-        return _fail(str(exc), EXIT_NOT_FOUND)
-    except InvalidResponse as exc:
-        return _fail(str(exc), EXIT_INVALID)
     except ApiError as exc:
-        return _fail(str(exc), EXIT_NETWORK)
+        return api_failure("check", exc)
     for what, why in data.missing.items():
         print(f"warning: could not fetch {what}: {why}", file=sys.stderr)
     report = analyse(data, settings)
@@ -151,7 +149,3 @@ def _progress(args: argparse.Namespace):  # noqa: ANN202
         return None
     return lambda message: print(message, file=sys.stderr)
 
-
-def _fail(message: str, code: int) -> int:
-    print(f"triage-gui check: {message}", file=sys.stderr)
-    return code

@@ -20,14 +20,18 @@ import json
 import sys
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from triage_gui.api.errors import ApiError, AuthError, InvalidResponse, NotFound
+from triage_gui.api.errors import ApiError
+from triage_gui.cli.api_errors import api_failure, fail
 from triage_gui.cli.connection_args import ConnectionArgsError, add_connection_args, resolve_connection
 
-EXIT_OK, EXIT_USAGE, EXIT_AUTH, EXIT_NOT_FOUND, EXIT_NETWORK, EXIT_INVALID = 0, 2, 3, 4, 5, 6
+EXIT_OK, EXIT_USAGE = 0, 2  # 3 to 6: a failed API call (see cli.api_errors)
 EXIT_REFUSED, EXIT_UNRESOLVED = 7, 8
+
+_fail = partial(fail, "retry")  # the command's own errors; a failed API call: api_failure
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -87,14 +91,8 @@ def run(args: argparse.Namespace) -> int:
             return _run(args, client, ledger, ws, job, settings, out)
     except LedgerError as exc:
         return _fail(str(exc), EXIT_USAGE)
-    except AuthError as exc:
-        return _fail(str(exc), EXIT_AUTH)
-    except NotFound as exc:
-        return _fail(str(exc), EXIT_NOT_FOUND)
-    except InvalidResponse as exc:
-        return _fail(str(exc), EXIT_INVALID)
     except ApiError as exc:
-        return _fail(str(exc), EXIT_NETWORK)
+        return api_failure("retry", exc)
 
 
 def _run(args, client, ledger, ws: str, job: str, settings, out: _Output) -> int:  # noqa: ANN001, PLR0911
@@ -297,7 +295,3 @@ def _words(reason: str) -> str:
     """The plan's reason keys ("permanent_failure") in words; other reasons are words already."""
     return reason.replace("_", " ") if " " not in reason else reason
 
-
-def _fail(message: str, code: int) -> int:
-    print(f"triage-gui retry: {message}", file=sys.stderr)
-    return code

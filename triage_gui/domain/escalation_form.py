@@ -7,32 +7,31 @@ the customer message) comes from the case and the engine's report. Times are sho
 case's timezone, with the zone's name, because the runbook asks for "time window and timezone".
 
 Pure: ``build_form`` reads the case and the report; nothing here reads the clock or files.
-The three renderers share one outline (:meth:`EscalationForm.outline`) so they never disagree.
+The three renderers (in :mod:`.escalation_form_render`) share one outline
+(:meth:`EscalationForm.outline`) so they never disagree.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, computed_field
 
 from triage_gui.domain import runbook
 from triage_gui.domain.case import Case
+from triage_gui.domain.escalation_form_render import (
+    VERDICT_MARKS,
+    format_time,
+    render_html,
+    render_markdown,
+    render_text,
+)
 from triage_gui.domain.findings import Verdict
 from triage_gui.domain.report import Report
+from triage_gui.domain.retry_intent import RetryIntent
 
 MIN_WAIVER_REASON = 3
-
-# Verdicts carry a symbol and a word, never colour alone (STYLE.md, point 10).
-VERDICT_MARKS: dict[Verdict, str] = {
-    Verdict.PASS: "✓ PASS",
-    Verdict.WARN: "⚠ WARN",
-    Verdict.FAIL: "✗ FAIL",
-    Verdict.UNKNOWN: "? UNKNOWN",
-}
 
 # The runbook's required diagnostics -> the form's field keys and labels. "Symptom summary with
 # screenshot" is two fields: either may be missing on its own.
@@ -173,155 +172,16 @@ class EscalationForm(BaseModel):
         sections.append(("Customer message", "quote", [self.customer_message or "—"]))
         return sections
 
-    def _status_line(self) -> str:
-        missing = self.missing_fields()
-        if not missing:
-            return "Ready to send: yes"
-        return f"Ready to send: no — missing: {', '.join(f.label for f in missing)}"
-
-    def _heading(self) -> str:
-        return f"Escalation: {self.title}"
-
-    def _generated(self) -> str:
-        return f"Case {self.case_id}" + (f" · generated {format_time(self.generated_at, self.timezone)}" if self.generated_at else "")
-
     def to_text(self) -> str:
-        lines = [self._heading(), self._generated(), self._status_line(), ""]
-        for heading, kind, items in self.outline():
-            lines += [heading, "-" * len(heading)]
-            for item in items:
-                if kind == "fields":
-                    lines.append(f"{item.label}: {_field_text(item)}")
-                elif kind == "verdicts":
-                    lines.append(f"{item.number}. {item.title}: {_verdict_text(item)}")
-                    lines += [f"   - {text}" for text in item.findings]
-                elif kind == "pairs":
-                    lines.append(f"{item[0]}: {item[1]}")
-                else:
-                    lines.append(f"- {item}" if kind == "list" else item)
-            lines.append("")
-        return "\n".join(lines)
+        return render_text(self)
 
     def to_markdown(self) -> str:
-        md = _md_escape
-        lines = [f"# {md(self._heading())}", "", md(self._generated()), "", f"**{md(self._status_line())}**", ""]
-        for heading, kind, items in self.outline():
-            lines += [f"## {heading}", ""]
-            if kind == "fields":
-                lines += ["| Field | Value |", "|---|---|"]
-                for item in items:
-                    value = md(_field_text(item))
-                    lines.append(f"| {md(item.label)} | {f'**{value}**' if item.missing else value} |")
-            elif kind == "verdicts":
-                lines += ["| # | Check | Verdict | Findings |", "|---|---|---|---|"]
-                for item in items:
-                    findings = "<br>".join(md(t) for t in item.findings)
-                    lines.append(f"| {item.number} | {md(item.title)} | **{md(_verdict_text(item))}** | {findings} |")
-            elif kind == "pairs":
-                lines += [f"- **{md(label)}:** {md(text)}" for label, text in items]
-            elif kind == "list":
-                lines += [f"- {md(text)}" for text in items]
-            else:
-                lines += [f"> {md(line)}" if line else ">" for text in items for line in text.splitlines()]
-            lines.append("")
-        return "\n".join(lines)
+        return render_markdown(self)
 
     def to_html(self, *, image_src: Mapping[str, str] | None = None) -> str:
         """A self-contained page (inline CSS). ``image_src`` maps a screenshot's name to an
         ``<img>`` source (a relative path in a bundle, or a ``data:`` URI) to show it inline."""
-        e = _html_escape
-        body = [f"<h1>{e(self._heading())}</h1>", f"<p class='meta'>{e(self._generated())}</p>"]
-        ready = "ready" if self.ready_to_send else "not-ready"
-        body.append(f"<p class='status {ready}'><strong>{e(self._status_line())}</strong></p>")
-        for heading, kind, items in self.outline():
-            body.append(f"<h2>{e(heading)}</h2>")
-            if kind == "fields":
-                rows = "".join(_html_field_row(item) for item in items)
-                body.append(f"<table><tr><th>Field</th><th>Value</th></tr>{rows}</table>")
-            elif kind == "verdicts":
-                rows = "".join(
-                    f"<tr><td>{v.number}</td><td>{e(v.title)}</td>"
-                    f"<td class='verdict {v.verdict.value}'><strong>{e(_verdict_text(v))}</strong></td>"
-                    f"<td>{'<br>'.join(e(t) for t in v.findings)}</td></tr>"
-                    for v in items
-                )
-                body.append(f"<table><tr><th>#</th><th>Check</th><th>Verdict</th><th>Findings</th></tr>{rows}</table>")
-            elif kind == "pairs":
-                body.append("<ul>" + "".join(f"<li><strong>{e(a)}:</strong> {e(b)}</li>" for a, b in items) + "</ul>")
-            elif kind == "list":
-                body.append("<ul>" + "".join(f"<li>{e(text)}</li>" for text in items) + "</ul>")
-            else:
-                body.append("".join(f"<blockquote>{e(text)}</blockquote>" for text in items))
-        for name in self.screenshots:
-            src = (image_src or {}).get(name)
-            if src:
-                body.append(f"<figure><img src='{e(src)}' alt='Screenshot {e(name)}' width='640'><figcaption>{e(name)}</figcaption></figure>")
-        return (
-            "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-            f"<title>{e(self._heading())}</title><style>{_CSS}</style></head>\n<body>\n"
-            + "\n".join(body)
-            + "\n</body></html>\n"
-        )
-
-
-_CSS = (
-    "body{font-family:'DejaVu Sans',Arial,sans-serif;font-size:10pt;color:#111;margin:1.5em}"
-    "h1{font-size:15pt}h2{font-size:12pt;margin-top:1.2em;border-bottom:1px solid #999}"
-    "table{border-collapse:collapse;width:100%}th,td{border:1px solid #999;padding:3px 6px;"
-    "text-align:left;vertical-align:top}th{background:#eee}.meta{color:#444}"
-    ".missing{color:#a00000}.waived{color:#555}.verdict.pass{color:#0a6b0a}"
-    ".verdict.warn{color:#8a5a00}.verdict.fail{color:#a00000}.verdict.unknown{color:#555}"
-    ".status.not-ready{color:#a00000}blockquote{border-left:3px solid #999;margin:0;padding:4px 10px;"
-    "white-space:pre-wrap}img{max-width:100%;border:1px solid #999}"
-)
-
-
-def _field_text(item: FormField) -> str:
-    if item.value.strip():
-        return item.value + (f" ({item.source})" if item.source else "")
-    if item.waived_reason:
-        return f"waived: {item.waived_reason}"
-    return "MISSING" if item.required else "not applicable"
-
-
-def _html_field_row(item: FormField) -> str:
-    css = "missing" if item.missing else ("waived" if item.waived_reason and not item.value.strip() else "")
-    value = _html_escape(_field_text(item))
-    if item.missing:
-        value = f"<strong>✗ {value}</strong>"
-    return f"<tr><th>{_html_escape(item.label)}</th><td class='{css}'>{value}</td></tr>"
-
-
-def _verdict_text(line: VerdictLine) -> str:
-    text = VERDICT_MARKS[line.verdict]
-    if line.override_reason is not None:
-        text += f" (overridden; engine said {VERDICT_MARKS[line.engine_verdict]}: {line.override_reason})"
-    return text
-
-
-def _md_escape(text: str) -> str:
-    for char in "\\|*`<>[]":
-        text = text.replace(char, "\\" + char)
-    return text.replace("\r\n", " ").replace("\n", " ")
-
-
-def _html_escape(text: str) -> str:
-    return html.escape(text, quote=True).replace("\n", "<br>")
-
-
-def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def format_time(moment: datetime, timezone: str) -> str:
-    """``2026-11-25 12:00 GMT (Europe/London)``: the local time, its abbreviation and zone name."""
-    local = moment.astimezone(zone(timezone))
-    abbreviation = local.strftime("%Z")
-    shown = f"{local:%Y-%m-%d %H:%M} {abbreviation}"
-    return shown if abbreviation == timezone else f"{shown} ({timezone})"
+        return render_html(self, image_src)
 
 
 # -- building ----------------------------------------------------------------------------------
@@ -370,7 +230,7 @@ def build_form(
         level_title=runbook.level(escalation.level).title if escalation else "",
         reasons=[f"(L{r.level}) {r.text}" for r in escalation.reasons] if escalation else [],
         verdicts=_verdicts(case, report),
-        already_tried=_already_tried(case, retries, tz),
+        already_tried=_already_tried(case, retries or case.retries, tz),
         proposed_retry=_proposed_retry(report),
         notes=_notes(case),
         screenshots=list(screenshots),
@@ -453,22 +313,20 @@ def _already_tried(case: Case, retries: Sequence[object], tz: str) -> list[str]:
     return [text for text in tried if text.strip()]
 
 
-def _describe_retry(item: object, tz: str) -> str:
-    """A retry ledger entry (duck-typed: the ledger lives in the store layer) or any text."""
-    recipients = getattr(item, "recipient_ids", None)
-    if not isinstance(recipients, list):
+def _describe_retry(item: RetryIntent | str, tz: str) -> str:
+    """One launched retry, as the engineer needs it: cohort, key, outcome, monitor verdict."""
+    if not isinstance(item, RetryIntent):
         return str(item)
-    phase = str(getattr(item, "phase", "") or "retry")
-    text = f"{phase.capitalize()} retry of {len(recipients):,} recipient(s)"
-    created = getattr(item, "created_at", None)
-    if isinstance(created, datetime):
-        text += f", {format_time(created, tz)}"
-    state = str(getattr(item, "state", "") or "")
-    job = getattr(item, "retry_job_id", None)
-    if state:
-        text += f": {state}" + (f" as job {job}" if job else "")
-    result = str(getattr(item, "result", "") or "")
-    return text + (f" ({result})" if result and result != state else "") + "."
+    text = f"{(item.phase or 'retry').capitalize()} retry of {item.cohort_size:,} recipient(s)"
+    text += f", {format_time(item.created_at, tz)}, key {item.key}"
+    text += f": {item.state.value}" + (f" as job {item.retry_job_id}" if item.retry_job_id else "")
+    if item.result and item.result != item.state.value:
+        text += f" ({item.result})"
+    if item.monitor and item.monitor.get("kind"):
+        text += f"; first dispatches: {str(item.monitor['kind']).replace('_', ' ')}"
+    if item.override_reason:
+        text += f"; launched over a warning because: {item.override_reason}"
+    return text + "."
 
 
 def _proposed_retry(report: Report | None) -> str:

@@ -36,13 +36,11 @@ def _aware(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-class ManualClock:
-    """Simulated time that moves only when told to (``advance``)."""
+class _SimulatedClock:
+    """What every clock shares: a start, and ``now`` as a datetime of ``now_ts``."""
 
-    def __init__(self, start: datetime = DEFAULT_START) -> None:
+    def __init__(self, start: datetime) -> None:
         self._start = _aware(start)
-        self._now = self._start.timestamp()
-        self._lock = threading.Lock()
 
     @property
     def start(self) -> datetime:
@@ -50,6 +48,18 @@ class ManualClock:
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.now_ts(), UTC)
+
+    def now_ts(self) -> float:
+        raise NotImplementedError
+
+
+class ManualClock(_SimulatedClock):
+    """Simulated time that moves only when told to (``advance``)."""
+
+    def __init__(self, start: datetime = DEFAULT_START) -> None:
+        super().__init__(start)
+        self._now = self._start.timestamp()
+        self._lock = threading.Lock()
 
     def now_ts(self) -> float:
         with self._lock:
@@ -64,7 +74,7 @@ class ManualClock:
             return datetime.fromtimestamp(self._now, UTC)
 
 
-class RealClock:
+class RealClock(_SimulatedClock):
     """Simulated time that follows the wall clock, ``speed`` times faster.
 
     ``start`` defaults to the current wall time (whole seconds), so the demo's timestamps look
@@ -77,15 +87,8 @@ class RealClock:
         self.speed = speed
         if start is None:
             start = datetime.fromtimestamp(int(time.time()), UTC)
-        self._start = _aware(start)
+        super().__init__(start)
         self._wall_origin = time.monotonic()
-
-    @property
-    def start(self) -> datetime:
-        return self._start
-
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self.now_ts(), UTC)
 
     def now_ts(self) -> float:
         return self._start.timestamp() + (time.monotonic() - self._wall_origin) * self.speed

@@ -33,41 +33,19 @@ DIAL_SECONDS: Final = 8.0  # a successful call rings this long before it is answ
 RECIPIENT_STATES: Final = ("queued", "in_progress", "retry_scheduled", "succeeded", "failed")
 
 
+@dataclass(slots=True, eq=False)  # by identity: a duplicate delivery is its own record
 class Attempt:
     """One CallAttempt record. ``duplicate`` marks a second delivery of the same dispatch key."""
 
-    __slots__ = (
-        "id",
-        "recipient",
-        "number",
-        "dispatch_key",
-        "queued_at",
-        "dispatched_at",
-        "ended_at",
-        "failure",
-        "duplicate",
-    )
-
-    def __init__(
-        self,
-        recipient: int,
-        number: int,
-        dispatch_key: str,
-        queued_at: float,
-        dispatched_at: float,
-        ended_at: float,
-        failure: Failure | None,
-        duplicate: bool = False,
-    ) -> None:
-        self.id = ""  # assigned once the plan's order is known
-        self.recipient = recipient
-        self.number = number
-        self.dispatch_key = dispatch_key
-        self.queued_at = queued_at
-        self.dispatched_at = dispatched_at
-        self.ended_at = ended_at
-        self.failure = failure
-        self.duplicate = duplicate
+    recipient: int
+    number: int
+    dispatch_key: str
+    queued_at: float
+    dispatched_at: float
+    ended_at: float
+    failure: Failure | None
+    duplicate: bool = False
+    id: str = field(default="", init=False)  # assigned once the plan's order is known
 
     def status_at(self, t: float) -> str:
         if t < self.dispatched_at:
@@ -80,27 +58,17 @@ class Attempt:
         return "failed" if self.failure is not None else "succeeded"
 
 
+@dataclass(slots=True, eq=False)
 class Event:
     """One JobEvent. High-volume events keep their parts and format ``detail`` only when shown."""
 
-    __slots__ = ("seq", "at", "type", "recipient", "number", "dispatch_key", "text")
-
-    def __init__(
-        self,
-        at: float,
-        type_: str,
-        recipient: int | None = None,
-        text: str | None = None,
-        number: int = 0,
-        dispatch_key: str | None = None,
-    ) -> None:
-        self.seq = 0  # assigned once all events are sorted
-        self.at = at
-        self.type = type_
-        self.recipient = recipient
-        self.number = number
-        self.dispatch_key = dispatch_key
-        self.text = text
+    at: float
+    type: str
+    recipient: int | None = None
+    text: str | None = None
+    number: int = 0
+    dispatch_key: str | None = None
+    seq: int = field(default=0, init=False)  # assigned once all events are sorted
 
     @property
     def detail(self) -> str:

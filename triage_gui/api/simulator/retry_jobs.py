@@ -13,11 +13,12 @@ the parent's *retry behaviour*, set by tests with ``sim.set_retry_behaviour``:
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from typing import Final
 
 from triage_gui.api.simulator.failure_codes import failure
 from triage_gui.api.simulator.outcomes import OutcomeMix, script
-from triage_gui.api.simulator.plan import JobMeta, JobPlan
+from triage_gui.api.simulator.plan import JobPlan
 from triage_gui.api.simulator.progression import DispatchSpec, Script, build_plan
 
 RETRY_BEHAVIOURS: Final = ("healthy", "failing", "stalled")
@@ -30,19 +31,13 @@ def build_retry_plan(
         raise ValueError(f"retry behaviour must be one of {RETRY_BEHAVIOURS}")
     rng = random.Random(seed)
     p = parent.meta
-    meta = JobMeta(
+    # The parent's campaign, upload, agent, number, concurrency and retry policy.
+    meta = replace(
+        p,
         id=job_id,
-        workspace_id=p.workspace_id,
-        campaign_id=p.campaign_id,
-        upload_id=p.upload_id,
-        agent_id=p.agent_id,
-        from_number=p.from_number,
         trigger="retry",
         created_at=now,
         started_at=now + 5.0,
-        concurrency_limit=p.concurrency_limit,
-        max_attempts=p.max_attempts,
-        retryable_codes=p.retryable_codes,
         parent_job_id=p.id,
     )
     recipients = [parent.recipients[r] for r in cohort]

@@ -4,48 +4,108 @@ Times are relative to the clock's start ``S`` (``ctx.start``): a running job sta
 minutes before it; a finished job started early enough (from its size and pace) to have
 finished well before it. Each builder draws from its own seeded random streams, so the same
 seed and size always give the same data.
+
+What every scenario shares (a campaign with its contact file, a job dialling it) is built by
+the helpers at the top; the builders say only what makes their story.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from triage_gui.api.simulator.clock import iso
 from triage_gui.api.simulator.outcomes import STANDARD_RETRYABLE, OutcomeMix, scripts_for
-from triage_gui.api.simulator.plan import JobMeta, JobPlan
+from triage_gui.api.simulator.plan import INF, JobMeta, JobPlan
 from triage_gui.api.simulator.population import NumberFactory, UploadData, UploadRow, build_upload
 from triage_gui.api.simulator.progression import DispatchSpec, build_plan
 from triage_gui.api.simulator.scenario_model import BuildContext, BuiltScenario, CampaignData
 
 MINUTE = 60.0
 HOUR = 3600.0
+RUNNING_FOR = 45 * MINUTE  # a running scenario's job started this long before S
+_STANDARD_MIX = OutcomeMix()
 
 
-def _campaign(
-    ctx: BuildContext,
-    *,
-    title: str,
-    agent: str,
-    home: str,
-    filename: str,
-    rows: int | None = None,
-    duplicate_share: float = 0.0,
-    malformed_share: float = 0.0,
-    age: float = 3 * HOUR,
-) -> tuple[CampaignData, UploadData]:
-    rng = ctx.rng("upload")
+@dataclass(frozen=True)
+class CampaignSetup:
+    """What the operator set up before the incident: the campaign and its contact file."""
+
+    title: str
+    agent: str
+    filename: str
+    home: str = "US"  # the country the contacts' numbers (and the caller id) belong to
+    duplicate_share: float = 0.0
+    malformed_share: float = 0.0
+    age: float = 3 * HOUR  # how long before S the campaign was created
+
+
+_SETUPS: dict[str, CampaignSetup] = {
+    "healthy": CampaignSetup(
+        "Flu shot reminders — November", "agt_reminders_v3", "flu_reminders_nov.csv"
+    ),
+    "stalled": CampaignSetup(
+        "Appointment confirmations — Brooklyn clinic",
+        "agt_confirmations_v2",
+        "brooklyn_appointments_week48.csv",
+    ),
+    "permit_starved": CampaignSetup(
+        "Past-due balance outreach", "agt_collections_soft_v1", "past_due_2026-11-25.csv"
+    ),
+    "transient_storm": CampaignSetup(
+        "Delivery slot confirmations (UK)",
+        "agt_delivery_uk_v4",
+        "delivery_slots_uk.csv",
+        home="GB",
+    ),
+    "retry_loop": CampaignSetup(
+        "Prescription ready notifications", "agt_pharmacy_v2", "rx_ready_batch_17.csv"
+    ),
+    "duplicate_run": CampaignSetup(
+        "Open enrolment reminders", "agt_enrolment_v1", "open_enrolment_wave2.csv"
+    ),
+    "duplicate_delivery": CampaignSetup(
+        "Service outage callbacks", "agt_outage_callback_v2", "outage_callbacks.csv"
+    ),
+    "dirty_upload": CampaignSetup(
+        "Termin-Erinnerungen Praxis Berlin",
+        "agt_termine_de_v1",
+        "termine_export_final2.csv",
+        home="DE",
+        duplicate_share=0.06,
+        malformed_share=0.04,
+    ),
+    "fewer_calls": CampaignSetup(
+        "Annual check-up invitations", "agt_checkup_v5", "checkup_invites_q4.csv"
+    ),
+    "completed": CampaignSetup(
+        "School closure notice", "agt_notices_v2", "closure_notice_parents.csv"
+    ),
+    "config_mismatch": CampaignSetup(
+        "Insurance renewal reminders", "agt_renewals_v3", "renewals_december.csv"
+    ),
+    "retry_stalled": CampaignSetup(
+        "Vaccination follow-ups", "agt_followups_v1", "vax_followups_nov.csv", age=20 * HOUR
+    ),
+}
+
+
+def _campaign(ctx: BuildContext) -> tuple[CampaignData, UploadData]:
+    setup = _SETUPS[ctx.name]
     upload = build_upload(
-        rng,
+        ctx.rng("upload"),
         upload_id=ctx.upload_id,
-        filename=filename,
-        created_at=ctx.start - age - 20 * MINUTE,
-        rows=rows if rows is not None else ctx.size,
-        home=home,
-        duplicate_share=duplicate_share,
-        malformed_share=malformed_share,
+        filename=setup.filename,
+        created_at=ctx.start - setup.age - 20 * MINUTE,
+        rows=ctx.size,
+        home=setup.home,
+        duplicate_share=setup.duplicate_share,
+        malformed_share=setup.malformed_share,
     )
-    from_number = NumberFactory(ctx.rng("from-number"), home).e164(home)
-    campaign = CampaignData(ctx.campaign_id, title, agent, from_number, upload.id, ctx.start - age)
+    from_number = NumberFactory(ctx.rng("from-number"), setup.home).e164(setup.home)
+    campaign = CampaignData(
+        ctx.campaign_id, setup.title, setup.agent, from_number, upload.id, ctx.start - setup.age
+    )
     return campaign, upload
 
 
@@ -54,10 +114,10 @@ def _job(
     campaign: CampaignData,
     upload: UploadData,
     *,
-    started: float,
-    mix: OutcomeMix,
     dispatch: DispatchSpec,
     concurrency: int,
+    mix: OutcomeMix = _STANDARD_MIX,
+    started: float | None = None,  # None: running, started RUNNING_FOR before S
     job_id: str | None = None,
     trigger: str = "schedule",
     recipients: list[UploadRow] | None = None,
@@ -65,6 +125,7 @@ def _job(
     parent_job_id: str | None = None,
 ) -> JobPlan:
     job_id = job_id or ctx.job_id
+    started = ctx.start - RUNNING_FOR if started is None else started
     cohort = upload.rows if recipients is None else recipients
     meta = JobMeta(
         id=job_id,
@@ -85,110 +146,69 @@ def _job(
     return build_plan(meta, cohort, scripts, dispatch, ctx.rng(f"dispatch:{job_id}"))
 
 
+def _one_job(
+    ctx: BuildContext,
+    *,
+    dispatch: DispatchSpec,
+    concurrency: int,
+    mix: OutcomeMix = _STANDARD_MIX,
+    started: float | None = None,
+    from_number: str | None = None,
+) -> BuiltScenario:
+    """The most common story's cast: the scenario's campaign and one job dialling its upload."""
+    campaign, upload = _campaign(ctx)
+    job = _job(
+        ctx,
+        campaign,
+        upload,
+        dispatch=dispatch,
+        concurrency=concurrency,
+        mix=mix,
+        started=started,
+        from_number=from_number,
+    )
+    return BuiltScenario(campaign, upload, [job])
+
+
 def _finished_start(ctx: BuildContext, size: int, pace: float) -> float:
     """A start time early enough for ``size`` recipients at ``pace`` (and retries) to finish."""
     return ctx.start - (size * pace * 1.2 + 2 * HOUR)
 
 
 def healthy(ctx: BuildContext) -> BuiltScenario:
-    campaign, upload = _campaign(
-        ctx,
-        title="Flu shot reminders — November",
-        home="US",
-        agent="agt_reminders_v3",
-        filename="flu_reminders_nov.csv",
-    )
-    job = _job(
-        ctx,
-        campaign,
-        upload,
-        started=ctx.start - 45 * MINUTE,
-        mix=OutcomeMix(),
-        dispatch=DispatchSpec(pace=3.0),
-        concurrency=50,
-    )
-    return BuiltScenario(campaign, upload, [job])
+    return _one_job(ctx, dispatch=DispatchSpec(pace=3.0), concurrency=50)
 
 
 def stalled(ctx: BuildContext) -> BuiltScenario:
-    campaign, upload = _campaign(
-        ctx,
-        title="Appointment confirmations — Brooklyn clinic",
-        home="US",
-        agent="agt_confirmations_v2",
-        filename="brooklyn_appointments_week48.csv",
-    )
     stall_at = ctx.start - 30 * MINUTE
-    job = _job(
-        ctx,
-        campaign,
-        upload,
-        started=ctx.start - 45 * MINUTE,
-        mix=OutcomeMix(),
-        dispatch=DispatchSpec(pace=3.5, stall_at=stall_at),
-        concurrency=30,
-    )
-    return BuiltScenario(campaign, upload, [job], {"stalled_since": iso(stall_at)})
+    built = _one_job(ctx, dispatch=DispatchSpec(pace=3.5, stall_at=stall_at), concurrency=30)
+    built.extra_truth["stalled_since"] = iso(stall_at)
+    return built
 
 
 def permit_starved(ctx: BuildContext) -> BuiltScenario:
-    campaign, upload = _campaign(
-        ctx,
-        title="Past-due balance outreach",
-        home="US",
-        agent="agt_collections_soft_v1",
-        filename="past_due_2026-11-25.csv",
-    )
     hold_at = ctx.start - 24 * MINUTE
-    job = _job(
-        ctx,
-        campaign,
-        upload,
-        started=ctx.start - 45 * MINUTE,
-        mix=OutcomeMix(),
-        dispatch=DispatchSpec(pace=0.0, hold_at=hold_at, feeder_interval=8.0),
-        concurrency=10,
+    built = _one_job(
+        ctx, dispatch=DispatchSpec(pace=0.0, hold_at=hold_at, feeder_interval=8.0), concurrency=10
     )
-    held = [a.id for a in job.attempts if a.dispatched_at < hold_at and a.ended_at == float("inf")]
-    return BuiltScenario(
-        campaign, upload, [job], {"held_attempt_ids": held, "permits_held_since": iso(hold_at)}
-    )
+    held = [
+        a.id for a in built.jobs[0].attempts if a.dispatched_at < hold_at and a.ended_at == INF
+    ]
+    built.extra_truth.update(held_attempt_ids=held, permits_held_since=iso(hold_at))
+    return built
 
 
 def transient_storm(ctx: BuildContext) -> BuiltScenario:
-    campaign, upload = _campaign(
-        ctx,
-        title="Delivery slot confirmations (UK)",
-        home="GB",
-        agent="agt_delivery_uk_v4",
-        filename="delivery_slots_uk.csv",
-    )
     mix = OutcomeMix(
         transient=0.88,
         permanent=0.01,
         retry_delay=(120.0, 300.0),
         transient_codes=(("provider_timeout", 3.0), ("temporarily_unavailable", 2.0)),
     )
-    job = _job(
-        ctx,
-        campaign,
-        upload,
-        started=ctx.start - 45 * MINUTE,
-        mix=mix,
-        dispatch=DispatchSpec(pace=2.5),
-        concurrency=40,
-    )
-    return BuiltScenario(campaign, upload, [job])
+    return _one_job(ctx, dispatch=DispatchSpec(pace=2.5), concurrency=40, mix=mix)
 
 
 def retry_loop(ctx: BuildContext) -> BuiltScenario:
-    campaign, upload = _campaign(
-        ctx,
-        title="Prescription ready notifications",
-        home="US",
-        agent="agt_pharmacy_v2",
-        filename="rx_ready_batch_17.csv",
-    )
     mix = OutcomeMix(
         permanent=0.12,
         retry_delay=(150.0, 300.0),
@@ -197,43 +217,22 @@ def retry_loop(ctx: BuildContext) -> BuiltScenario:
         # The misconfiguration behind the loop: permanent codes listed as retryable.
         retryable_codes=(*STANDARD_RETRYABLE, "invalid_number", "number_not_in_service"),
     )
-    job = _job(
-        ctx,
-        campaign,
-        upload,
-        started=ctx.start - 45 * MINUTE,
-        mix=mix,
-        dispatch=DispatchSpec(pace=3.0),
-        concurrency=30,
-    )
-    return BuiltScenario(campaign, upload, [job])
+    return _one_job(ctx, dispatch=DispatchSpec(pace=3.0), concurrency=30, mix=mix)
 
 
 def duplicate_run(ctx: BuildContext) -> BuiltScenario:
-    campaign, upload = _campaign(
-        ctx,
-        title="Open enrolment reminders",
-        home="US",
-        agent="agt_enrolment_v1",
-        filename="open_enrolment_wave2.csv",
-    )
+    campaign, upload = _campaign(ctx)
+    dispatch = DispatchSpec(pace=6.0)
     first = _job(
-        ctx,
-        campaign,
-        upload,
-        started=ctx.start - 49 * MINUTE,
-        mix=OutcomeMix(),
-        dispatch=DispatchSpec(pace=6.0),
-        concurrency=20,
-        trigger="schedule",
+        ctx, campaign, upload, started=ctx.start - 49 * MINUTE, dispatch=dispatch, concurrency=20
     )
+    # Someone started the same campaign by hand six minutes after the scheduled run.
     second = _job(
         ctx,
         campaign,
         upload,
         started=ctx.start - 43 * MINUTE,
-        mix=OutcomeMix(),
-        dispatch=DispatchSpec(pace=6.0),
+        dispatch=dispatch,
         concurrency=20,
         trigger="manual",
         job_id=f"{ctx.job_id}_b",
@@ -244,56 +243,19 @@ def duplicate_run(ctx: BuildContext) -> BuiltScenario:
 
 
 def duplicate_delivery(ctx: BuildContext) -> BuiltScenario:
-    campaign, upload = _campaign(
-        ctx,
-        title="Service outage callbacks",
-        home="US",
-        agent="agt_outage_callback_v2",
-        filename="outage_callbacks.csv",
-    )
-    job = _job(
-        ctx,
-        campaign,
-        upload,
-        started=ctx.start - 45 * MINUTE,
-        mix=OutcomeMix(),
-        dispatch=DispatchSpec(pace=3.0, duplicate_share=0.02, dedupe_share=0.03),
-        concurrency=60,
-    )
-    return BuiltScenario(campaign, upload, [job])
+    dispatch = DispatchSpec(pace=3.0, duplicate_share=0.02, dedupe_share=0.03)
+    return _one_job(ctx, dispatch=dispatch, concurrency=60)
 
 
 def dirty_upload(ctx: BuildContext) -> BuiltScenario:
-    campaign, upload = _campaign(
-        ctx,
-        title="Termin-Erinnerungen Praxis Berlin",
-        home="DE",
-        agent="agt_termine_de_v1",
-        filename="termine_export_final2.csv",
-        duplicate_share=0.06,
-        malformed_share=0.04,
-    )
+    # The file's faults are in its setup (duplicate and malformed shares); the job completed.
     pace = 3.0
-    job = _job(
-        ctx,
-        campaign,
-        upload,
-        started=_finished_start(ctx, ctx.size, pace),
-        mix=OutcomeMix(),
-        dispatch=DispatchSpec(pace=pace),
-        concurrency=30,
-    )
-    return BuiltScenario(campaign, upload, [job])
+    started = _finished_start(ctx, ctx.size, pace)
+    return _one_job(ctx, dispatch=DispatchSpec(pace=pace), concurrency=30, started=started)
 
 
 def fewer_calls(ctx: BuildContext) -> BuiltScenario:
-    campaign, upload = _campaign(
-        ctx,
-        title="Annual check-up invitations",
-        home="US",
-        agent="agt_checkup_v5",
-        filename="checkup_invites_q4.csv",
-    )
+    campaign, upload = _campaign(ctx)
     rng = ctx.rng("dropped")
     kept = [row for row in upload.rows if rng.random() < 0.62]
     pace = 3.0
@@ -302,7 +264,6 @@ def fewer_calls(ctx: BuildContext) -> BuiltScenario:
         campaign,
         upload,
         started=_finished_start(ctx, len(kept), pace),
-        mix=OutcomeMix(),
         dispatch=DispatchSpec(pace=pace),
         concurrency=30,
         recipients=kept,
@@ -311,59 +272,28 @@ def fewer_calls(ctx: BuildContext) -> BuiltScenario:
 
 
 def completed(ctx: BuildContext) -> BuiltScenario:
-    campaign, upload = _campaign(
-        ctx,
-        title="School closure notice",
-        home="US",
-        agent="agt_notices_v2",
-        filename="closure_notice_parents.csv",
-    )
     pace = 3.0
-    job = _job(
+    started = _finished_start(ctx, ctx.size, pace)
+    return _one_job(
         ctx,
-        campaign,
-        upload,
-        started=_finished_start(ctx, ctx.size, pace),
-        mix=OutcomeMix(exhaust=0.01),
         dispatch=DispatchSpec(pace=pace),
         concurrency=40,
+        mix=OutcomeMix(exhaust=0.01),
+        started=started,
     )
-    return BuiltScenario(campaign, upload, [job])
 
 
 def config_mismatch(ctx: BuildContext) -> BuiltScenario:
-    campaign, upload = _campaign(
-        ctx,
-        title="Insurance renewal reminders",
-        home="US",
-        agent="agt_renewals_v3",
-        filename="renewals_december.csv",
-    )
     # The job kept the number the campaign used before it was changed.
     old_number = NumberFactory(ctx.rng("old-from-number"), "US").e164("US")
-    job = _job(
-        ctx,
-        campaign,
-        upload,
-        started=ctx.start - 45 * MINUTE,
-        mix=OutcomeMix(),
-        dispatch=DispatchSpec(pace=4.0),
-        concurrency=40,
-        from_number=old_number,
-    )
-    mismatch: dict[str, Any] = {"from_number": (old_number, campaign.from_number)}
-    return BuiltScenario(campaign, upload, [job], {"mismatch": mismatch})
+    built = _one_job(ctx, dispatch=DispatchSpec(pace=4.0), concurrency=40, from_number=old_number)
+    mismatch: dict[str, Any] = {"from_number": (old_number, built.campaign.from_number)}
+    built.extra_truth["mismatch"] = mismatch
+    return built
 
 
 def retry_stalled(ctx: BuildContext) -> BuiltScenario:
-    campaign, upload = _campaign(
-        ctx,
-        title="Vaccination follow-ups",
-        home="US",
-        agent="agt_followups_v1",
-        filename="vax_followups_nov.csv",
-        age=20 * HOUR,
-    )
+    campaign, upload = _campaign(ctx)
     pace = 3.0
     parent = _job(
         ctx,

@@ -32,8 +32,26 @@ class BuiltScenario:
     extra_truth: dict[str, Any] = field(default_factory=dict)
 
 
+class _ScenarioIds:
+    """The ids a scenario's resources take from its name, known without building it."""
+
+    name: str
+
+    @property
+    def campaign_id(self) -> str:
+        return f"cmp_{self.name}"
+
+    @property
+    def upload_id(self) -> str:
+        return f"upl_{self.name}"
+
+    @property
+    def job_id(self) -> str:
+        return f"job_{self.name}"
+
+
 @dataclass(frozen=True)
-class BuildContext:
+class BuildContext(_ScenarioIds):
     name: str
     start: float  # the clock's start: "now" for the story each scenario tells
     size: int
@@ -44,39 +62,15 @@ class BuildContext:
         # One stream per purpose: changing how one part is generated leaves the others intact.
         return random.Random(f"{self.seed}:{self.name}:{purpose}")
 
-    @property
-    def campaign_id(self) -> str:
-        return f"cmp_{self.name}"
-
-    @property
-    def upload_id(self) -> str:
-        return f"upl_{self.name}"
-
-    @property
-    def job_id(self) -> str:
-        return f"job_{self.name}"
-
 
 @dataclass(frozen=True)
-class ScenarioSpec:
+class ScenarioSpec(_ScenarioIds):
     name: str
     title: str
     description: str
     default_size: int
     build: Callable[[BuildContext], BuiltScenario]
     related_job_ids: tuple[str, ...] = ()
-
-    @property
-    def campaign_id(self) -> str:
-        return f"cmp_{self.name}"
-
-    @property
-    def upload_id(self) -> str:
-        return f"upl_{self.name}"
-
-    @property
-    def job_id(self) -> str:
-        return f"job_{self.name}"
 
     @property
     def job_ids(self) -> tuple[str, ...]:

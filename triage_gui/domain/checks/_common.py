@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+from triage_gui.domain.call_history import CallHistory
 from triage_gui.domain.findings import CheckId, CheckResult, EvidenceTable, Finding, Verdict
 from triage_gui.domain.incident import IncidentData
 from triage_gui.domain.runbook import check_guidance
@@ -51,6 +52,11 @@ def result(check_id: CheckId, findings: list[Finding]) -> CheckResult:
     return CheckResult.from_findings(check_id, guidance.title, findings, list(guidance.lines))
 
 
+def call_history(data: IncidentData, history: CallHistory | None) -> CallHistory:
+    """The history ``analyse`` built once for every check, or a new one when a check runs alone."""
+    return history if history is not None else CallHistory.build(data.calls, data.events)
+
+
 def calls_missing(data: IncidentData) -> str | None:
     """Why the job's call attempts cannot be judged, or None when they can."""
     if "calls" in data.missing:
@@ -58,6 +64,14 @@ def calls_missing(data: IncidentData) -> str | None:
     if not data.calls:
         return "the job has no call attempts yet"
     return None
+
+
+def upload_unavailable(data: IncidentData, *parts: str, otherwise: str) -> str:
+    """Why a check cannot see the job's upload: it has none, or the first of ``parts`` (in the
+    order this check needs them: "upload", "upload content") that could not be fetched."""
+    if not (data.job.upload_id or (data.campaign and data.campaign.upload_id)):
+        return "the job has no upload"
+    return next((data.missing[part] for part in parts if data.missing.get(part)), otherwise)
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:

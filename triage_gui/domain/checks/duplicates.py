@@ -16,6 +16,7 @@ from typing import Any
 
 from triage_gui.domain.call_history import CallHistory
 from triage_gui.domain.checks._common import (
+    call_history,
     calls_missing,
     finding,
     iso,
@@ -23,6 +24,7 @@ from triage_gui.domain.checks._common import (
     result,
     sample,
     table,
+    upload_unavailable,
 )
 from triage_gui.domain.findings import CheckId, CheckResult, Finding, Verdict
 from triage_gui.domain.incident import AnalysisSettings, IncidentData
@@ -32,7 +34,7 @@ from triage_gui.domain.models import BatchJob, CallAttempt, CallStatus, EventTyp
 def run(
     data: IncidentData, settings: AnalysisSettings, *, history: CallHistory | None = None
 ) -> CheckResult:
-    history = history if history is not None else CallHistory.build(data.calls, data.events)
+    history = call_history(data, history)
     findings = [
         *_job_runs(data),
         *_deliveries(data, history),
@@ -235,13 +237,9 @@ def _upload(data: IncidentData) -> list[Finding]:
     if audit is None or audit.error:
         if audit is not None:
             why = f"the upload could not be read: {audit.error}"
-        elif not (data.job.upload_id or (data.campaign and data.campaign.upload_id)):
-            why = "the job has no upload"
         else:
-            why = (
-                data.missing.get("upload content")
-                or data.missing.get("upload")
-                or "the upload's contacts were not audited"
+            why = upload_unavailable(
+                data, "upload content", "upload", otherwise="the upload's contacts were not audited"
             )
         return [
             finding(

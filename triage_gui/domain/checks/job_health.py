@@ -10,7 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from triage_gui.domain.call_history import CallHistory
-from triage_gui.domain.checks._common import calls_missing, finding, iso, result
+from triage_gui.domain.checks._common import (
+    call_history,
+    calls_missing,
+    finding,
+    iso,
+    result,
+    upload_unavailable,
+)
 from triage_gui.domain.findings import CheckId, CheckResult, Finding, Verdict
 from triage_gui.domain.incident import AnalysisSettings, IncidentData
 from triage_gui.domain.models import EventType, JobStatus
@@ -26,7 +33,7 @@ def run(
     history: CallHistory | None = None,
     rate: DispatchRate | None = None,
 ) -> CheckResult:
-    history = history if history is not None else CallHistory.build(data.calls, data.events)
+    history = call_history(data, history)
     findings = [
         *_status(data),
         *_stall(data, settings),
@@ -237,14 +244,9 @@ def _expected_contacts(data: IncidentData) -> list[Finding]:
         else (audit.rows if audit and not audit.error else None)
     )
     if expected is None:
-        if not (job.upload_id or (data.campaign and data.campaign.upload_id)):
-            why = "the job has no upload"
-        else:
-            why = (
-                data.missing.get("upload")
-                or data.missing.get("upload content")
-                or "the upload was not fetched"
-            )
+        why = upload_unavailable(
+            data, "upload", "upload content", otherwise="the upload was not fetched"
+        )
         return [
             finding(
                 "expected_unknown",

@@ -15,6 +15,7 @@ from typing import Any
 from triage_gui.domain.call_history import CallHistory, RecipientHistory
 from triage_gui.domain.checks._common import (
     TABLE_LIMIT,
+    call_history,
     calls_missing,
     finding,
     iso,
@@ -33,7 +34,7 @@ from triage_gui.domain.stall_detector import duration_text
 def run(
     data: IncidentData, settings: AnalysisSettings, *, history: CallHistory | None = None
 ) -> CheckResult:
-    history = history if history is not None else CallHistory.build(data.calls, data.events)
+    history = call_history(data, history)
     findings = [*_permits(data, settings)]
     missing = calls_missing(data)
     if missing:

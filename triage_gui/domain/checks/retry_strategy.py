@@ -14,6 +14,7 @@ from typing import Any
 
 from triage_gui.domain.call_history import CallHistory
 from triage_gui.domain.checks._common import (
+    call_history,
     calls_missing,
     finding,
     percent,
@@ -37,7 +38,7 @@ def run(
     history: CallHistory | None = None,
     plan: RetryPlan | None = None,
 ) -> CheckResult:
-    history = history if history is not None else CallHistory.build(data.calls, data.events)
+    history = call_history(data, history)
     findings = [*_policy(data)]
     missing = calls_missing(data)
     if missing:
