@@ -127,3 +127,21 @@ def test_ragged_rows_do_not_crash(qapp):
     assert model.columnCount() == 2
     assert model.rowCount(model.index(0, 0)) == 0
     assert model.rowCount(QModelIndex()) == 2
+
+
+def test_a_refresh_keeps_the_agents_selected_finding(qtbot):
+    view = FindingsView()
+    qtbot.addWidget(view)
+    findings = sample_findings()
+    view.set_findings(findings)
+    first = view.selected_finding()
+    other = next(f for f in findings if f.id != first.id)
+    row = next(r for r, f in enumerate(view.findings_in_view_order()) if f.id == other.id)
+    view.table.selectRow(row)
+    assert view.selected_finding().id == other.id
+    refreshed = [f.model_copy(update={"summary": f.summary + " (later)"}) for f in findings]
+    view.set_findings(refreshed)  # a live poll brings the same findings with new numbers
+    assert view.selected_finding().id == other.id
+    assert view.selected_finding().summary.endswith("(later)")
+    view.set_findings([f for f in refreshed if f.id != other.id])  # gone: back to the first
+    assert view.selected_finding().id == view.findings_in_view_order()[0].id

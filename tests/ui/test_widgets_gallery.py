@@ -24,7 +24,6 @@ from triage_gui.ui.widgets.findings_view import FindingsView
 from triage_gui.ui.widgets.guidance_list import GuidanceList
 from triage_gui.ui.widgets.note_override import NoteOverrideBox
 from triage_gui.ui.widgets.progress_chart import ProgressChart
-from triage_gui.ui.widgets.retry_plan_view import RetryPlanView
 from triage_gui.ui.widgets.verdict_badge import VerdictBadge
 
 
@@ -160,11 +159,6 @@ def build_gallery(make_job, make_snapshots) -> dict[str, QWidget]:
                expected=1020, server_now=BASE_TIME)
     cp.resize(760, 150)
     widgets["counters_panel"] = cp
-
-    rp = RetryPlanView()
-    rp.set_plan(plan())
-    rp.resize(760, 360)
-    widgets["retry_plan_view"] = rp
     return widgets
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import httpx
+if TYPE_CHECKING:  # httpx and the client load when the first client is made (cold start)
+    import ssl
 
-from triage_gui.api.client import BatchApiClient, RetryConfig
+    import httpx
+
+    from triage_gui.api.client import BatchApiClient, RetryConfig
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,10 @@ class Connection:
         sleep: Callable[[float], None] | None = None,
         timeout_s: float | None = None,
     ) -> BatchApiClient:
+        import httpx
+
+        from triage_gui.api.client import BatchApiClient
+
         t = timeout_s or self.timeout_s
         kwargs = {"sleep": sleep} if sleep is not None else {}
         return BatchApiClient(

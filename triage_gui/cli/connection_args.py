@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from triage_gui.api.connection import Connection
 from triage_gui.domain.incident import AnalysisSettings
 
-TOKEN_ENV = "TRIAGE_API_TOKEN"
+from triage_gui.store.paths import TOKEN_ENV
 
 
 class ConnectionArgsError(Exception):

@@ -46,7 +46,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
-import phonenumbers
 
 REDACTED = "[REDACTED]"
 
@@ -238,6 +237,8 @@ class Redactor:
         return candidates[0] if candidates else None
 
     def _pseudonym(self, span: str, international: bool) -> str:
+        import phonenumbers  # loaded on first use: it is a tenth of the app's cold start
+
         digits = "".join(_DIGITS.findall(span))
         e164 = self._e164(span, digits, international)
         key = e164 or digits
@@ -251,6 +252,8 @@ class Redactor:
         return pseudonym
 
     def _e164(self, span: str, digits: str, international: bool) -> str | None:
+        import phonenumbers  # loaded on first use: it is a tenth of the app's cold start
+
         if international:
             candidate, region = span, None
         elif digits.startswith("00"):
@@ -286,6 +289,8 @@ def _looks_like_phone(span: str, international: bool) -> bool:
 
 
 def _is_possible_number(span: str) -> bool:
+    import phonenumbers  # loaded on first use: it is a tenth of the app's cold start
+
     try:
         return phonenumbers.is_possible_number(phonenumbers.parse(span, None))
     except phonenumbers.NumberParseException:

@@ -25,8 +25,9 @@ import keyring.errors
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 
+from triage_gui.store.paths import TOKEN_ENV
+
 SERVICE_NAME = "outbound-triage"
-TOKEN_ENV = "TRIAGE_API_TOKEN"
 MAX_TOKEN_LENGTH = 4096
 
 _NO_KEYRING_CHOICES = (

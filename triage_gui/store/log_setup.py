@@ -22,8 +22,7 @@ from pathlib import Path
 from typing import TextIO
 
 from triage_gui.domain.redaction import Redactor
-from triage_gui.store.credentials import TOKEN_ENV
-from triage_gui.store.paths import AppPaths
+from triage_gui.store.paths import TOKEN_ENV, AppPaths
 
 LOG_FILE_MAX_BYTES = 1_000_000
 LOG_FILE_BACKUPS = 5

@@ -21,6 +21,7 @@ from platformdirs import PlatformDirs
 
 APP_NAME = "outbound-triage"
 HOME_ENV = "TRIAGE_HOME"
+TOKEN_ENV = "TRIAGE_API_TOKEN"  # an API token for scripted use; read, never written
 
 
 class AppPaths:

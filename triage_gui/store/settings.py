@@ -16,7 +16,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from triage_gui.domain.incident import AnalysisSettings
@@ -71,6 +70,8 @@ class AppSettings(BaseModel):
         if not isinstance(value, str):
             return value
         code = value.strip().upper()
+        import phonenumbers  # loaded on first use (cold start)
+
         if code not in phonenumbers.SUPPORTED_REGIONS:
             raise ValueError(
                 f"'{value.strip()}' is not a phone region code; use two letters such as US, "

@@ -48,8 +48,10 @@ class _Relay(QObject):
         on_failure: Callable[[BaseException], None],
         on_progress: Callable[[str, int, int], None] | None,
         on_done: Callable[[_Relay], None],
+        is_open: Callable[[], bool],
     ) -> None:
         super().__init__()
+        self._is_open = is_open
         self._on_success = on_success
         self._on_failure = on_failure
         self._on_progress = on_progress
@@ -58,23 +60,26 @@ class _Relay(QObject):
         self.failed.connect(self._deliver_failure)
         self.progressed.connect(self._deliver_progress)
 
+    # After the runner's shutdown() nothing is delivered: the widgets that asked may be gone.
     @Slot(object)
     def _deliver_success(self, result: object) -> None:
         try:
-            self._on_success(result)
+            if self._is_open():
+                self._on_success(result)
         finally:
             self._on_done(self)
 
     @Slot(object)
     def _deliver_failure(self, error: object) -> None:
         try:
-            self._on_failure(error)  # type: ignore[arg-type]
+            if self._is_open():
+                self._on_failure(error)  # type: ignore[arg-type]
         finally:
             self._on_done(self)
 
     @Slot(str, int, int)
     def _deliver_progress(self, text: str, done: int, total: int) -> None:
-        if self._on_progress is not None:
+        if self._on_progress is not None and self._is_open():
             self._on_progress(text, done, total)
 
 
@@ -105,6 +110,7 @@ class BackgroundRunner(QObject):
         self._pool.setMaxThreadCount(max_threads)
         self._relays: set[_Relay] = set()
         self._contexts: set[TaskContext] = set()
+        self._open = True
 
     def run(
         self,
@@ -119,7 +125,7 @@ class BackgroundRunner(QObject):
             self._relays.discard(relay)
             self._contexts.discard(ctx)
 
-        relay = _Relay(on_success, on_failure, on_progress, done)
+        relay = _Relay(on_success, on_failure, on_progress, done, lambda: self._open)
         ctx._progress = relay.progressed.emit
         self._relays.add(relay)
         self._contexts.add(ctx)
@@ -134,6 +140,8 @@ class BackgroundRunner(QObject):
         return self._pool.waitForDone(msecs)
 
     def shutdown(self, msecs: int = 10_000) -> bool:
+        """Cancel every task, wait for the pool, and deliver no result from now on."""
+        self._open = False
         for ctx in list(self._contexts):
             ctx.cancel.set()
         return self._pool.waitForDone(msecs)

@@ -10,22 +10,36 @@ so verdicts such as a stall over the watch window stay live. Pages only read ``c
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from triage_gui.api.connection import Connection
-from triage_gui.api.incident_fetcher import FetchCancelled, FetchRequest, fetch_incident
-from triage_gui.domain.analysis import analyse
 from triage_gui.domain.case import Case, CaseInputs, VerdictOverride
 from triage_gui.domain.findings import CheckId
 from triage_gui.domain.incident import AnalysisSettings, IncidentData, JobSnapshot
 from triage_gui.domain.report import Report
 from triage_gui.ui import thread_registry
 from triage_gui.ui.background import BackgroundRunner, TaskContext
-from triage_gui.ui.job_poller import JobPoller, PollerThread
+
+if TYPE_CHECKING:
+    from triage_gui.api.incident_fetcher import FetchRequest
+    from triage_gui.ui.job_poller import PollerThread
+
+# The HTTP client, the fetcher, the poller and the engine are imported when first used, not
+# when the window is built: they are a third of the cold start and the start page needs none.
+
+
+def analyse(data: IncidentData, settings: AnalysisSettings) -> Report:
+    from triage_gui.domain.analysis import analyse as run_analysis
+
+    return run_analysis(data, settings)
 
 log = logging.getLogger(__name__)
+
+REANALYSIS_SPACING = 4.0  # a slow analysis waits this many times its duration before the next
 
 
 class CaseController(QObject):
@@ -58,6 +72,11 @@ class CaseController(QObject):
         self._load_ctx: TaskContext | None = None
         self._analysing = False
         self._analysis_dirty = False
+        self._analysis_started = 0.0
+        self._next_analysis_at = 0.0
+        self._analysis_timer = QTimer(self)
+        self._analysis_timer.setSingleShot(True)
+        self._analysis_timer.timeout.connect(self._reanalyse)
         self._closed = False
 
     # -- loading ---------------------------------------------------------------------------
@@ -74,6 +93,8 @@ class CaseController(QObject):
         """Fetch everything for these inputs, analyse, and start watching the job."""
         if self._load_ctx is not None:
             self._load_ctx.cancel.set()
+        from triage_gui.api.incident_fetcher import FetchRequest
+
         self._stop_poller()
         if self.case.inputs.job_id and (inputs.workspace_id, inputs.job_id) != (
             self.case.inputs.workspace_id,
@@ -104,6 +125,8 @@ class CaseController(QObject):
             self.load(self.case.inputs)
 
     def _fetch_and_analyse(self, request: FetchRequest, ctx: TaskContext) -> tuple[IncidentData, Report]:
+        from triage_gui.api.incident_fetcher import fetch_incident
+
         with self.connection.make_client() as client:
             data = fetch_incident(client, request, progress=ctx.progress, cancel=ctx.cancel)
         ctx.progress("Analysing…")
@@ -135,6 +158,8 @@ class CaseController(QObject):
 
     def _on_load_failed(self, error: BaseException) -> None:
         self._load_ctx = None
+        from triage_gui.api.incident_fetcher import FetchCancelled
+
         if isinstance(error, FetchCancelled):
             return
         log.warning("load failed: %s", error)
@@ -148,6 +173,8 @@ class CaseController(QObject):
 
     # -- live watching ---------------------------------------------------------------------
     def _start_poller(self) -> None:
+        from triage_gui.ui.job_poller import JobPoller, PollerThread
+
         inputs = self.case.inputs
         last_seq = self.data.events[-1].seq if self.data and self.data.events else None
         poller = JobPoller(
@@ -185,22 +212,33 @@ class CaseController(QObject):
     def _on_poll_status(self, status: object) -> None:
         self.poll_status_changed.emit(status)
 
+    @Slot()
     def _reanalyse(self) -> None:
-        """Re-run the pure analysis on the newest snapshot; never more than one at a time."""
+        """Re-run the pure analysis on the newest snapshot: never more than one at a time, and
+        on a large job not more often than every few times its own duration (a 100k-recipient
+        analysis takes over a second of CPU, and the GUI thread shares the interpreter)."""
         if self.data is None:
             return
         if self._analysing:
             self._analysis_dirty = True
+            return
+        wait_ms = int((self._next_analysis_at - time.monotonic()) * 1000)
+        if wait_ms > 0:
+            if not self._analysis_timer.isActive():
+                self._analysis_timer.start(wait_ms)
             return
         latest = self.case.snapshots[-1]
         data = self.data.model_copy(
             update={"job": latest.job, "server_now": latest.at, "snapshots": list(self.case.snapshots)}
         )
         self._analysing = True
+        self._analysis_started = time.monotonic()
         self.runner.run(lambda _ctx: analyse(data, self.settings), self._on_reanalysed, self._on_reanalyse_failed)
 
     def _on_reanalysed(self, report: Report) -> None:
         self._analysing = False
+        took = time.monotonic() - self._analysis_started
+        self._next_analysis_at = time.monotonic() + (REANALYSIS_SPACING * took if took > 0.2 else 0.0)
         if self._closed:
             return
         self._set_report(report)
@@ -291,6 +329,7 @@ class CaseController(QObject):
     def stop(self) -> None:
         """Stop the poller and every background task; returns when all threads have ended."""
         self._closed = True
+        self._analysis_timer.stop()
         if self._load_ctx is not None:
             self._load_ctx.cancel.set()
         self._stop_poller()

@@ -15,13 +15,15 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from triage_gui.api.abortable_transport import AbortableTransport
-from triage_gui.api.client import RetryConfig
 from triage_gui.api.connection import Connection
 from triage_gui.api.errors import ApiError, RateLimited, ServerError
+
+if TYPE_CHECKING:  # httpx loads when the poller starts, not with the window
+    from triage_gui.api.abortable_transport import AbortableTransport
 from triage_gui.domain.incident import JobSnapshot
 
 log = logging.getLogger(__name__)
@@ -72,15 +74,16 @@ class JobPoller(QObject):
         self._after_seq = after_seq
         self._wake = threading.Event()
         self._stopping = threading.Event()
-        self._transport = AbortableTransport(
-            verify=connection.verify, trust_env=connection.trust_env
-        )
+        # built on the worker thread: making its TLS context takes tens of ms (GUI stall)
+        self._transport: AbortableTransport | None = None
 
     # -- called from the GUI thread --------------------------------------------------------
     def stop(self) -> None:
         self._stopping.set()
         self._wake.set()
-        self._transport.abort()
+        transport = self._transport
+        if transport is not None:
+            transport.abort()
 
     def poll_now(self) -> None:
         self._wake.set()
@@ -88,8 +91,15 @@ class JobPoller(QObject):
     # -- the worker thread ----------------------------------------------------------------
     @Slot()
     def run(self) -> None:
+        from triage_gui.api.abortable_transport import AbortableTransport
+        from triage_gui.api.client import RetryConfig
+
+        transport = AbortableTransport(verify=self._connection.verify, trust_env=self._connection.trust_env)
+        self._transport = transport
+        if self._stopping.is_set():  # stop() came before the transport existed
+            transport.abort()
         client = self._connection.make_client(
-            transport=self._transport,
+            transport=transport,
             retry=RetryConfig(attempts=1),  # this loop does its own backoff
             timeout_s=min(self._connection.timeout_s, 20.0),
         )
@@ -106,7 +116,7 @@ class JobPoller(QObject):
                 self._wake.clear()
         finally:
             client.close()
-            self._transport.close()
+            transport.close()
             self.status_changed.emit(_replace(status, state=PollState.STOPPED, next_poll=None))
             self.finished.emit()
 

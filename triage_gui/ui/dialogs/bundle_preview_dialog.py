@@ -12,6 +12,7 @@ import dataclasses
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
@@ -42,7 +43,9 @@ from triage_gui.store.bundle_writer import (
 )
 from triage_gui.ui.background import BackgroundRunner, TaskContext
 from triage_gui.ui.icons import icon
-from triage_gui.ui.widgets.progress_chart import ProgressChart
+
+if TYPE_CHECKING:  # pyqtgraph and numpy load only when a chart is built
+    from triage_gui.ui.widgets.progress_chart import ProgressChart
 
 LOG_TAIL_BYTES = 2_000_000  # per case: the most recent lines win when the logs are larger
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -94,7 +95,8 @@ class CheckPage(QWizardPage):
         layout.addWidget(self.emphasis)
         layout.addWidget(splitter, 1)
 
-        controller.report_changed.connect(self._on_report)
+        self._stale = False
+        controller.report_changed.connect(self._report_arrived)
 
     def initializePage(self) -> None:  # noqa: N802 - Qt override
         case = self.controller.case
@@ -109,7 +111,21 @@ class CheckPage(QWizardPage):
         self.emphasis.setText("You reported: " + "; ".join(related) + ". This check looks at it." if related else "")
 
     @Slot(object)
+    def _report_arrived(self, report: Report) -> None:
+        """Every poll brings a report: only the page on screen redraws now, the others when
+        they are shown (redrawing hidden pages stalled the GUI thread on large jobs)."""
+        if self.isVisible():
+            self._on_report(report)
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._stale and self.controller.report is not None:
+            self._on_report(self.controller.report)
+
     def _on_report(self, report: Report) -> None:
+        self._stale = False
         result = report.check(self.check_id)
         self.note_box.set_engine_verdict(result.verdict)
         override = self.controller.case.overrides.get(self.check_id)
@@ -135,34 +151,51 @@ class CheckPage(QWizardPage):
 
 
 class JobHealthPage(CheckPage):
-    """Page 1 adds the live counters and the progress chart over the collected snapshots."""
+    """Page 1 adds the live counters and the progress chart over the collected snapshots.
+
+    The chart (pyqtgraph, numpy) is built the first time the page is shown, not at start-up:
+    it is most of the app's cold-start cost and nobody sees it before a case is loaded.
+    """
 
     def __init__(self, controller: CaseController) -> None:
         super().__init__(controller, CheckId.JOB_HEALTH)
         from triage_gui.ui.widgets.counters_panel import CountersPanel
-        from triage_gui.ui.widgets.progress_chart import ProgressChart
 
         self.counters = CountersPanel()
-        self.chart = ProgressChart()
+        self.chart = None  # ProgressChart, once the page is first shown
         self.save_chart = QPushButton("&Save chart as PNG…")
         self.save_chart.setToolTip("Save the progress chart (it also goes into the bundle)")
         self.save_chart.clicked.connect(self._save_chart)
-        live = QWidget()
-        live_layout = QVBoxLayout(live)
-        live_layout.addWidget(self.counters)
-        live_layout.addWidget(self.chart, 1)
-        live_layout.addWidget(self.save_chart, 0, Qt.AlignmentFlag.AlignRight)
-        self.extra_tabs.insertTab(0, live, "&Live progress")
+        self._live = QWidget()
+        self._live_layout = QVBoxLayout(self._live)
+        self._live_layout.addWidget(self.counters)
+        self._live_layout.addStretch(1)
+        self._live_layout.addWidget(self.save_chart, 0, Qt.AlignmentFlag.AlignRight)
+        self.extra_tabs.insertTab(0, self._live, "&Live progress")
         self.extra_tabs.setCurrentIndex(0)
+        self._rate_text = ""
         controller.snapshot_added.connect(self._on_snapshot)
+
+    def ensure_chart(self):  # noqa: ANN201 - returns the ProgressChart
+        if self.chart is None:
+            from triage_gui.ui.widgets.progress_chart import ProgressChart
+
+            self.chart = ProgressChart()
+            stretch = self._live_layout.itemAt(1)
+            self._live_layout.removeItem(stretch)
+            self._live_layout.insertWidget(1, self.chart, 1)
+            self.chart.set_snapshots(list(self.controller.case.snapshots))
+            self.chart.set_rate_text(self._rate_text)
+        return self.chart
 
     def initializePage(self) -> None:  # noqa: N802
         super().initializePage()
-        self.chart.set_snapshots(list(self.controller.case.snapshots))
+        self.ensure_chart().set_snapshots(list(self.controller.case.snapshots))
 
     @Slot(object)
     def _on_snapshot(self, snapshot: JobSnapshot) -> None:
-        self.chart.add_snapshot(snapshot)
+        if self.chart is not None:
+            self.chart.add_snapshot(snapshot)
         expected = self.controller.report.counts.expected if self.controller.report else None
         self.counters.set_job(snapshot.job, expected=expected, server_now=snapshot.at)
 
@@ -182,14 +215,16 @@ class JobHealthPage(CheckPage):
             parts.append(f"ETA {local:%H:%M}")
         if progress.eta_note:
             parts.append(progress.eta_note)
-        self.chart.set_rate_text(" · ".join(parts))
+        self._rate_text = " · ".join(parts)
+        if self.chart is not None:
+            self.chart.set_rate_text(self._rate_text)
 
     @Slot()
     def _save_chart(self) -> None:
         default = f"progress-{self.controller.case.inputs.job_id or 'job'}.png"
         path, _ = QFileDialog.getSaveFileName(self, "Save chart", default, "PNG image (*.png)")
         if path:
-            self.chart.save_png(Path(path))
+            self.ensure_chart().save_png(Path(path))
 
 
 def page_for(controller: CaseController, check_id: CheckId) -> CheckPage:

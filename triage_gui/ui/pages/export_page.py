@@ -17,28 +17,24 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QSignalBlocker, QStandardPaths, Qt, Signal, Slot
+from PySide6.QtCore import QMimeData, QStandardPaths, Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QFileDialog,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSplitter,
     QTextBrowser,
-    QToolButton,
     QVBoxLayout,
     QWidget,
     QWizardPage,
 )
 
 from triage_gui.domain.case import Case
-from triage_gui.domain.escalation_form import MIN_WAIVER_REASON, EscalationForm, FormEdits, FormField, build_form
+from triage_gui.domain.escalation_form import MIN_WAIVER_REASON, EscalationForm, FormEdits, build_form
 from triage_gui.domain.findings import CheckId
 from triage_gui.store.bundle_writer import BundleInputs
 from triage_gui.store.paths import AppPaths, atomic_write_text
@@ -46,88 +42,8 @@ from triage_gui.ui.case_controller import CaseController
 from triage_gui.ui.dialogs.bundle_preview_dialog import BundlePreviewDialog, case_log_text, chart_png
 from triage_gui.ui.form_pdf import html_to_pdf, html_to_pdf_bytes
 from triage_gui.ui.icons import icon
+from triage_gui.ui.pages.form_fields import CustomerMessageBox, FieldRow, RequiredDiagnosticsBox
 from triage_gui.ui.screenshot.capture import ScreenshotArea, ScreenshotFiles
-
-_MULTILINE = {"symptom_summary"}
-_FROM_SCREENSHOTS = {"screenshot"}  # filled by attaching one, not by typing
-
-
-class _FieldRow:
-    """One required diagnostic: status (icon + word), label, value, and its waiver."""
-
-    def __init__(self, page: ExportPage, grid: QGridLayout, row: int, item: FormField) -> None:
-        self.key = item.key
-        self.icon = QLabel()
-        self.word = QLabel()
-        self.label = QLabel(item.label + ":")
-        self.label.setWordWrap(True)
-        self.label.setMinimumWidth(150)
-        self.label.setMaximumWidth(210)
-        self.editor: QLineEdit | QPlainTextEdit
-        if item.key in _MULTILINE:
-            self.editor = QPlainTextEdit()
-            self.editor.setTabChangesFocus(True)
-            self.editor.setFixedHeight(self.editor.fontMetrics().lineSpacing() * 3 + 12)
-            self.editor.textChanged.connect(lambda: page.value_edited(self.key, self.text()))
-        else:
-            self.editor = QLineEdit()
-            self.editor.textEdited.connect(lambda text: page.value_edited(self.key, text))
-            if item.key in _FROM_SCREENSHOTS:
-                self.editor.setReadOnly(True)
-                self.editor.setPlaceholderText("attach one under Screenshots")
-        self.editor.setAccessibleName(item.label)
-        self.label.setBuddy(self.editor)
-        self.waive = QToolButton()
-        self.waive.setText("Waive…")
-        self.waive.setCheckable(True)
-        self.waive.setToolTip(f"Leave {item.label} empty on purpose (a reason is required)")
-        self.waive.setAccessibleName(f"Waive {item.label}")
-        self.waive.toggled.connect(lambda on: page.waive_toggled(self.key, on))
-        self.reason = QLineEdit()
-        self.reason.setPlaceholderText(f"Why can it stay empty? (required, at least {MIN_WAIVER_REASON} characters)")
-        self.reason.setAccessibleName(f"Reason {item.label} is waived")
-        self.reason.textEdited.connect(lambda text: page.waiver_edited(self.key, text))
-        self.reason.setVisible(False)
-        top = Qt.AlignmentFlag.AlignTop if item.key in _MULTILINE else Qt.AlignmentFlag.AlignVCenter
-        grid.addWidget(self.icon, 2 * row, 0, top)
-        grid.addWidget(self.word, 2 * row, 1, top)
-        grid.addWidget(self.label, 2 * row, 2, top)
-        grid.addWidget(self.editor, 2 * row, 3)
-        grid.addWidget(self.waive, 2 * row, 4, top)
-        grid.addWidget(self.reason, 2 * row + 1, 3)
-
-    def text(self) -> str:
-        return self.editor.toPlainText() if isinstance(self.editor, QPlainTextEdit) else self.editor.text()
-
-    def show(self, item: FormField) -> None:
-        if self.text() != item.value:
-            with QSignalBlocker(self.editor):
-                if isinstance(self.editor, QPlainTextEdit):
-                    self.editor.setPlainText(item.value)
-                else:
-                    self.editor.setText(item.value)
-                    self.editor.setCursorPosition(0)
-        self.editor.setToolTip(item.source or "")
-        if item.missing:
-            name, word = "verdict-fail", "<b>Missing</b>"
-        elif item.waived_reason and not item.value.strip():
-            name, word = "verdict-warn", "Waived"
-        elif item.value.strip():
-            name, word = "verdict-pass", "Filled"
-        else:
-            name, word = "verdict-unknown", "Not needed"
-        self.icon.setPixmap(icon(name).pixmap(18, 18))
-        self.word.setText(word)
-        self.word.setAccessibleName(f"{item.label}: {word.replace('<b>', '').replace('</b>', '')}")
-        waiving = item.waived_reason is not None or self.waive.isChecked()
-        with QSignalBlocker(self.waive):
-            self.waive.setChecked(waiving)
-        self.reason.setVisible(waiving)
-        if item.waived_reason is not None and self.reason.text().strip() != item.waived_reason:
-            self.reason.setText(item.waived_reason)
-        # a filled field needs no waiver: offer it only where it could matter
-        self.waive.setVisible(item.required and (not item.value.strip() or waiving))
-
 
 class ExportPage(QWizardPage):
     exported = Signal(str)  # the path of a written file (Markdown, HTML, PDF)
@@ -147,36 +63,13 @@ class ExportPage(QWizardPage):
         self.setObjectName("page_export")
 
         # -- left: what the agent changes --------------------------------------------------
-        fields_box = QGroupBox("Required diagnostics")
-        self.grid = QGridLayout(fields_box)
-        self.grid.setColumnStretch(3, 1)
-        self.grid.setVerticalSpacing(2)
-        self.grid.setColumnMinimumWidth(2, 200)
-        self.rows: dict[str, _FieldRow] = {}
+        self.fields_box = RequiredDiagnosticsBox(owner=self)
 
-        message_box = QGroupBox("Message to the customer")
-        self.next_action = QLabel("—")
-        self.eta = QLabel("—")
-        for label in (self.next_action, self.eta):
-            label.setWordWrap(True)
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message = QPlainTextEdit()
-        self.message.setAccessibleName("Message to the customer")
-        self.message.setTabChangesFocus(True)
-        self.message.setFixedHeight(self.message.fontMetrics().lineSpacing() * 4 + 12)
+        self.message_box = CustomerMessageBox()
+        self.message = self.message_box.message
         self.message.textChanged.connect(self._message_edited)
-        self.reset_message = QPushButton("Engine's &wording")
-        self.reset_message.setToolTip("Replace your edits with the message the engine wrote")
-        self.reset_message.setEnabled(False)
+        self.reset_message = self.message_box.reset_message
         self.reset_message.clicked.connect(self._reset_message)
-        message_layout = QGridLayout(message_box)
-        message_layout.addWidget(QLabel("Next action:"), 0, 0, Qt.AlignmentFlag.AlignTop)
-        message_layout.addWidget(self.next_action, 0, 1)
-        message_layout.addWidget(QLabel("ETA:"), 1, 0, Qt.AlignmentFlag.AlignTop)
-        message_layout.addWidget(self.eta, 1, 1)
-        message_layout.addWidget(self.reset_message, 0, 2, Qt.AlignmentFlag.AlignTop)
-        message_layout.addWidget(self.message, 2, 0, 1, 3)
-        message_layout.setColumnStretch(1, 1)
 
         self.screenshots = ScreenshotArea(self._screenshot_files, self._screenshot_names, self._set_screenshot_names)
         self.screenshots.changed.connect(self._screenshots_changed)
@@ -185,8 +78,8 @@ class ExportPage(QWizardPage):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 4, 0)
-        left_layout.addWidget(fields_box)
-        left_layout.addWidget(message_box)
+        left_layout.addWidget(self.fields_box)
+        left_layout.addWidget(self.message_box)
         left_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(left)
@@ -279,31 +172,19 @@ class ExportPage(QWizardPage):
     def rebuild(self) -> None:
         """Re-derive the form from the case and the latest report (the agent's edits kept)."""
         self.form = self.build_form_for(self.controller.case)
-        if set(self.rows) != {f.key for f in self.form.fields}:
-            self._make_rows()
         self._show()
 
-    def _make_rows(self) -> None:
-        for row in self.rows.values():
-            for widget in (row.icon, row.word, row.label, row.editor, row.waive, row.reason):
-                widget.deleteLater()
-        self.rows = {}
-        assert self.form is not None
-        for i, item in enumerate(self.form.fields):
-            self.rows[item.key] = _FieldRow(self, self.grid, i, item)
+    @property
+    def rows(self) -> dict[str, FieldRow]:
+        """The required diagnostics' rows by field key (what a test or a shortcut reaches)."""
+        return self.fields_box.rows
 
     def _show(self) -> None:
         form = self.form
         if form is None:
             return
-        for item in form.fields:
-            self.rows[item.key].show(item)
-        self.next_action.setText(form.next_action or "—")
-        self.eta.setText(form.eta_text or "—")
-        if self.message.toPlainText() != form.customer_message:
-            with QSignalBlocker(self.message):
-                self.message.setPlainText(form.customer_message)
-        self.reset_message.setEnabled(form.customer_message_edited)
+        self.fields_box.show_fields(form.fields)
+        self.message_box.show_form(form)
         missing = form.missing_fields()
         if missing:
             self.ready_icon.setPixmap(icon("verdict-fail").pixmap(22, 22))
@@ -403,12 +284,16 @@ class ExportPage(QWizardPage):
         assert self.form is not None
         return self.form
 
+    def _standalone_html(self, form: EscalationForm) -> str:
+        """The form as HTML with its screenshots inside (data URIs): it goes where our files do not."""
+        return form.to_html(image_src=self._screenshot_files().data_uris(form.screenshots))
+
     @Slot()
     def copy_to_clipboard(self) -> QMimeData:
         form = self._current()
         mime = QMimeData()
         mime.setText(form.to_text())
-        mime.setHtml(form.to_html(image_src=self._screenshot_files().data_uris(form.screenshots)))
+        mime.setHtml(self._standalone_html(form))
         QGuiApplication.clipboard().setMimeData(mime)
         self._say("The form is on the clipboard (rich text and plain text): paste it into the ticket.")
         return mime
@@ -429,9 +314,9 @@ class ExportPage(QWizardPage):
             if kind == "md":
                 atomic_write_text(target, form.to_markdown(), mode=0o644)
             elif kind == "html":
-                atomic_write_text(target, form.to_html(image_src=self._screenshot_files().data_uris(form.screenshots)), mode=0o644)
+                atomic_write_text(target, self._standalone_html(form), mode=0o644)
             elif kind == "pdf":
-                html = form.to_html(image_src=self._screenshot_files().data_uris(form.screenshots))
+                html = self._standalone_html(form)
                 title = f"Escalation: {form.title}"
                 self._say(f"Writing {target.name}…")
                 self.controller.runner.run(

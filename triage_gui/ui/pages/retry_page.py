@@ -13,18 +13,15 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal, Slot
+from PySide6.QtCore import QSize, Qt, Slot
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -32,122 +29,21 @@ from PySide6.QtWidgets import (
 from triage_gui.api.retry_launcher import LaunchOutcome, LaunchStatus
 from triage_gui.domain.dispatch_monitor import MonitorVerdict
 from triage_gui.domain.findings import CheckId, Verdict
-from triage_gui.domain.report import FailureClass, Report, RetryPlan
-from triage_gui.domain.retry_cohort import (
-    Cohort,
-    CohortMember,
-    CohortPhase,
-    cohort_csv_rows,
-    mask_number,
-    propose_cohort,
-    remainder_problems,
-)
+from triage_gui.domain.report import Report, RetryPlan
+from triage_gui.domain.retry_cohort import Cohort, CohortPhase, cohort_csv_rows, propose_cohort, remainder_problems
 from triage_gui.ui.case_controller import CaseController
 from triage_gui.ui.icons import verdict_icon
 from triage_gui.ui.pages.check_page import CheckPage
+from triage_gui.ui.retry.cohort_model import CohortEdit, CohortModel, apply_edit, deselect_choices, replay_edits
 from triage_gui.ui.retry.confirm_dialog import RetryConfirmDialog
 from triage_gui.ui.retry.monitor_panel import MonitorPanel
 from triage_gui.ui.retry.retry_session import CohortCheck, RetryContext, RetrySession
-from triage_gui.ui.widgets.retry_plan_view import counts_line
+from triage_gui.ui.retry.retry_texts import counts_line
+from triage_gui.ui.widgets.table_view import read_only_table
 
-_Index = QModelIndex | QPersistentModelIndex
+__all__ = ["CSV_COLUMNS", "CohortModel", "RetryStrategyPage"]
+
 CSV_COLUMNS = ("recipient_id", "masked_number", "last_failure", "failure_class")
-
-
-class CohortModel(QAbstractTableModel):
-    """Every candidate of the plan, sample first, then the remainder, then the excluded; the
-    first column's check box puts a recipient in or out (``validate_cohort`` judges it)."""
-
-    edited = Signal(str, bool)  # recipient id, selected
-    HEADERS = ("Recipient", "Group", "In cohort", "Reason", "Number", "Last failure", "Class", "Attempts")
-    RECIPIENT, GROUP, IN, REASON, NUMBER, FAILURE, CLASS, ATTEMPTS = range(8)
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.cohort: Cohort | None = None
-        self._order: list[str] = []
-        self._members: dict[str, CohortMember] = {}
-        self._group: dict[str, str] = {}
-
-    def set_cohort(self, cohort: Cohort, plan: RetryPlan) -> None:
-        sample, planned = set(plan.sample_ids), set(plan.recipient_ids)
-        group = {m.recipient_id: "sample" if m.recipient_id in sample else "remainder" if m.recipient_id in planned
-                 else "excluded" for m in cohort.members}
-        rank = {"sample": 0, "remainder": 1, "excluded": 2}
-        order = sorted(group, key=lambda r: (rank[group[r]], r))
-        same_rows = order == self._order
-        if not same_rows:
-            self.beginResetModel()
-        self.cohort, self._order, self._group = cohort, order, group
-        self._members = {m.recipient_id: m for m in cohort.members}
-        if same_rows and order:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(order) - 1, len(self.HEADERS) - 1))
-        elif not same_rows:
-            self.endResetModel()
-
-    def member(self, row: int) -> CohortMember:
-        return self._members[self._order[row]]
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self._order)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        base = super().flags(index)
-        if index.isValid() and index.column() == self.RECIPIENT:
-            return base | Qt.ItemFlag.ItemIsUserCheckable
-        return base
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._order):
-            return None
-        m, column = self.member(index.row()), index.column()
-        if role == Qt.ItemDataRole.CheckStateRole and column == self.RECIPIENT:
-            return Qt.CheckState.Checked if m.selected else Qt.CheckState.Unchecked
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return {
-                self.RECIPIENT: m.recipient_id,
-                self.GROUP: self._group[m.recipient_id],
-                self.IN: "✓ in" if m.selected else "✗ out",
-                self.REASON: m.reason if " " in m.reason else m.reason.replace("_", " "),  # plan keys in words
-                self.NUMBER: mask_number(m.e164),
-                self.FAILURE: m.last_failure_code or "—",
-                self.CLASS: m.failure_class.value if m.failure_class else "—",
-                self.ATTEMPTS: str(m.attempts),
-            }[column]
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == self.ATTEMPTS:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and column == self.NUMBER:
-            return "Masked: only the last 2 digits are shown"
-        return None
-
-    def setData(self, index: _Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
-        if role != Qt.ItemDataRole.CheckStateRole or index.column() != self.RECIPIENT or self.cohort is None:
-            return False
-        selected = Qt.CheckState(value) == Qt.CheckState.Checked
-        rid = self._order[index.row()]
-        self.edited.emit(rid, selected)
-        return True
-
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
-            return None
-        return self.HEADERS[section] if 0 <= section < len(self.HEADERS) else None
-
-
-def apply_edit(cohort: Cohort, edit: tuple[str, str]) -> Cohort:
-    kind, value = edit
-    if kind == "in":
-        return cohort.select([value])
-    if kind == "out":
-        return cohort.deselect([value])
-    if kind == "code":
-        return cohort.deselect_code(value)
-    return cohort.deselect_class(FailureClass(value))
 
 
 class RetryStrategyPage(CheckPage):
@@ -157,7 +53,7 @@ class RetryStrategyPage(CheckPage):
         self.context: RetryContext | None = None
         self.plan = RetryPlan()
         self.dialog: RetryConfirmDialog | None = None
-        self._edits: list[tuple[str, str]] = []  # the agent's changes, replayed on a new proposal
+        self._edits: list[CohortEdit] = []  # the agent's changes, replayed on a new proposal
         self._proposal_key: object = None
         self._data_key: object = None
         self._verdicts: dict[str, MonitorVerdict] = {}
@@ -175,16 +71,8 @@ class RetryStrategyPage(CheckPage):
         self.gate_line.setAccessibleName("Sample verdict")
         self.model = CohortModel(self)
         self.model.edited.connect(self._on_edited)
-        self.table = QTableView()
+        self.table = read_only_table("Retry cohort: check a recipient to put them in", row_numbers=False)
         self.table.setModel(self.model)
-        self.table.setAccessibleName("Retry cohort: check a recipient to put them in")
-        self.table.setAlternatingRowColors(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(CohortModel.REASON, QHeaderView.ResizeMode.Stretch)
 
@@ -255,11 +143,22 @@ class RetryStrategyPage(CheckPage):
     def cohort(self) -> Cohort | None:
         return self.model.cohort
 
+    @Slot(object)
+    def _report_arrived(self, report: Report) -> None:
+        # The retry ledger follows every load even while this page is hidden: pending launches
+        # are resumed when a case opens, not when the agent happens to look at page 4.
+        self._follow_case()
+        super()._report_arrived(report)
+
     def update_extras(self, report: Report) -> None:
-        data = self.controller.data
         self.plan = report.retry_plan
         self.plan_line.setText(("ON HOLD: " + (self.plan.hold_reason or "wait for the provider") + " · "
                                 if self.plan.hold else "") + "Plan: " + counts_line(self.plan))
+        self._follow_case()
+        self._propose(report.workspace_id, report.job_id)
+
+    def _follow_case(self) -> None:
+        data = self.controller.data
         case_id = self.controller.case.case_id
         key = (case_id, data.job.id, tuple(sorted(j.id for j in data.related_jobs))) if data else None
         if key is not None and (key != self._data_key or self._reloaded):
@@ -268,7 +167,6 @@ class RetryStrategyPage(CheckPage):
                 self._forget_case()  # another case or job: its retries are not this one's
             self._data_key = key
             self.session.refresh_context()
-        self._propose(report.workspace_id, report.job_id)
 
     @Slot()
     def _on_load_started(self) -> None:
@@ -288,9 +186,7 @@ class RetryStrategyPage(CheckPage):
             self._edits = []  # a new phase is a new cohort
         self._proposal_key = key
         cohort = propose_cohort(self.plan, workspace, job, self.phase, already_retried=retried)
-        for edit in self._edits:
-            cohort = apply_edit(cohort, edit)
-        self._show_cohort(cohort)
+        self._show_cohort(replay_edits(cohort, self._edits))
 
     def _show_cohort(self, cohort: Cohort) -> None:
         self.model.set_cohort(cohort, self.plan)
@@ -300,18 +196,15 @@ class RetryStrategyPage(CheckPage):
             f"would be called.</b> {out} not in it (see each one's reason)."
         )
         self.group_box.clear()
-        for kind, values in (("code", [m.last_failure_code for m in cohort.members if m.selected]),
-                             ("class", [m.failure_class.value for m in cohort.members if m.selected and m.failure_class])):
-            for value in sorted({v for v in values if v}):
-                n = values.count(value)
-                self.group_box.addItem(f"{kind} {value} ({n} selected)", f"{kind}:{value}")
+        for label, choice in deselect_choices(cohort):
+            self.group_box.addItem(label, choice)
         self._update_controls()
 
     @Slot(str, bool)
     def _on_edited(self, recipient_id: str, selected: bool) -> None:
         self._edit(("in" if selected else "out", recipient_id))
 
-    def _edit(self, edit: tuple[str, str]) -> None:
+    def _edit(self, edit: CohortEdit) -> None:
         if self.cohort is None:
             return
         self._edits.append(edit)

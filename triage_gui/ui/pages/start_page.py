@@ -34,7 +34,39 @@ _ID_RE = re.compile(ID_PATTERN)
 
 def workstation_zone() -> str:
     zone_id = bytes(QTimeZone.systemTimeZoneId().data()).decode() or "UTC"
-    return zone_id if zone_id in zoneinfo.available_timezones() else "UTC"
+    try:
+        zoneinfo.ZoneInfo(zone_id)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        return "UTC"
+    return zone_id
+
+
+class ZoneCombo(QComboBox):
+    """An editable IANA time-zone picker. The ~600 zone names are listed the first time the
+    list is opened or the field gets focus, not at start-up (reading them costs ~40 ms)."""
+
+    def __init__(self, current: str) -> None:
+        super().__init__()
+        self.setEditable(True)
+        self.addItem(current)
+        self._filled = False
+
+    def fill(self) -> None:
+        if self._filled:
+            return
+        self._filled = True
+        current = self.currentText()
+        self.clear()
+        self.addItems(sorted(zoneinfo.available_timezones()))
+        self.setCurrentText(current)
+
+    def showPopup(self) -> None:  # noqa: N802 - Qt override
+        self.fill()
+        super().showPopup()
+
+    def focusInEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        self.fill()
+        super().focusInEvent(event)
 
 
 class IdField(QLineEdit):
@@ -88,10 +120,7 @@ class StartPage(QWizardPage):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd HH:mm")
             edit.setAccessibleName(name)
-        self.timezone = QComboBox()
-        self.timezone.setEditable(True)
-        self.timezone.addItems(sorted(zoneinfo.available_timezones()))
-        self.timezone.setCurrentText(workstation_zone())
+        self.timezone = ZoneCombo(workstation_zone())
         self.timezone.setAccessibleName("Timezone")
 
         form = QFormLayout()

@@ -13,18 +13,9 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QHideEvent, QShowEvent
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QPushButton,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from triage_gui.domain.dispatch_monitor import DispatchRow, MonitorKind, MonitorVerdict
 from triage_gui.domain.findings import Verdict
@@ -33,8 +24,9 @@ from triage_gui.domain.report import FailureClass
 from triage_gui.domain.retry_cohort import mask_number
 from triage_gui.ui.icons import verdict_icon
 from triage_gui.ui.retry.retry_session import RetrySession
-
-_Index = QModelIndex | QPersistentModelIndex
+from triage_gui.ui.retry.retry_texts import MASKED_NUMBER_TIP
+from triage_gui.ui.widgets.table_model import RowTableModel
+from triage_gui.ui.widgets.table_view import read_only_table
 
 # The monitor's five answers on the app's verdict scale: the icon and the word carry the meaning.
 VERDICT_OF = {
@@ -77,58 +69,33 @@ def is_settled(verdict: MonitorVerdict) -> bool:
     return c.get("in_flight", 0) == 0 and c.get("dispatched", 0) >= expected
 
 
-class DispatchRowsModel(QAbstractTableModel):
+class DispatchRowsModel(RowTableModel[DispatchRow]):
     HEADERS = ("#", "Recipient", "Number", "Attempt", "Dispatched at", "Result", "Failure code")
     ORDER, RECIPIENT, NUMBER, ATTEMPT, DISPATCHED, RESULT, FAILURE = range(7)
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[DispatchRow] = []
-
-    def set_rows(self, rows: list[DispatchRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+    RIGHT_ALIGNED = frozenset({ORDER, ATTEMPT})
+    COLUMN_TIPS = {NUMBER: MASKED_NUMBER_TIP}
+    NUMBERED_ROWS = False  # the "#" column numbers them
 
     def row(self, index: int) -> DispatchRow:
-        return self._rows[index]
+        return self.row_at(index)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self._rows)
+    def texts(self, row: DispatchRow, index: int) -> tuple[str, ...]:
+        at = row.dispatched_at
+        return (
+            str(index + 1),
+            row.recipient_id,
+            mask_number(row.phone_number),
+            str(row.attempt),
+            f"{at.astimezone(UTC):%H:%M:%S} UTC" if at else "—",
+            row_result(row)[0],
+            row.failure_code or "—",
+        )
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row, column = self._rows[index.row()], index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            at = row.dispatched_at
-            return {
-                self.ORDER: str(index.row() + 1),
-                self.RECIPIENT: row.recipient_id,
-                self.NUMBER: mask_number(row.phone_number),
-                self.ATTEMPT: str(row.attempt),
-                self.DISPATCHED: f"{at.astimezone(UTC):%H:%M:%S} UTC" if at else "—",
-                self.RESULT: row_result(row)[0],
-                self.FAILURE: row.failure_code or "—",
-            }[column]
+    def cell(self, row: DispatchRow, index: int, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DecorationRole and column == self.RESULT:
             verdict = row_result(row)[1]
             return verdict_icon(verdict) if verdict is not None else None
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (self.ORDER, self.ATTEMPT):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and column == self.NUMBER:
-            return "Masked: only the last 2 digits are shown"
-        return None
-
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
-            return None
-        return self.HEADERS[section] if 0 <= section < len(self.HEADERS) else None
+        return super().cell(row, index, column, role)
 
 
 class MonitorPanel(QWidget):
@@ -171,16 +138,8 @@ class MonitorPanel(QWidget):
         self.counts.setWordWrap(True)
         self.counts.setAccessibleName("First dispatches counts")
         self.model = DispatchRowsModel(self)
-        self.table = QTableView()
+        self.table = read_only_table("First dispatches of the retry job", row_numbers=False)
         self.table.setModel(self.model)
-        self.table.setAccessibleName("First dispatches of the retry job")
-        self.table.setAlternatingRowColors(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
 

@@ -5,16 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QEvent,
-    QItemSelectionModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-    Signal,
-    Slot,
-)
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, Signal, Slot
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,75 +21,52 @@ from triage_gui.domain.findings import Finding
 from triage_gui.ui.icons import verdict_icon
 from triage_gui.ui.widgets.evidence_table import EvidenceTableModel, KeyValueModel
 from triage_gui.ui.widgets.sorting import KeySortProxy
+from triage_gui.ui.widgets.table_model import RowTableModel
+from triage_gui.ui.widgets.table_view import read_only_table
 from triage_gui.ui.widgets.verdict_style import verdict_colour, verdict_meaning, verdict_word
 
-_Index = QModelIndex | QPersistentModelIndex
 
-
-class FindingsModel(QAbstractTableModel):
+class FindingsModel(RowTableModel[Finding]):
     VERDICT, FINDING, SUMMARY = range(3)
     HEADERS = ("Verdict", "Finding", "Summary")
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._findings: list[Finding] = []
         self._palette: QPalette | None = None  # the view's; the app's when None
 
     def set_palette(self, palette: QPalette) -> None:
         """Verdict colours follow the view's palette (a widget may be darker than the app)."""
         self._palette = QPalette(palette)
-        if self._findings:
+        if self._rows:
             self.dataChanged.emit(
-                self.index(0, self.VERDICT), self.index(len(self._findings) - 1, self.VERDICT),
+                self.index(0, self.VERDICT), self.index(len(self._rows) - 1, self.VERDICT),
                 [Qt.ItemDataRole.ForegroundRole],
             )
 
     def set_findings(self, findings: list[Finding]) -> None:
-        self.beginResetModel()
-        self._findings = list(findings)
-        self.endResetModel()
+        self.set_rows(findings)
 
     def finding(self, row: int) -> Finding:
-        return self._findings[row]
+        return self.row_at(row)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self._findings)
+    def texts(self, item: Finding, row: int) -> tuple[str, str, str]:
+        return (verdict_word(item.verdict), item.id, item.summary)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        finding = self._findings[index.row()]
-        column = index.column()
+    def cell(self, item: Finding, row: int, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
-            if column == self.VERDICT:
-                return verdict_word(finding.verdict)
-            return finding.id if column == self.FINDING else finding.summary
+            return self.texts(item, row)[column]
         if role == Qt.ItemDataRole.DecorationRole and column == self.VERDICT:
-            return verdict_icon(finding.verdict)
+            return verdict_icon(item.verdict)
         if role == Qt.ItemDataRole.ForegroundRole and column == self.VERDICT:
-            return verdict_colour(finding.verdict, self._palette)
+            return verdict_colour(item.verdict, self._palette)
         if role == Qt.ItemDataRole.ToolTipRole:
-            if column == self.VERDICT:
-                return verdict_meaning(finding.verdict)
-            return finding.summary
+            return verdict_meaning(item.verdict) if column == self.VERDICT else item.summary
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{verdict_word(finding.verdict)}: {finding.summary}"
+            return f"{verdict_word(item.verdict)}: {item.summary}"
         return None
 
-    def headerData(  # noqa: N802
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section] if 0 <= section < len(self.HEADERS) else None
-        return str(section + 1)
-
     def sort_key(self, row: int, column: int) -> tuple[Any, ...]:
-        finding = self._findings[row]
+        finding = self._rows[row]
         if column == self.VERDICT:
             return (finding.verdict.severity,)
         if column == self.FINDING:
@@ -107,17 +75,10 @@ class FindingsModel(QAbstractTableModel):
 
 
 def _table(name: str) -> QTableView:
-    view = QTableView()
-    view.setAccessibleName(name)
+    view = read_only_table(name)
     view.setSortingEnabled(True)
-    view.setAlternatingRowColors(True)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside it
-    view.setWordWrap(False)
     view.horizontalHeader().setHighlightSections(False)
-    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
     return view
 
 
@@ -184,6 +145,7 @@ class FindingsView(QWidget):
         splitter.addWidget(detail)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
+        splitter.setSizes([200, 300])  # first layout: findings 2, evidence 3 (scaled to fit)
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -194,19 +156,28 @@ class FindingsView(QWidget):
 
     # -- API ------------------------------------------------------------------------------
     def set_findings(self, findings: list[Finding]) -> None:
+        """Show new findings; the finding the agent had selected stays selected (live polls
+        refresh the findings every few seconds), else the first (worst) one is."""
+        previous = self.selected_finding()
         self._shown = None
         self.model.set_findings(findings)
         if self.proxy.rowCount() == 0:
             self._show(None)
             return
-        first = self.proxy.index(0, 0)
+        target = self.proxy.index(0, 0)
+        if previous is not None:
+            for row in range(self.proxy.rowCount()):
+                index = self.proxy.index(row, 0)
+                if self.model.finding(self.proxy.mapToSource(index).row()).id == previous.id:
+                    target = index
+                    break
         self.table.selectionModel().setCurrentIndex(
-            first,
+            target,
             QItemSelectionModel.SelectionFlag.ClearAndSelect
             | QItemSelectionModel.SelectionFlag.Rows,
         )
         # a reset clears the current index, so the signal above normally showed it already
-        self._show(self.model.finding(self.proxy.mapToSource(first).row()))
+        self._show(self.model.finding(self.proxy.mapToSource(target).row()))
 
     def selected_finding(self) -> Finding | None:
         current = self.table.selectionModel().currentIndex()
