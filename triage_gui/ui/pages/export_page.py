@@ -376,7 +376,7 @@ class ExportPage(QWizardPage):
     def _chart_png(self) -> bytes | None:
         wizard = self.wizard()
         page = getattr(wizard, "check_pages", {}).get(CheckId.JOB_HEALTH) if wizard is not None else None
-        chart = getattr(page, "chart", None)
+        chart = page.ensure_chart() if page is not None else None  # built on demand (lazy)
         return chart_png(chart) if chart is not None and self.controller.case.snapshots else None
 
     def open_bundle_dialog(self, target: Path | str | None = None) -> BundlePreviewDialog:
