@@ -114,8 +114,10 @@ def _child(url: str, token: str, workspace: str, job: str, seconds: float, attri
 
     from triage_gui.api.connection import Connection
     from triage_gui.domain.incident import AnalysisSettings
+    from triage_gui.ui.app import tune_interpreter_for_gui
     from triage_gui.ui.main_window import MainWindow
 
+    tune_interpreter_for_gui()  # as run_gui does for the app
     app = QApplication.instance() or QApplication(sys.argv[:1])
     window = MainWindow(
         Connection(base_url=url, token=token, label="bench"), AnalysisSettings(),

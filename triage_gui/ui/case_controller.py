@@ -40,6 +40,8 @@ def analyse(data: IncidentData, settings: AnalysisSettings) -> Report:
 log = logging.getLogger(__name__)
 
 REANALYSIS_SPACING = 4.0  # a slow analysis waits this many times its duration before the next
+LARGE_JOB_CALLS = 20_000  # above this many attempts, verdicts are re-judged at most every ...
+LARGE_JOB_REANALYSIS_S = 15.0  # ... this many seconds (each poll still updates counters and chart)
 
 
 class CaseController(QObject):
@@ -238,7 +240,10 @@ class CaseController(QObject):
     def _on_reanalysed(self, report: Report) -> None:
         self._analysing = False
         took = time.monotonic() - self._analysis_started
-        self._next_analysis_at = time.monotonic() + (REANALYSIS_SPACING * took if took > 0.2 else 0.0)
+        spacing = REANALYSIS_SPACING * took if took > 0.2 else 0.0
+        if self.data is not None and len(self.data.calls) > LARGE_JOB_CALLS:
+            spacing = max(spacing, LARGE_JOB_REANALYSIS_S)  # counters and chart stay live anyway
+        self._next_analysis_at = time.monotonic() + spacing
         if self._closed:
             return
         self._set_report(report)

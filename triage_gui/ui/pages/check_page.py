@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -29,6 +28,7 @@ from triage_gui.domain.findings import CheckId, CheckResult, Verdict
 from triage_gui.domain.incident import JobSnapshot
 from triage_gui.domain.report import Report
 from triage_gui.ui.case_controller import CaseController
+from triage_gui.ui.pages.redraw_when_shown import RedrawWhenShown
 from triage_gui.ui.widgets.findings_view import FindingsView
 from triage_gui.ui.widgets.guidance_list import GuidanceList
 from triage_gui.ui.widgets.note_override import NoteOverrideBox
@@ -95,8 +95,7 @@ class CheckPage(QWizardPage):
         layout.addWidget(self.emphasis)
         layout.addWidget(splitter, 1)
 
-        self._stale = False
-        controller.report_changed.connect(self._report_arrived)
+        self.redraw = RedrawWhenShown(self, controller, self._on_report)
 
     def initializePage(self) -> None:  # noqa: N802 - Qt override
         case = self.controller.case
@@ -110,22 +109,7 @@ class CheckPage(QWizardPage):
         self.emphasis.setVisible(bool(related))
         self.emphasis.setText("You reported: " + "; ".join(related) + ". This check looks at it." if related else "")
 
-    @Slot(object)
-    def _report_arrived(self, report: Report) -> None:
-        """Every poll brings a report: only the page on screen redraws now, the others when
-        they are shown (redrawing hidden pages stalled the GUI thread on large jobs)."""
-        if self.isVisible():
-            self._on_report(report)
-        else:
-            self._stale = True
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
-        super().showEvent(event)
-        if self._stale and self.controller.report is not None:
-            self._on_report(self.controller.report)
-
     def _on_report(self, report: Report) -> None:
-        self._stale = False
         result = report.check(self.check_id)
         self.note_box.set_engine_verdict(result.verdict)
         override = self.controller.case.overrides.get(self.check_id)
@@ -174,7 +158,23 @@ class JobHealthPage(CheckPage):
         self.extra_tabs.insertTab(0, self._live, "&Live progress")
         self.extra_tabs.setCurrentIndex(0)
         self._rate_text = ""
+        self._warmed = False
         controller.snapshot_added.connect(self._on_snapshot)
+        controller.load_started.connect(self._warm_up_chart)
+
+    @Slot()
+    def _warm_up_chart(self) -> None:
+        """Import pyqtgraph and numpy on a worker while the case loads (the fetch waits on the
+        network anyway), so showing this page does not stall the GUI thread ~0.3 s on imports."""
+        if self._warmed or self.chart is not None:
+            return
+        self._warmed = True
+
+        def import_chart_modules(_ctx: object) -> None:
+            import numpy  # noqa: F401
+            import pyqtgraph  # noqa: F401
+
+        self.controller.runner.run(import_chart_modules, lambda _r: None, lambda _e: None)
 
     def ensure_chart(self):  # noqa: ANN201 - returns the ProgressChart
         if self.chart is None:

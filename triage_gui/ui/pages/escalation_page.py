@@ -3,14 +3,14 @@ and the expected recovery outcome (counts, next action, ETA)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget, QVBoxLayout, QWizardPage
 
 from triage_gui.domain import runbook
 from triage_gui.domain.findings import CheckId
 from triage_gui.domain.report import Report
 from triage_gui.ui.case_controller import CaseController
+from triage_gui.ui.pages.redraw_when_shown import RedrawWhenShown
 from triage_gui.ui.icons import icon
 from triage_gui.ui.widgets.guidance_list import GuidanceList
 from triage_gui.ui.widgets.verdict_badge import VerdictBadge
@@ -77,29 +77,13 @@ class EscalationPage(QWizardPage):
         layout.addWidget(reasons_box, 1)
         layout.addWidget(self.actions)
         layout.addWidget(outcome_box)
-        self._stale = False
-        controller.report_changed.connect(self._report_arrived)
+        self.redraw = RedrawWhenShown(self, controller, self._on_report)
 
     def initializePage(self) -> None:  # noqa: N802 - Qt override
         if self.controller.report is not None:
             self._on_report(self.controller.report)
 
-    @Slot(object)
-    def _report_arrived(self, report: Report) -> None:
-        """Every poll brings a report: only the page on screen redraws now, the others when
-        they are shown (redrawing hidden pages stalled the GUI thread on large jobs)."""
-        if self.isVisible():
-            self._on_report(report)
-        else:
-            self._stale = True
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
-        super().showEvent(event)
-        if self._stale and self.controller.report is not None:
-            self._on_report(self.controller.report)
-
     def _on_report(self, report: Report) -> None:
-        self._stale = False
         esc = report.escalation
         level = runbook.level(esc.level)
         self.level_label.setText(esc.title or f"Level {esc.level}: {level.title}")

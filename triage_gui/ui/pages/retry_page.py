@@ -60,6 +60,7 @@ class RetryStrategyPage(CheckPage):
         self._check: CohortCheck | None = None
         self._reloaded = False  # a new load: read the ledger and the retry children again
         controller.load_started.connect(self._on_load_started)
+        controller.report_changed.connect(self._follow_case_on_report)
 
         self.plan_line = QLabel()
         self.plan_line.setWordWrap(True)
@@ -144,11 +145,10 @@ class RetryStrategyPage(CheckPage):
         return self.model.cohort
 
     @Slot(object)
-    def _report_arrived(self, report: Report) -> None:
+    def _follow_case_on_report(self, _report: Report) -> None:
         # The retry ledger follows every load even while this page is hidden: pending launches
         # are resumed when a case opens, not when the agent happens to look at page 4.
         self._follow_case()
-        super()._report_arrived(report)
 
     def update_extras(self, report: Report) -> None:
         self.plan = report.retry_plan
