@@ -29,6 +29,7 @@ from bench.common import REPO_ROOT, Row, emit_result, print_table, run_child, ve
 
 TARGET_MS = 50.0
 TICK_MS = 5
+FIRST_VIEW_S = 1.0  # page 1 is first shown (chart built and painted) when the load ends
 POLL_INTERVAL_S = 0.5
 SPEED = 30.0
 SIZE = 100_000
@@ -58,7 +59,10 @@ def run(quick: bool, attribute: bool = False) -> list[dict[str, object]]:
         ).as_dict(),
         Row(
             "GUI stall, 100k job: p99 gap", float(out["p99_ms"]), "ms",
-            note=f"{out['ticks']} ticks of a {TICK_MS} ms timer; p99 while polling {out['poll_p99_ms']:.1f} ms",
+            note=(
+                f"{out['ticks']} ticks of a {TICK_MS} ms timer; p99 while polling {out['poll_p99_ms']:.1f} ms; "
+                f"worst after page 1's first second {out['steady_worst_ms']:.0f} ms"
+            ),
         ).as_dict(),
     ]
     if attribute:
@@ -127,6 +131,7 @@ def _child(url: str, token: str, workspace: str, job: str, seconds: float, attri
     state: dict[str, Any] = {"last": None, "loaded_at": None, "snapshots": 0, "reports": 0, "error": None}
     load_gaps: list[float] = []
     poll_gaps: list[float] = []
+    steady_gaps: list[float] = []  # polling, after the first second on page 1 (its first paint)
     profiler = CallbackTimer() if attribute else None
 
     def tick() -> None:
@@ -134,6 +139,8 @@ def _child(url: str, token: str, workspace: str, job: str, seconds: float, attri
         if state["last"] is not None:
             gap = (now - state["last"]) * 1000
             (load_gaps if state["loaded_at"] is None else poll_gaps).append(gap)
+            if state["loaded_at"] is not None and now - state["loaded_at"] > FIRST_VIEW_S:
+                steady_gaps.append(gap)
         state["last"] = now
 
     ticker = QTimer()
@@ -188,6 +195,7 @@ def _child(url: str, token: str, workspace: str, job: str, seconds: float, attri
             "load_worst_ms": max(load_gaps, default=0.0),
             "poll_worst_ms": max(poll_gaps, default=0.0),
             "poll_p99_ms": _percentile(poll_gaps, 0.99),
+            "steady_worst_ms": max(steady_gaps, default=0.0),
             "load_s": state["loaded_at"] - state["load_started"],
             "ticks": len(gaps),
             "snapshots": state["snapshots"],
