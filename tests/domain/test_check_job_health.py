@@ -298,3 +298,12 @@ def test_evidence_is_json_able() -> None:
     result = run(incident(stuck, [call(1, at=1800)], upload=upload(10), now=NOW))
     for finding in result.findings:
         json.dumps(finding.evidence)
+
+
+def test_a_newer_live_snapshot_is_not_a_counters_disagreement() -> None:
+    calls = [call(1), call(2), failed(3)]
+    loaded = job(counters=counters_for(calls))
+    later = loaded.model_copy(update={"counters": loaded.counters.model_copy(update={"succeeded": 40, "dispatched": 45})})
+    data = incident(later, calls).model_copy(update={"job_at_calls_fetch": loaded})
+    assert "counters_agree" in ids(run(data))
+    assert "counters_disagree" in ids(run(incident(later, calls)))  # without it: compared as given

@@ -210,3 +210,21 @@ def test_start_page_tab_order_follows_the_form(qtbot, window):
         while not order[-1].focusPolicy() & Qt.FocusPolicy.TabFocus:
             order[-1] = order[-1].nextInFocusChain()
     assert order[:4] == [start.workspace, start.job, start.campaign, start.upload]
+
+
+def test_a_stale_load_never_lands_in_the_newer_case(qtbot, window, simulator):
+    start = window.wizard.start_page
+    # job A's fetch is slow at its last step, so it completes after job B's load has failed
+    simulator.faults.add(Fault(kind="latency", seconds=1.0, path=r"/batch-jobs$", method="GET", times=1))
+    start.fill(workspace="ws_demo", job="job_stalled")
+    start.load()
+    qtbot.wait(300)
+    start.fill(workspace="ws_demo", job="job_missing")
+    start.load()
+    qtbot.waitUntil(lambda: "Could not load" in start.load_status.text(), timeout=10_000)
+    qtbot.wait(1_500)  # job A's result has come back by now, and must have been dropped
+    controller = window.controller
+    assert controller.case.inputs.job_id == "job_missing"
+    assert controller.report is None and controller.data is None
+    assert not thread_registry.running()  # no poller was started for job A
+    assert "Could not load" in start.load_status.text()

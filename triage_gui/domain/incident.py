@@ -48,4 +48,7 @@ class IncidentData(BaseModel):
     events: list[JobEvent] = Field(default_factory=list)  # oldest first
     related_jobs: list[BatchJob] = Field(default_factory=list)  # same campaign, job excluded
     snapshots: list[JobSnapshot] = Field(default_factory=list)  # oldest first (watch window)
+    # The job as fetched together with ``calls`` when ``job`` is a newer live snapshot (the
+    # counters are compared with the calls of their own moment); None: ``job`` itself.
+    job_at_calls_fetch: BatchJob | None = None
     missing: dict[str, str] = Field(default_factory=dict)  # what could not be fetched -> why

@@ -80,6 +80,10 @@ class CaseController(QObject):
         self._analysis_timer.setSingleShot(True)
         self._analysis_timer.timeout.connect(self._reanalyse)
         self._closed = False
+        # Every load (and every new or reopened case) is a new generation: a result that comes
+        # back for an older one is dropped, so it can never land in the case open now.
+        self._generation = 0
+        self._abandoned_pollers: list[PollerThread] = []
 
     # -- loading ---------------------------------------------------------------------------
     @property
@@ -98,6 +102,8 @@ class CaseController(QObject):
         from triage_gui.api.incident_fetcher import FetchRequest
 
         self._stop_poller()
+        self._generation += 1
+        generation = self._generation
         if self.case.inputs.job_id and (inputs.workspace_id, inputs.job_id) != (
             self.case.inputs.workspace_id,
             self.case.inputs.job_id,
@@ -117,10 +123,14 @@ class CaseController(QObject):
         self.load_started.emit()
         self._load_ctx = self.runner.run(
             lambda ctx: self._fetch_and_analyse(request, ctx),
-            self._on_loaded,
-            self._on_load_failed,
-            on_progress=lambda text, _d, _t: self.load_progress.emit(text),
+            lambda result: self._on_loaded(result, generation),
+            lambda error: self._on_load_failed(error, generation),
+            on_progress=lambda text, _d, _t: self._load_progress(text, generation),
         )
+
+    def _load_progress(self, text: str, generation: int) -> None:
+        if generation == self._generation:
+            self.load_progress.emit(text)
 
     def refresh(self) -> None:
         if self.case.inputs.job_id:
@@ -134,10 +144,10 @@ class CaseController(QObject):
         ctx.progress("Analysing…")
         return data, analyse(data, self.settings)
 
-    def _on_loaded(self, result: tuple[IncidentData, Report]) -> None:
+    def _on_loaded(self, result: tuple[IncidentData, Report], generation: int) -> None:
+        if self._closed or generation != self._generation:
+            return  # a newer load, or another case, came since
         self._load_ctx = None
-        if self._closed:
-            return
         data, report = result
         self.data = data
         job = data.job
@@ -158,7 +168,9 @@ class CaseController(QObject):
         self._set_report(report)
         self._start_poller()
 
-    def _on_load_failed(self, error: BaseException) -> None:
+    def _on_load_failed(self, error: BaseException, generation: int) -> None:
+        if self._closed or generation != self._generation:
+            return
         self._load_ctx = None
         from triage_gui.api.incident_fetcher import FetchCancelled
 
@@ -177,6 +189,7 @@ class CaseController(QObject):
     def _start_poller(self) -> None:
         from triage_gui.ui.job_poller import JobPoller, PollerThread
 
+        self._stop_poller()
         inputs = self.case.inputs
         last_seq = self.data.events[-1].seq if self.data and self.data.events else None
         poller = JobPoller(
@@ -199,7 +212,7 @@ class CaseController(QObject):
 
     @Slot(object)
     def _on_snapshot(self, snapshot: JobSnapshot) -> None:
-        if self._closed:
+        if self._closed or not self._from_current_poller():
             return
         self.case.add_snapshot(snapshot)
         self.snapshot_added.emit(snapshot)
@@ -207,12 +220,17 @@ class CaseController(QObject):
 
     @Slot(object)
     def _on_events(self, events: list) -> None:
-        if self.data is not None:
+        if self.data is not None and self._from_current_poller():
             self.data = self.data.model_copy(update={"events": [*self.data.events, *events]})
 
     @Slot(object)
     def _on_poll_status(self, status: object) -> None:
-        self.poll_status_changed.emit(status)
+        if self._from_current_poller():
+            self.poll_status_changed.emit(status)
+
+    def _from_current_poller(self) -> bool:
+        """Signals an old poller queued before it was stopped are not this case's."""
+        return self._poller is not None and self.sender() is self._poller.poller
 
     @Slot()
     def _reanalyse(self) -> None:
@@ -231,14 +249,26 @@ class CaseController(QObject):
             return
         latest = self.case.snapshots[-1]
         data = self.data.model_copy(
-            update={"job": latest.job, "server_now": latest.at, "snapshots": list(self.case.snapshots)}
+            update={
+                "job": latest.job,
+                "job_at_calls_fetch": self.data.job_at_calls_fetch or self.data.job,
+                "server_now": latest.at,
+                "snapshots": list(self.case.snapshots),
+            }
         )
         self._analysing = True
         self._analysis_started = time.monotonic()
-        self.runner.run(lambda _ctx: analyse(data, self.settings), self._on_reanalysed, self._on_reanalyse_failed)
+        generation = self._generation
+        self.runner.run(
+            lambda _ctx: analyse(data, self.settings),
+            lambda report: self._on_reanalysed(report, generation),
+            self._on_reanalyse_failed,
+        )
 
-    def _on_reanalysed(self, report: Report) -> None:
+    def _on_reanalysed(self, report: Report, generation: int) -> None:
         self._analysing = False
+        if generation != self._generation:
+            return
         took = time.monotonic() - self._analysis_started
         spacing = REANALYSIS_SPACING * took if took > 0.2 else 0.0
         if self.data is not None and len(self.data.calls) > LARGE_JOB_CALLS:
@@ -286,6 +316,7 @@ class CaseController(QObject):
 
     def new_case(self) -> None:
         """Start an empty case (the current one stays as it was saved)."""
+        self._generation += 1
         if self._load_ctx is not None:
             self._load_ctx.cancel.set()
             self._load_ctx = None
@@ -328,7 +359,10 @@ class CaseController(QObject):
     # -- shutdown --------------------------------------------------------------------------
     def _stop_poller(self) -> None:
         if self._poller is not None:
-            self._poller.stop()
+            if not self._poller.stop():
+                # still inside a request: keep the thread object alive until it ends
+                log.warning("the poller did not stop in time; it ends after its request")
+                self._abandoned_pollers.append(self._poller)
             self._poller = None
 
     def stop(self) -> None:
@@ -338,4 +372,7 @@ class CaseController(QObject):
         if self._load_ctx is not None:
             self._load_ctx.cancel.set()
         self._stop_poller()
+        for abandoned in self._abandoned_pollers:
+            abandoned.thread.wait(30_000)  # its request ends at the read timeout at the latest
+        self._abandoned_pollers.clear()
         self.runner.shutdown()

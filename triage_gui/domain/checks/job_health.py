@@ -315,7 +315,10 @@ def _expected_contacts(data: IncidentData) -> list[Finding]:
 
 def _counters_vs_calls(data: IncidentData, history: CallHistory) -> list[Finding]:
     missing = calls_missing(data)
-    counters = data.job.counters
+    # the calls are compared with the job as it was when they were fetched: a live snapshot's
+    # counters have moved on since, which is progress, not a disagreement
+    job_with_calls = data.job_at_calls_fetch or data.job
+    counters = job_with_calls.counters
     if missing:
         return [
             finding(
@@ -330,7 +333,7 @@ def _counters_vs_calls(data: IncidentData, history: CallHistory) -> list[Finding
         "succeeded": (counters.succeeded, tally["succeeded"]),
         "dispatched": (counters.dispatched, tally["dispatched"]),
     }
-    if data.job.status.is_finished:
+    if job_with_calls.status.is_finished:
         # Only a finished job splits "failed" from "waiting for a scheduled retry" exactly.
         pairs["failed"] = (counters.failed + counters.retry_scheduled, tally["failed"])
     side_by_side = {
