@@ -270,3 +270,40 @@ def test_check_id():
     for bad in ("", "a" * 65, "a b", "ä"):
         with pytest.raises(ValueError):
             check_id(bad)
+
+
+def test_an_upload_stream_that_breaks_off_is_an_error_not_a_restart(sleeps):
+    """A real server that sends three lines of a longer body, then closes the connection."""
+    import socket
+
+    served = []
+
+    def serve(listener: socket.socket) -> None:
+        for _ in range(2):  # a restart would be a second connection
+            try:
+                conn, _addr = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                served.append(1)
+                body = b"phone_number\n+447700900001\n+447700900002\n"
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: 1000\r\n\r\n" + body
+                )
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(3)
+        thread = threading.Thread(target=serve, args=(listener,))
+        thread.start()
+        port = listener.getsockname()[1]
+        lines = []
+        with BatchApiClient(f"http://127.0.0.1:{port}", "t", sleep=sleeps) as c:
+            with pytest.raises(NetworkError, match="broke off"):
+                for line in c.iter_upload_lines("ws_demo", "upl_1"):
+                    lines.append(line)
+        thread.join(5)
+    assert lines == ["phone_number", "+447700900001", "+447700900002"]  # each row once
+    assert served == [1]

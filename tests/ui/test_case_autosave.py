@@ -119,3 +119,27 @@ def test_a_failed_save_is_reported_and_retried(qtbot, controller, store, tmp_pat
     blocker.unlink()
     qtbot.waitUntil(lambda: not saver.pending and not saver.busy and bool(store.list()), timeout=5_000)
     assert store.load(controller.case.case_id).case.inputs.job_id == "job_1"
+
+
+def test_an_older_copy_never_overwrites_a_newer_save(qtbot, tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from triage_gui.api.connection import Connection
+    from triage_gui.domain.case import Case, CaseInputs
+    from triage_gui.domain.incident import AnalysisSettings
+    from triage_gui.store.case_store import CaseStore
+    from triage_gui.store.paths import AppPaths
+    from triage_gui.ui.case_autosave import CaseAutosaver
+    from triage_gui.ui.case_controller import CaseController
+
+    controller = CaseController(Connection("http://127.0.0.1:9", "t"), AnalysisSettings())
+    store = CaseStore(AppPaths.under(tmp_path))
+    saver = CaseAutosaver(controller, store)
+    now = datetime.now(UTC)
+    newer = Case(created_at=now, updated_at=now, inputs=CaseInputs(workspace_id="ws", job_id="job_1"),
+                 notes={"job_health": "newer"})
+    older = newer.model_copy(update={"updated_at": now - timedelta(seconds=5), "notes": {"job_health": "older"}})
+    saver._write([newer])
+    saver._write([older])  # a background save that was queued before, running late
+    assert store.load(newer.case_id).case.notes == {"job_health": "newer"}
+    controller.stop()

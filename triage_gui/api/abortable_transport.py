@@ -36,11 +36,15 @@ class _TrackingBackend(httpcore.SyncBackend):
         if isinstance(sock, socket.socket):
             with self._lock:
                 self._sockets.add(sock)
+                aborted_meanwhile = self.aborted
+            if aborted_meanwhile:  # abort() came while we were connecting: it missed this socket
+                stream.close()
+                raise httpcore.ConnectError("aborted")
         return stream
 
     def abort(self) -> None:
-        self.aborted = True
         with self._lock:
+            self.aborted = True
             sockets = list(self._sockets)
         for sock in sockets:
             try:

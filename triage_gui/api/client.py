@@ -213,26 +213,39 @@ class BatchApiClient:
         )
 
     def iter_upload_lines(self, ws: str, upload_id: str) -> Generator[str, None, None]:
-        """The uploaded CSV, streamed line by line (never held whole in memory)."""
+        """The uploaded CSV, streamed line by line (never held whole in memory).
+
+        Retried only before the first line is handed out: after that a repeat would start the
+        file again and the caller would see its rows twice, so a broken stream is an error.
+        """
         path = f"{self._ws(ws)}/uploads/{check_id(upload_id, 'Upload ID')}/content"
         url = self.base_url + path
+        what = f"GET {path}"
         for attempt in range(1, self._retry.attempts + 1):
+            started = False
             try:
                 with self._http.stream("GET", url, headers=self._headers()) as response:
                     self._note_server_date(response)
                     if response.status_code >= 400:
                         response.read()
-                        error = self._error_for(response, f"GET {path}")
+                        error = self._error_for(response, what)
                         if error.transient and attempt < self._retry.attempts:
-                            self._wait_before_retry(attempt, error, f"GET {path}")
+                            self._wait_before_retry(attempt, error, what)
                             continue
                         raise error
-                    yield from response.iter_lines()
+                    for line in response.iter_lines():
+                        started = True
+                        yield line
                     return
             except httpx.TransportError as exc:
-                error = _network_error(exc, f"GET {path}", self.base_url)
+                error = _network_error(exc, what, self.base_url)
+                if started:
+                    raise NetworkError(
+                        f"The upload's content broke off part-way ({exc}); load again to audit it.",
+                        request=what,
+                    ) from None
                 if attempt < self._retry.attempts:
-                    self._wait_before_retry(attempt, error, f"GET {path}")
+                    self._wait_before_retry(attempt, error, what)
                     continue
                 raise error from None
 

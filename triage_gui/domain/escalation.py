@@ -171,8 +171,8 @@ def escalate(
     top = max(r.level for r in reasons)
     level = runbook.level(top)
     actions = list(level.actions)
-    if level.lead_in:
-        actions = [f"{level.lead_in} {line}" for line in actions]
+    if level.lead_in:  # Level 3's criteria read under their lead-in, said once
+        actions = [level.lead_in, *actions]
     return Escalation(
         level=top, title=f"Level {top}: {level.title}", reasons=reasons, actions=actions
     )

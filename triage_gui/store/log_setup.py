@@ -163,6 +163,9 @@ def setup_logging(
     root.setLevel(_level_number(level))
     # httpcore traces every socket operation at DEBUG: noise, whatever the app's level.
     logging.getLogger("httpcore").setLevel(max(root.level, logging.INFO))
+    # httpx logs every request at INFO: every page of every poll would flood the log (and push
+    # out the warnings engineers need); our client logs what matters itself.
+    logging.getLogger("httpx").setLevel(max(root.level, logging.WARNING))
     return LoggingSetup(scrub, log_file, handlers)
 
 

@@ -50,6 +50,7 @@ class CaseAutosaver(QObject):
         self._monotonic = monotonic
         self._dirty: dict[str, Case] = {}
         self._write_lock = threading.Lock()
+        self._written_at: dict[str, object] = {}  # case id -> updated_at of the newest copy written
         self._in_flight = 0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -109,7 +110,11 @@ class CaseAutosaver(QObject):
     def _write(self, cases: list[Case]) -> list[str]:
         with self._write_lock:
             for case in cases:
+                newest = self._written_at.get(case.case_id)
+                if newest is not None and case.updated_at < newest:  # type: ignore[operator]
+                    continue  # a queued older copy must never overwrite a newer save
                 self.store.save(case)
+                self._written_at[case.case_id] = case.updated_at
         return [case.case_id for case in cases]
 
     def _on_saved(self, case_ids: list[str]) -> None:

@@ -237,8 +237,14 @@ class RetryStrategyPage(CheckPage):
     def _export_clicked(self) -> None:
         default = f"retry-cohort-{self.controller.case.inputs.job_id or 'job'}-{self.phase.value}.csv"
         path, _ = QFileDialog.getSaveFileName(self, "Export the retry cohort", default, "CSV (*.csv)")
-        if path:
-            self._say(Verdict.PASS, f"Exported {self.export_csv(Path(path))} recipients to {path}.")
+        if not path:
+            return
+        try:
+            count = self.export_csv(Path(path))
+        except OSError as exc:
+            self._say(Verdict.FAIL, f"Could not write {path}: {exc.strerror or exc}.")
+            return
+        self._say(Verdict.PASS, f"Exported {count} recipients to {path}.")
 
     # -- launching -------------------------------------------------------------------------
     def sample_verdict(self) -> MonitorVerdict | None:

@@ -278,9 +278,15 @@ class RetrySession(QObject):
             return False
         self._tasks.add(name)
         self.busy_changed.emit()
+        case_id = self.controller.case.case_id
 
         def succeeded(result: Any) -> None:
             self._finish(name)
+            if self.controller.case.case_id != case_id:
+                # another case was opened meanwhile: the result is in its own case's ledger
+                # (on disk) and comes back when that case is opened; never write it into this one
+                log.info("retry %s finished for case %s after it was closed", name, case_id)
+                return
             on_success(result)
 
         def failed(error: BaseException) -> None:
