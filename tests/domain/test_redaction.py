@@ -162,3 +162,18 @@ def test_added_secrets_apply_from_then_on():
     assert r.redact("token-abc-123") == "token-abc-123"
     r.add_secret("token-abc-123")
     assert r.redact("x token-abc-123 y") == f"x {REDACTED} y"
+
+
+def test_spreadsheet_forms_of_a_number_are_masked_consistently():
+    from triage_gui.domain.redaction import Redactor
+
+    redactor = Redactor()
+    out = redactor.redact(
+        "row 7: 447911123456.0 | row 8: 4.47911123456E+11 | row 9: 447911123456 | +44 7911 123456"
+    )
+    assert "7911123456" not in out and "4.479" not in out
+    pseudonyms = set(re.findall(r"\[phone#\d+ [^\]]*\]", out))
+    assert len(pseudonyms) == 1  # the same number, four spellings, one pseudonym
+    # ordinary numbers stay: a counter, a timestamp in ms, a decimal, an id
+    kept = "total 1500 at 1732550400000 ratio 0.25 job_447911123456 took 12.5 s"
+    assert redactor.redact(kept) == kept

@@ -31,6 +31,9 @@ and the longest run of pieces (up to six) that reads as one number is masked, th
   trunk prefix), ``00`` + 9–13 digits, or a 10/11-digit North American number
   (``[2-9]XX[2-9]XXXXXX``, optionally after ``1``). Other bare runs (counters, Unix timestamps)
   stay. Seven-digit local numbers without a separator are therefore not masked.
+- Spreadsheet forms: international digits that lost their ``+`` (11–15 digits that
+  phonenumbers calls possible with a ``+``), the same as a float (``447911123456.0``) or in
+  scientific notation (``4.47911123456E+11``); raw cells reach logs and the upload audit.
 - Never masked: ISO dates and timestamps (``2024-01-15T10:00:00Z``), dates like
   ``15.01.2024``, times, IPv4 addresses, decimals (``1234.5678``), dotted thousands
   (``1.234.567``), and digits glued to letters, ``_`` or ``-`` (``job_4155550100``,
@@ -95,6 +98,29 @@ _BARE_DIALLABLE = re.compile(
     r"|00[1-9]\d{8,12}"  # international prefix instead of "+"
     r"|1?[2-9]\d{2}[2-9]\d{6}"  # North American numbering plan
 )
+
+
+# Spreadsheet forms of a phone number (see Redactor._mask_spreadsheet_numbers).
+_SPREADSHEET_NUMBER = re.compile(
+    r"(?<![\w.+\-])(?:"
+    r"(?P<sci>\d\.\d{5,14})[eE]\+?(?P<exp>\d{1,2})"  # 4.47911123456E+11
+    r"|(?P<float>\d{7,15})\.0+"  # 447911123456.0
+    r"|(?P<bare>[1-9]\d{10,14})"  # 447911123456 (international, "+" lost)
+    r")(?![\w.\-]|:\d)"
+)
+
+
+def _spreadsheet_digits(match: re.Match[str]) -> str | None:
+    if match.group("sci") is not None:
+        mantissa, exponent = match.group("sci"), int(match.group("exp"))
+        whole, fraction = mantissa.split(".")
+        if len(fraction) > exponent or not 7 <= exponent + 1 <= 15:
+            return None  # not a whole number of phone length
+        return whole + fraction + "0" * (exponent - len(fraction))
+    if match.group("float") is not None:
+        return match.group("float")
+    digits = match.group("bare")
+    return digits if _is_possible_number("+" + digits) else None
 
 
 @dataclass(frozen=True)
@@ -175,10 +201,31 @@ class Redactor:
         text, counts["bearer_tokens"] = _BEARER.subn(rf"\1{REDACTED}", text)
         text, counts["credential_fields"] = _CREDENTIAL_FIELD.subn(rf"\1{REDACTED}", text)
         if self.mask_phones:
+            text, spreadsheet = self._mask_spreadsheet_numbers(text)
             text, counts["phone_numbers"] = self._mask_phones(text)
+            counts["phone_numbers"] += spreadsheet
         result = RedactionResult(text, RedactionCounts(**counts))
         self._totals = self._totals + result.counts
         return result
+
+    def _mask_spreadsheet_numbers(self, text: str) -> tuple[str, int]:
+        """Numbers as spreadsheets and exports write them: international digits without the
+        "+" (``447911123456``), as a float (``447911123456.0``) or in scientific notation
+        (``4.47911123456E+11``). The contract passes raw cells through when the platform could
+        not normalise them, and the upload audit lists invalid cells verbatim."""
+        masked = 0
+
+        def replace(match: re.Match[str]) -> str:
+            nonlocal masked
+            digits = _spreadsheet_digits(match)
+            if digits is None:
+                return match.group(0)
+            masked += 1
+            if len(digits) >= 11 and _is_possible_number("+" + digits):
+                return self._pseudonym("+" + digits, True)
+            return self._pseudonym(digits, False)
+
+        return _SPREADSHEET_NUMBER.sub(replace, text), masked
 
     def _mask_phones(self, text: str) -> tuple[str, int]:
         masked = 0
