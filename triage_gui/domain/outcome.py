@@ -131,13 +131,32 @@ def recovery_outcome(
         f"{counts.total:,} contacts: {counts.succeeded:,} succeeded, {counts.failed:,} failed, "
         f"{max(counts.total - counts.processed, 0):,} still in progress"
     )
-    message = (
-        f"Job {data.job.id}: {counted}. Next: {next_action} "
-        + (f"ETA: {eta_text}." if eta_text else "")
-    ).strip()
+    message = _customer_message(data.job.id, counted, escalation.level, next_action, eta, eta_text)
     return RecoveryOutcome(
         next_action=next_action, eta=eta, eta_text=eta_text, customer_message=message
     )
+
+
+def _customer_message(
+    job_id: str, counted: str, level: int, next_action: str, eta: datetime | None, eta_text: str
+) -> str:
+    """What the customer reads: plain words, no internal levels or rule names."""
+    when = f" Expected finish: {_hhmm(eta)} UTC." if eta is not None else ""
+    if level >= 3:
+        return (
+            f"Your batch job {job_id} ({counted}) has been escalated to our engineering team. "
+            "Please do not relaunch or retry the campaign in the meantime; we will update you "
+            "as soon as they have a fix."
+        )
+    if level == 2:
+        later = when or " We will give you an expected finish time as soon as calls are going out again."
+        return (
+            f"We are working on your batch job {job_id} ({counted}). Next, we retry the affected "
+            f"contacts in a small sample first and watch it closely before the rest.{later}"
+        )
+    first = next_action[:1].lower() + next_action[1:] if next_action else ""
+    step = f" Next step: {first.rstrip('.')}." if first else ""
+    return f"Your batch job {job_id}: {counted}.{step}{when}"
 
 
 def _hhmm(moment: datetime) -> str:

@@ -352,6 +352,12 @@ class RetryStrategyPage(CheckPage):
         busy = (self.context is None or bool(self.context.pending) or self.dialog is not None
                 or self.session.launching or self.session.running("check"))
         self.sample_button.setEnabled(self.phase is CohortPhase.SAMPLE and size > 0 and not busy)
+        # on hold (provider incident) a launch is still possible, but only as a written override
+        self.sample_button.setText("Launch sample despite the &hold…" if self.plan.hold else "Launch &sample retry…")
+        self.sample_button.setToolTip(
+            "The plan is on hold: the launch needs a written reason, recorded in the case and the bundle."
+            if self.plan.hold else "Confirm who will be called, then launch the sample cohort"
+        )
         self.remainder_button.setEnabled(self.phase is CohortPhase.REMAINDER and size > 0 and not busy)
         self.export_button.setEnabled(size > 0)
         self.deselect_button.setEnabled(self.group_box.count() > 0)
