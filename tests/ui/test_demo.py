@@ -36,7 +36,7 @@ def test_demo_window_shows_live_status_and_closes_cleanly(qtbot):
         qtbot.waitUntil(lambda: window.controller.report is not None, timeout=20_000)
         qtbot.waitUntil(lambda: len(window.controller.case.snapshots) >= 2, timeout=20_000)
         assert window.controller.case.inputs.job_id == "job_healthy"
-        assert "Live" in window.connection_status.text()
+        qtbot.waitUntil(lambda: "Live" in window.connection_status.text(), timeout=10_000)
         window.close()
         assert not thread_registry.running()
     finally:
