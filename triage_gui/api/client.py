@@ -27,15 +27,10 @@ from pydantic import BaseModel, ValidationError
 from triage_gui import __version__
 from triage_gui.api.errors import (
     ApiError,
-    AuthError,
-    ForbiddenError,
     InvalidResponse,
     NetworkError,
-    NotFound,
-    RateLimited,
-    RequestRejected,
-    ServerError,
 )
+from triage_gui.api.error_mapping import error_for_response, network_error
 from triage_gui.api.paging import MAX_PAGE_LIMIT, iter_all
 from triage_gui.api.retry_policy import RetryConfig, check_id, parse_retry_after
 from triage_gui.domain.models import (
@@ -228,7 +223,7 @@ class BatchApiClient:
                     self._note_server_date(response)
                     if response.status_code >= 400:
                         response.read()
-                        error = self._error_for(response, what)
+                        error = error_for_response(response, what)
                         if error.transient and attempt < self._retry.attempts:
                             self._wait_before_retry(attempt, error, what)
                             continue
@@ -238,7 +233,7 @@ class BatchApiClient:
                         yield line
                     return
             except httpx.TransportError as exc:
-                error = _network_error(exc, what, self.base_url)
+                error = network_error(exc, what, self.base_url)
                 if started:
                     raise NetworkError(
                         f"The upload's content broke off part-way ({exc}); load again to audit it.",
@@ -330,13 +325,13 @@ class BatchApiClient:
                     method, self.base_url + path, params=params, json=json_body, headers=headers
                 )
             except httpx.TransportError as exc:
-                error: ApiError = _network_error(exc, what, self.base_url)
+                error: ApiError = network_error(exc, what, self.base_url)
             else:
                 self._note_server_date(response)
                 log.debug("%s -> %s", what, response.status_code)
                 if response.status_code < 400:
                     return response
-                error = self._error_for(response, what)
+                error = error_for_response(response, what)
             if not error.transient or attempt == attempts:
                 raise error
             self._wait_before_retry(attempt, error, what)
@@ -353,55 +348,6 @@ class BatchApiClient:
             delay = cap * self._rng()  # full jitter
         log.info("%s failed (%s); retry %d in %.1fs", what, error, attempt, delay)
         self._sleep(delay)
-
-    def _error_for(self, response: httpx.Response, what: str) -> ApiError:
-        status = response.status_code
-        problem = _problem(response)
-        detail = problem.get("detail") or problem.get("title") or response.reason_phrase
-        retry_after = parse_retry_after(response.headers.get("retry-after"))
-        kw: dict[str, Any] = {"status": status, "problem": problem, "request": what}
-        if status == 401:
-            return AuthError(
-                f"The API token was refused (401: {detail}). Check or replace the token.", **kw
-            )
-        if status == 403:
-            return ForbiddenError(
-                f"The token has no access to this workspace (403: {detail}).", **kw
-            )
-        if status == 404:
-            return NotFound(f"Not found: {what.split(' ', 1)[1]} (404: {detail}).", **kw)
-        if status == 429:
-            wait = f" Retry after {retry_after:.0f} s." if retry_after is not None else ""
-            return RateLimited(
-                f"The server is rate-limiting requests (429).{wait}", retry_after=retry_after, **kw
-            )
-        if status >= 500:
-            return ServerError(
-                f"The server failed ({status}: {detail}). This is usually temporary.",
-                retry_after=retry_after,
-                **kw,
-            )
-        return RequestRejected(f"The server refused {what} ({status}: {detail}).", **kw)
-
-
-def _problem(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return {"detail": response.text[:200].strip()} if response.text.strip() else {}
-    return data if isinstance(data, dict) else {}
-
-
-def _network_error(exc: httpx.TransportError, what: str, base_url: str) -> NetworkError:
-    if isinstance(exc, httpx.TimeoutException):
-        return NetworkError(
-            f"{base_url} did not answer {what} in time ({type(exc).__name__}).",
-            timeout=True,
-            request=what,
-        )
-    if isinstance(exc, httpx.ConnectError):
-        return NetworkError(f"Cannot connect to {base_url}: {exc}.", request=what)
-    return NetworkError(f"The connection to {base_url} failed during {what}: {exc}.", request=what)
 
 
 def _params(**kw: Any) -> dict[str, Any]:
