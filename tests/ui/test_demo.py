@@ -45,3 +45,13 @@ def test_demo_window_shows_live_status_and_closes_cleanly(qtbot):
     with socket.socket() as probe:
         probe.settimeout(1)
         assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_an_unknown_demo_scenario_is_a_clear_error(tmp_path):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TRIAGE_HOME": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "triage_gui", "--demo", "--smoke", "--scenario", "nope"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "no demo scenario 'nope'" in proc.stderr and "permit_starved" in proc.stderr
