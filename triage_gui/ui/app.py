@@ -105,8 +105,8 @@ def run_gui(args: argparse.Namespace) -> int:
     try:
         if args.demo:
             ctx.connection = start_demo(ctx)
-            known = [s.name for s in ctx.simulator.scenarios()]  # type: ignore[union-attr]
-            if args.scenario and args.scenario not in known:
+            known = [s.name for s in ctx.simulator.scenarios()] if ctx.simulator is not None else []  # type: ignore[attr-defined]
+            if args.scenario and known and args.scenario not in known:
                 print(f"triage-gui: no demo scenario {args.scenario!r}; choose one of: {', '.join(known)}", file=sys.stderr)
                 return 2
         else:
