@@ -83,3 +83,18 @@ def make_snapshots() -> Callable[[int], list[JobSnapshot]]:
         return snapshots
 
     return make
+
+
+@pytest.fixture
+def window(qtbot, simulator):
+    """The app's main window on the simulator (a test module may override ``simulator``)."""
+    from triage_gui.api.connection import Connection
+    from triage_gui.domain.incident import AnalysisSettings
+    from triage_gui.ui.main_window import MainWindow
+
+    conn = Connection(base_url=simulator.base_url, token=simulator.token, label="test")
+    win = MainWindow(conn, AnalysisSettings(), poll_interval_s=0.2)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()

@@ -10,9 +10,7 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWizard
 
-from triage_gui.api.connection import Connection
 from triage_gui.api.simulator import ManualClock, Simulator
-from triage_gui.domain.incident import AnalysisSettings
 from triage_gui.store.bundle_verify import verify_bundle
 from triage_gui.ui.main_window import MainWindow
 from triage_gui.ui.pages.export_page import ExportPage
@@ -30,16 +28,6 @@ def simulator():
         yield sim
     finally:
         sim.stop()
-
-@pytest.fixture
-def window(qtbot, simulator):
-    conn = Connection(base_url=simulator.base_url, token=simulator.token, label="test")
-    win = MainWindow(conn, AnalysisSettings(), poll_interval_s=0.5)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
-
 
 def open_export_page(qtbot, window: MainWindow, simulator, scenario: str) -> ExportPage:
     info = simulator.scenario(scenario)

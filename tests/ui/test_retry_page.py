@@ -10,11 +10,9 @@ import httpx
 import pytest
 from PySide6.QtCore import Qt
 
-from triage_gui.api.connection import Connection
 from triage_gui.api.retry_launcher import LaunchStatus
 from triage_gui.api.simulator import Fault, ManualClock, Simulator
 from triage_gui.domain.dispatch_monitor import MonitorKind
-from triage_gui.domain.incident import AnalysisSettings
 from triage_gui.domain.report import FailureClass
 from triage_gui.domain.retry_cohort import (
     Cohort,
@@ -42,16 +40,6 @@ def simulator():
         yield sim
     finally:
         sim.stop()
-
-
-@pytest.fixture
-def window(qtbot, simulator):
-    conn = Connection(base_url=simulator.base_url, token=simulator.token, label="test")
-    win = MainWindow(conn, AnalysisSettings(), poll_interval_s=0.2)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
 
 
 @pytest.fixture

@@ -8,25 +8,13 @@ import pytest
 from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtWidgets import QWizard
 
-from triage_gui.api.connection import Connection
 from triage_gui.api.simulator import Fault
 from triage_gui.domain.case import Symptom
 from triage_gui.domain.findings import CheckId, Verdict
-from triage_gui.domain.incident import AnalysisSettings
 from triage_gui.ui import thread_registry
 from triage_gui.ui.job_poller import PollState
 from triage_gui.ui.main_window import MainWindow
 from triage_gui.ui.pages.check_page import CheckPage
-
-
-@pytest.fixture
-def window(qtbot, simulator):
-    conn = Connection(base_url=simulator.base_url, token=simulator.token, label="test")
-    win = MainWindow(conn, AnalysisSettings(), poll_interval_s=0.2)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
 
 
 def load(qtbot, window: MainWindow, simulator, scenario: str, symptoms=()) -> None:

@@ -106,7 +106,12 @@ def _ensure(directory: Path) -> Path:
 
 
 def atomic_write_text(path: Path, text: str, *, mode: int = 0o600) -> None:
-    """Replace ``path`` with ``text`` so a crash leaves either the old file or the new one.
+    """Replace ``path`` with ``text`` (UTF-8) so a crash leaves either the old file or the new."""
+    atomic_write_bytes(path, text.encode("utf-8"), mode=mode)
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o600) -> None:
+    """Replace ``path`` with ``data`` so a crash leaves either the old file or the new one.
 
     Written to a temporary file in the same directory, flushed to disk, then renamed over the
     target (a rename within one file system is atomic on POSIX and Windows).
@@ -115,8 +120,8 @@ def atomic_write_text(path: Path, text: str, *, mode: int = 0o600) -> None:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)

@@ -8,12 +8,12 @@ for headings, tables and lists) and prints it onto a ``QPdfWriter``. Both need a
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QSizeF
 from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+
+from triage_gui.store.paths import atomic_write_bytes
 
 _RESOLUTION_DPI = 150
 _MARGIN_MM = 15.0
@@ -62,15 +62,5 @@ def html_to_pdf_bytes(html: str, *, title: str = "Escalation form") -> bytes:
 def html_to_pdf(html: str, path: Path | str, *, title: str = "Escalation form") -> Path:
     """Write the PDF to ``path`` atomically (temp file, then rename)."""
     target = Path(path)
-    pdf = html_to_pdf_bytes(html, title=title)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pdf)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(target, html_to_pdf_bytes(html, title=title))
     return target

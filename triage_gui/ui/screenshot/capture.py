@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage_gui.store.bundle_writer import strip_png_metadata
-from triage_gui.store.paths import AppPaths
+from triage_gui.store.paths import AppPaths, atomic_write_bytes
 from triage_gui.ui.screenshot.redaction_editor import RedactionEditor
 
 SCREENSHOTS_DIR = "screenshots"
@@ -159,7 +157,7 @@ class ScreenshotFiles:
         name = f"screenshot-{max(numbers, default=0) + 1}-{kind}.png"
         target = self.path(name)
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        _atomic_write_bytes(target, png_bytes(image))
+        atomic_write_bytes(target, png_bytes(image))
         return name
 
     def read(self, name: str) -> bytes:
@@ -180,19 +178,6 @@ class ScreenshotFiles:
     def remove(self, name: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.path(name).unlink()
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # -- the area on the export page ---------------------------------------------------------------
