@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,18 +17,10 @@ from triage_gui.domain.findings import CheckId, Verdict
 from triage_gui.domain.incident import JobSnapshot
 from triage_gui.domain.report import Report
 from triage_gui.domain.retry_intent import RetryIntent
+from triage_gui.domain.vocabulary import Symptom
 
 CASE_SCHEMA_VERSION = 1
 MAX_SNAPSHOTS = 2_000  # about 3 hours at the default 5 s poll interval
-
-
-class Symptom(StrEnum):
-    """The runbook's user-visible symptoms (they set emphasis; no check is ever skipped)."""
-
-    STUCK_RUNNING = "stuck_running"
-    FEWER_CALLS = "fewer_calls"
-    REPEATED_FAILURES = "repeated_failures"
-    DUPLICATE_CALLS = "duplicate_calls"
 
 
 class CaseInputs(BaseModel):

@@ -1,42 +1,18 @@
-"""Verdicts, findings and check results: what every runbook check returns.
+"""Findings and check results: what every runbook check returns.
 
-Verdict meanings are fixed so verdicts are predictable (issue #3, "Decisions"):
-``fail`` = this check found a cause of the incident that needs action; ``warn`` = a risk or
-data-quality problem that needs a look but does not by itself explain the incident;
-``pass`` = checked and fine; ``unknown`` = could not be checked (the finding says what was missing).
+The verdicts and check IDs themselves live in :mod:`triage_gui.domain.vocabulary` (what they
+mean is written there) and are re-exported here.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from triage_gui.domain.vocabulary import CheckId, Verdict
 
-class Verdict(StrEnum):
-    PASS = "pass"
-    WARN = "warn"
-    FAIL = "fail"
-    UNKNOWN = "unknown"
-
-    @property
-    def severity(self) -> int:
-        """Order for "worst of": fail > warn > unknown > pass."""
-        return {"pass": 0, "unknown": 1, "warn": 2, "fail": 3}[self.value]
-
-    @staticmethod
-    def worst(verdicts: list[Verdict] | tuple[Verdict, ...]) -> Verdict:
-        return max(verdicts, key=lambda v: v.severity, default=Verdict.PASS)
-
-
-class CheckId(StrEnum):
-    """The runbook's four operational checks, in the runbook's order."""
-
-    JOB_HEALTH = "job_health"
-    PERMITS_DISPATCH = "permits_dispatch"
-    DUPLICATES = "duplicates"
-    RETRY_STRATEGY = "retry_strategy"
+__all__ = ["CheckId", "CheckResult", "EvidenceTable", "Finding", "Verdict"]
 
 
 class EvidenceTable(BaseModel):

@@ -14,10 +14,9 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-T = TypeVar("T")
+from triage_gui.domain.vocabulary import ID_PATTERN  # noqa: F401 - re-exported: its old home
 
-# Opaque IDs as the contract defines them.
-ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+T = TypeVar("T")
 
 
 class ApiModel(BaseModel):

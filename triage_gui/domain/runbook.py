@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from triage_gui.domain.findings import CheckId
+from triage_gui.domain.vocabulary import CheckId
 
 
 @dataclass(frozen=True, slots=True)

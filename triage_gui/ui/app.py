@@ -1,24 +1,31 @@
-"""Start the GUI: build the app's context in one place (no import-time globals) and run."""
+"""Start the GUI: build the app's context in one place (no import-time globals) and run.
+
+Cold start is staged (docs/performance.md, "Cold start"): the window's first part (menus, the
+start page) is shown before the settings, the logging, the models and the other pages load;
+those follow a step per event-loop turn, so the agent can type while they do.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QObject, QSettings, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QWidget
 
 from triage_gui import __version__
 from triage_gui.api.connection import Connection
-from triage_gui.store.log_setup import LoggingSetup, setup_logging
 from triage_gui.store.paths import AppPaths
-from triage_gui.store.settings import AppSettings, SettingsStore
 
 if TYPE_CHECKING:
     from triage_gui.store.credentials import CredentialStore
+    from triage_gui.store.log_setup import LoggingSetup
+    from triage_gui.store.settings import AppSettings
+    from triage_gui.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +38,7 @@ GIL_SWITCH_INTERVAL_S = 0.001
 @dataclass
 class AppContext:
     paths: AppPaths
-    settings: AppSettings
+    settings: AppSettings | None = None  # None until load_settings() (after the first frame)
     connection: Connection | None = None
     simulator: object | None = None  # the demo's Simulator, stopped on exit
     logging_setup: LoggingSetup | None = None
@@ -50,6 +57,24 @@ class AppContext:
     settings_warning: str | None = None  # shown once in the window when settings were unusable
     cleanups: list = field(default_factory=list)
 
+    def load_settings(self) -> AppSettings:
+        """Read the settings and set up logging by them (once; later calls return the same)."""
+        if self.settings is not None:
+            return self.settings
+        from triage_gui.store.log_setup import setup_logging
+        from triage_gui.store.settings import SettingsStore
+
+        loaded = SettingsStore(self.paths).load()
+        self.logging_setup = setup_logging(
+            self.paths, loaded.settings.log_level, mask_phones=loaded.settings.redact_phone_numbers
+        )
+        self.cleanups.append(self.logging_setup.close)
+        if loaded.warning:
+            log.warning("%s", loaded.warning)
+        self.settings = loaded.settings
+        self.settings_warning = loaded.warning
+        return self.settings
+
     def close(self) -> None:
         for cleanup in reversed(self.cleanups):
             try:
@@ -60,17 +85,59 @@ class AppContext:
 
 
 def build_context(args: argparse.Namespace) -> AppContext:
-    paths = AppPaths()
-    loaded = SettingsStore(paths).load()
-    logging_setup = setup_logging(paths, loaded.settings.log_level, mask_phones=loaded.settings.redact_phone_numbers)
-    if loaded.warning:
-        log.warning("%s", loaded.warning)
-    return AppContext(
-        paths=paths,
-        settings=loaded.settings,
-        settings_warning=loaded.warning,
-        logging_setup=logging_setup,
-    )
+    """A context with its settings read and logging set up (what scripts and tests want)."""
+    ctx = AppContext(paths=AppPaths())
+    ctx.load_settings()
+    return ctx
+
+
+class AfterFirstFrame(QObject):
+    """Calls ``callback`` once ``window`` has painted its first frame (or after ``fallback_ms``,
+    for a platform that never paints a window it cannot show), from the next event-loop turn."""
+
+    def __init__(self, window: QWidget, callback: Callable[[], None], fallback_ms: int = 1_000) -> None:
+        super().__init__(window)
+        self._callback: Callable[[], None] | None = callback
+        window.installEventFilter(self)
+        QTimer.singleShot(fallback_ms, self, self._fire)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Paint and self._callback is not None:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self, self._fire)
+        return False
+
+    def _fire(self) -> None:
+        callback, self._callback = self._callback, None
+        if callback is not None:
+            callback()
+
+
+class StepRunner(QObject):
+    """Runs a generator one step per event-loop turn, so the window repaints and takes input
+    between steps. ``failed`` carries the error of a step that raised (the rest is not run)."""
+
+    finished = Signal()
+    failed = Signal(str)
+
+    def __init__(self, steps: Iterator[object], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._steps = steps
+
+    def start(self) -> None:
+        QTimer.singleShot(0, self, self._next)
+
+    def _next(self) -> None:
+        try:
+            next(self._steps)
+        except StopIteration:
+            self.finished.emit()
+            return
+        except Exception as exc:  # noqa: BLE001 - reported, and the app ends with it
+            log.exception("start-up step failed")
+            self.failed.emit(f"{type(exc).__name__}: {exc}")
+            return
+        QTimer.singleShot(0, self, self._next)
 
 
 def start_demo(ctx: AppContext) -> Connection:
@@ -99,9 +166,7 @@ def run_gui(args: argparse.Namespace) -> int:
     from triage_gui.ui.icons import app_icon
 
     app.setWindowIcon(app_icon())
-    ctx = build_context(args)
-    if ctx.logging_setup is not None:
-        ctx.cleanups.append(ctx.logging_setup.close)
+    ctx = AppContext(paths=AppPaths())
     try:
         if args.demo:
             ctx.connection = start_demo(ctx)
@@ -112,26 +177,52 @@ def run_gui(args: argparse.Namespace) -> int:
         else:
             from triage_gui.ui.connect_flow import choose_connection
 
+            ctx.load_settings()  # profiles and the connect dialog log, and may need the keyring
             ctx.connection = choose_connection(ctx, args.profile)
             if ctx.connection is None:
                 return 0 if not args.smoke else 1
-        window = _make_window(ctx)
-        window.show()
-        if not args.smoke:
-            QTimer.singleShot(0, window.offer_recovery)
+        window = _make_window(ctx, staged=True)
         exit_code = {"value": 0}
         if ctx.connection.is_demo:
-            scenario = args.scenario or DEMO_FIRST_SCENARIO
-            QTimer.singleShot(0, lambda: window.open_scenario(scenario))
-        if args.smoke:
-            _arm_smoke(app, window, exit_code)
+            # filled in before the first frame; the load itself starts when the window is whole
+            window.open_scenario(args.scenario or DEMO_FIRST_SCENARIO)
+        window.show()
+        runner = StepRunner(_finish_start(app, ctx, window, args, exit_code), parent=window)
+
+        def start_failed(message: str) -> None:
+            print(f"triage-gui: could not start: {message}", file=sys.stderr)
+            exit_code["value"] = 1
+            window.close()
+            app.exit(1)
+
+        runner.failed.connect(start_failed)
+        AfterFirstFrame(window, runner.start)
         rc = app.exec()
-        return exit_code["value"] if args.smoke else rc
+        return exit_code["value"] if (args.smoke or exit_code["value"]) else rc
     finally:
         ctx.close()
 
 
-def _make_window(ctx: AppContext):  # noqa: ANN202
+def _finish_start(
+    app: QApplication, ctx: AppContext, window: MainWindow, args: argparse.Namespace, exit_code: dict
+) -> Iterator[str]:
+    """After the first frame: settings and logging, then the window's second part."""
+    settings = ctx.load_settings()
+    yield "settings"
+    steps = window.completion_steps(settings.to_analysis_settings(), poll_interval_s=settings.poll_interval_s)
+    yield next(steps)  # the controller exists from here on
+    if args.smoke:
+        _arm_smoke(app, window, exit_code)
+    yield from steps
+    if ctx.settings_warning:
+        window.statusBar().showMessage(ctx.settings_warning, 30_000)
+    if not args.smoke:
+        window.offer_recovery()
+
+
+def _make_window(ctx: AppContext, *, staged: bool = False) -> MainWindow:
+    """The main window for ``ctx``; ``staged``: just its first part (see ``MainWindow``), the
+    caller runs ``completion_steps`` with the settings once they are read."""
     from triage_gui.ui.main_window import MainWindow
 
     sim = ctx.simulator
@@ -151,11 +242,12 @@ def _make_window(ctx: AppContext):  # noqa: ANN202
 
     window_state = QSettings(str(ctx.paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
     assert ctx.connection is not None
+    settings = None if staged else ctx.load_settings()
     return MainWindow(
         ctx.connection,
-        ctx.settings.to_analysis_settings(),
+        settings.to_analysis_settings() if settings is not None else None,
         app_context=ctx,
-        poll_interval_s=ctx.settings.poll_interval_s,
+        poll_interval_s=settings.poll_interval_s if settings is not None else 5.0,
         window_state=window_state,
         log_dir=str(ctx.paths.log_dir),
         scenarios=scenarios,

@@ -11,10 +11,9 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSize, Qt
-from PySide6.QtGui import QIcon, QPainter, QPixmap
+from PySide6.QtGui import QIcon
 
-from triage_gui.domain.findings import Verdict
+from triage_gui.domain.vocabulary import Verdict
 
 ICONS_PACKAGE = "triage_gui.resources.icons"
 APP_ICON_PACKAGE = "triage_gui.resources"
@@ -67,6 +66,8 @@ def _load_svg(resource: Traversable) -> QIcon:
     if isinstance(resource, Path):
         return QIcon(str(resource))
     # A zipped install has no file path for the SVG engine: render the common sizes instead.
+    from PySide6.QtCore import QByteArray, QSize, Qt
+    from PySide6.QtGui import QPainter, QPixmap
     from PySide6.QtSvg import QSvgRenderer
 
     renderer = QSvgRenderer(QByteArray(resource.read_bytes()))

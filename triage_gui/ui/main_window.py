@@ -4,27 +4,44 @@ scenario picker."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QUrl, Slot
+from PySide6.QtCore import QSettings, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from triage_gui.api.connection import Connection
-from triage_gui.domain.incident import AnalysisSettings
-from triage_gui.ui.case_controller import CaseController
 from triage_gui.ui.icons import app_icon
-from triage_gui.ui.widgets.connection_status import ConnectionStatus
 from triage_gui.ui.wizard import TriageWizard
+
+if TYPE_CHECKING:  # loaded after the first frame (cold start, docs/performance.md)
+    from triage_gui.domain.incident import AnalysisSettings
+    from triage_gui.ui.case_controller import CaseController
+    from triage_gui.ui.widgets.connection_status import ConnectionStatus
 
 log = logging.getLogger(__name__)
 
+STARTING_TEXT = "Starting…"
+
 
 class MainWindow(QMainWindow):
+    """The wizard in a window, with menus and the connection's state.
+
+    Given analysis ``settings``, the window is whole when made. Without them (the app's cold
+    start) it is made in two parts: first what the first frame shows (menus, the demo banner,
+    the wizard's start page, the remembered geometry), so the agent sees the real first page
+    and can type at once; then :meth:`completion_steps` (or :meth:`complete`) makes the case
+    controller, the other pages, the live connection state and autosave, and emits ``ready``.
+    Actions that need the case are disabled until then.
+    """
+
+    ready = Signal()
+
     def __init__(
         self,
         connection: Connection,
-        settings: AnalysisSettings,
+        settings: AnalysisSettings | None = None,
         *,
         poll_interval_s: float = 5.0,
         window_state: QSettings | None = None,
@@ -40,8 +57,9 @@ class MainWindow(QMainWindow):
         self._window_state = window_state
         self._log_dir = log_dir
         self._scenario_ids = scenario_ids
-        self.controller = CaseController(connection, settings, poll_interval_s=poll_interval_s, parent=self)
-        self.wizard = TriageWizard(self.controller)
+        self.controller: CaseController | None = None
+        self.connection_status: ConnectionStatus | None = None
+        self.wizard = TriageWizard()
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -57,21 +75,55 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.wizard, 1)
         self.setCentralWidget(central)
 
-        self.connection_status = ConnectionStatus()
-        self.connection_status.retry_requested.connect(self.controller.poll_now)
-        self.controller.poll_status_changed.connect(self.connection_status.set_status)
-        self.statusBar().addPermanentWidget(self.connection_status, 1)
         self.connection_label = QLabel(self._connection_text())
         if connection.insecure:
             self.connection_label.setStyleSheet("color: #c62828; font-weight: bold;")
         self.statusBar().addPermanentWidget(self.connection_label)
+        self.statusBar().showMessage(STARTING_TEXT)
+        self._case_actions: list[QAction] = []
+        # Shortcuts are bound in the window's second part: binding one resolves ``Qt.Key`` and
+        # so builds the whole ``Qt`` namespace (15 ms) before the first frame otherwise.
+        self._pending_shortcuts: list[tuple[QAction, object]] = []
         self._build_menus()
         self._update_title()
-        self.controller.report_changed.connect(self._update_title)
         self.resize(1180, 780)
         self._restore_geometry()
+        if settings is not None:
+            self.complete(settings, poll_interval_s=poll_interval_s)
+
+    @property
+    def is_ready(self) -> bool:
+        return self.controller is not None and self.wizard.export_page is not None
+
+    def complete(self, settings: AnalysisSettings, *, poll_interval_s: float = 5.0) -> None:
+        for _ in self.completion_steps(settings, poll_interval_s=poll_interval_s):
+            pass
+
+    def completion_steps(self, settings: AnalysisSettings, *, poll_interval_s: float = 5.0) -> Iterator[str]:
+        """The window's second part, a step at a time (each is one page or one service, so a
+        caller that runs them from the event loop keeps the window responsive between them)."""
+        from triage_gui.ui.case_controller import CaseController
+        from triage_gui.ui.widgets.connection_status import ConnectionStatus
+
+        for action, shortcut in self._pending_shortcuts:
+            action.setShortcut(shortcut)  # type: ignore[arg-type]
+        self._pending_shortcuts.clear()
+        self.controller = CaseController(self.connection, settings, poll_interval_s=poll_interval_s, parent=self)
+        self.connection_status = ConnectionStatus()
+        self.connection_status.retry_requested.connect(self.controller.poll_now)
+        self.controller.poll_status_changed.connect(self.connection_status.set_status)
+        self.statusBar().insertPermanentWidget(0, self.connection_status, 1)
+        yield "controller"
+        yield from self.wizard.attach_steps(self.controller)
+        self.controller.report_changed.connect(self._update_title)
         self.controller.load_started.connect(self._remember_inputs)
         self._start_autosave()
+        for action in self._case_actions:
+            action.setEnabled(True)
+        if self.statusBar().currentMessage() == STARTING_TEXT:
+            self.statusBar().clearMessage()
+        yield "autosave"
+        self.ready.emit()
 
     # -- set-up ----------------------------------------------------------------------------
     def _connection_text(self) -> str:
@@ -83,11 +135,15 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self.new_case_action = self._action("&New case", QKeySequence.StandardKey.New, self.new_case, file_menu)
-        self._action("&Cases…", QKeySequence.StandardKey.Open, self.open_cases, file_menu)
-        self.refresh_action = self._action("&Refresh (fetch again)", QKeySequence.StandardKey.Refresh, self.controller.refresh, file_menu)
+        cases_action = self._action("&Cases…", QKeySequence.StandardKey.Open, self.open_cases, file_menu)
+        self.refresh_action = self._action("&Refresh (fetch again)", QKeySequence.StandardKey.Refresh, self.refresh, file_menu)
         file_menu.addSeparator()
         self._action("Connection &profiles…", None, self.open_profiles, file_menu)
-        self._action("&Settings…", QKeySequence("Ctrl+,"), self.open_settings, file_menu)
+        settings_action = self._action("&Settings…", QKeySequence("Ctrl+,"), self.open_settings, file_menu)
+        # these act on the case: enabled once the controller is there (a blink at start-up)
+        self._case_actions = [self.new_case_action, cases_action, self.refresh_action, settings_action]
+        for action in self._case_actions:
+            action.setEnabled(False)
         file_menu.addSeparator()
         self._action("&Quit", QKeySequence.StandardKey.Quit, self.close, file_menu)
         help_menu = self.menuBar().addMenu("&Help")
@@ -97,13 +153,13 @@ class MainWindow(QMainWindow):
     def _action(self, text: str, shortcut: object, slot: Callable[[], object], menu) -> QAction:  # noqa: ANN001
         action = QAction(text, self)
         if shortcut is not None:
-            action.setShortcut(shortcut)  # type: ignore[arg-type]
+            self._pending_shortcuts.append((action, shortcut))
         action.triggered.connect(slot)
         menu.addAction(action)
         return action
 
     def _update_title(self, *_: object) -> None:
-        job = self.controller.case.inputs.job_id
+        job = self.controller.case.inputs.job_id if self.controller is not None else ""
         title = "Outbound Triage"
         if job:
             title = f"{job} — {title}"
@@ -160,6 +216,8 @@ class MainWindow(QMainWindow):
         if self._ctx is not None:
             self._ctx.settings = settings  # type: ignore[attr-defined]
         logging.getLogger().setLevel(settings.log_level.value)  # type: ignore[attr-defined]
+        if self.controller is None:
+            return
         self.controller.apply_settings(
             settings.to_analysis_settings(),  # type: ignore[attr-defined]
             poll_interval_s=float(settings.poll_interval_s),  # type: ignore[attr-defined]
@@ -167,8 +225,15 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def new_case(self) -> None:
+        if self.controller is None:
+            return
         self.controller.new_case()
         self.wizard.restart()
+
+    @Slot()
+    def refresh(self) -> None:
+        if self.controller is not None:
+            self.controller.refresh()
 
     # -- cases: autosave, reopen, recovery -------------------------------------------------
     def _paths(self):  # noqa: ANN202
@@ -188,6 +253,8 @@ class MainWindow(QMainWindow):
     def open_cases(self) -> None:
         from triage_gui.ui.dialogs.case_list_dialog import CaseListDialog
 
+        if not self.is_ready:
+            return
         self.autosaver.flush()
         self.case_dialog = CaseListDialog(
             self.case_store, self._paths(), current_case_id=self.controller.case.case_id, parent=self
@@ -199,6 +266,8 @@ class MainWindow(QMainWindow):
         """On start: offer the unfinished cases of earlier sessions (a crash loses nothing)."""
         from triage_gui.ui.dialogs.case_list_dialog import recovery_dialog
 
+        if not self.is_ready:
+            return
         dialog = recovery_dialog(
             self.case_store, self._paths(), current_case_id=self.controller.case.case_id, parent=self
         )
@@ -209,6 +278,8 @@ class MainWindow(QMainWindow):
 
     @Slot(object, str)
     def open_case(self, case: object, message: str) -> None:
+        if self.controller is None:
+            return
         self.wizard.restart()
         inputs = case.inputs  # type: ignore[attr-defined]
         self.wizard.start_page.fill(
@@ -262,6 +333,8 @@ class MainWindow(QMainWindow):
         if self._window_state is not None:
             self._window_state.setValue("main/geometry", self.saveGeometry())
             self._window_state.sync()
-        self.autosaver.flush()
-        self.controller.stop()
+        if self.controller is not None:  # closed while starting up: nothing to save or stop yet
+            if getattr(self, "autosaver", None) is not None:
+                self.autosaver.flush()
+            self.controller.stop()
         super().closeEvent(event)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import zoneinfo
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDateTime, QRegularExpression, Qt, QTimeZone, Slot
+from PySide6.QtCore import QDateTime, QRegularExpression, QTimeZone, Slot
 from PySide6.QtGui import QKeySequence, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -25,9 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from triage_gui.domain import runbook
-from triage_gui.domain.case import CaseInputs, Symptom
-from triage_gui.domain.models import ID_PATTERN
-from triage_gui.ui.case_controller import CaseController
+from triage_gui.domain.vocabulary import ID_PATTERN, Symptom
+
+if TYPE_CHECKING:  # the models and the controller load after the first frame (cold start)
+    from triage_gui.domain.case import CaseInputs
+    from triage_gui.ui.case_controller import CaseController
 
 _ID_RE = re.compile(ID_PATTERN)
 
@@ -92,9 +95,14 @@ class IdField(QLineEdit):
 
 
 class StartPage(QWizardPage):
-    def __init__(self, controller: CaseController) -> None:
+    """Built before the case controller exists (the app's first frame); :meth:`attach` connects
+    it. A Load asked for before then is remembered and carried out on attach."""
+
+    def __init__(self, controller: CaseController | None = None) -> None:
         super().__init__()
-        self.controller = controller
+        self.controller: CaseController | None = None
+        self._load_pending = False
+        self._loaded = False
         self.setTitle("New case")
         self.setSubTitle(
             "Enter the incident's IDs and what the customer sees, then Load. Symptoms set the "
@@ -150,7 +158,6 @@ class StartPage(QWizardPage):
             self.symptom_boxes[Symptom(symptom.id)] = box
 
         self.load_button = QPushButton("&Load")
-        self.load_button.setShortcut(QKeySequence("Ctrl+L"))
         self.load_button.setToolTip("Fetch the job and everything around it, then run the checks (Ctrl+L)")
         self.load_button.clicked.connect(self.load)
         self.load_progress = QProgressBar()
@@ -159,14 +166,12 @@ class StartPage(QWizardPage):
         self.load_progress.setAccessibleName("Loading")
         self.load_status = QLabel("")
         self.load_status.setWordWrap(True)
-        self.load_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         load_row = QHBoxLayout()
         load_row.addWidget(self.load_button)
         load_row.addWidget(self.load_progress, 1)
 
         self.known = QLabel("")
         self.known.setWordWrap(True)
-        self.known.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.known.setAccessibleName("What the API knows")
 
         layout = QVBoxLayout(self)
@@ -183,14 +188,32 @@ class StartPage(QWizardPage):
         for first, second in zip(chain, chain[1:]):
             QWidget.setTabOrder(first, second)
 
+        if controller is not None:
+            self.attach(controller)
+
+    def attach(self, controller: CaseController) -> None:
+        from PySide6.QtCore import Qt
+
+        # Set here, not in __init__: the first use of any ``Qt.*`` enum builds all ~90 of the
+        # namespace (15 ms, a tenth of the cold start); a key sequence does too (its overloads
+        # take ``Qt.Key``). The labels fill only after a load; the button works by mnemonic.
+        for label in (self.load_status, self.known):
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.load_button.setShortcut(QKeySequence("Ctrl+L"))
+        self.controller = controller
         controller.load_started.connect(self._on_load_started)
         controller.load_progress.connect(self.load_status.setText)
         controller.load_failed.connect(self._on_load_failed)
         controller.report_changed.connect(self._on_report)
-        self._loaded = False
+        if self._load_pending:
+            self._load_pending = False
+            self.load()
 
     # -- inputs ----------------------------------------------------------------------------
     def inputs(self) -> CaseInputs:
+        from triage_gui.domain.case import CaseInputs
+
+        assert self.controller is not None, "inputs() needs the attached controller"
         return CaseInputs(
             connection_label=self.controller.connection.label,
             base_url=self.controller.connection.base_url,
@@ -231,11 +254,15 @@ class StartPage(QWizardPage):
             return
         self._loaded = False
         self.completeChanged.emit()
+        if self.controller is None:  # still starting up: load as soon as the controller is there
+            self._load_pending = True
+            self._on_load_started()
+            return
         self.controller.load(self.inputs())
 
     @Slot()
     def _symptoms_changed(self) -> None:
-        if self.controller.case.inputs.job_id:
+        if self.controller is not None and self.controller.case.inputs.job_id:
             symptoms = [s for s, box in self.symptom_boxes.items() if box.isChecked()]
             self.controller.set_symptoms(self.controller.case.inputs.model_copy(update={"symptoms": symptoms}))
 
@@ -256,6 +283,7 @@ class StartPage(QWizardPage):
     def _on_report(self, _report: object) -> None:
         self.load_button.setEnabled(True)
         self.load_progress.setVisible(False)
+        assert self.controller is not None
         inputs = self.controller.case.inputs
         data = self.controller.data
         if not self._loaded:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
-from triage_gui.domain.findings import Verdict
+from triage_gui.domain.vocabulary import Verdict
 
 NO_VERDICT_TEXT = "—"
 

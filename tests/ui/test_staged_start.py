@@ -1,0 +1,192 @@
+"""The staged cold start: the first frame is the real start page; the rest follows it.
+
+``run_gui`` shows the main window's first part (menus, the wizard's start page) before the
+settings, the models, the controller and the other pages load (docs/performance.md, "Cold
+start"). These tests hold the promises that make that safe: the first part is usable, a Load
+asked for early is carried out, nothing acts on a case that is not there yet, and the first
+frame's code stays free of the heavy imports.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QWizard
+
+from triage_gui.api.connection import Connection
+from triage_gui.domain.incident import AnalysisSettings
+from triage_gui.ui import thread_registry
+from triage_gui.ui.app import AfterFirstFrame, StepRunner
+from triage_gui.ui.main_window import STARTING_TEXT, MainWindow
+
+
+@pytest.fixture
+def staged(qtbot, simulator):
+    """A main window made as ``run_gui`` makes it: first part only."""
+    conn = Connection(base_url=simulator.base_url, token=simulator.token, label="test")
+    win = MainWindow(conn, None, poll_interval_s=0.2)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+
+
+def test_the_first_part_is_the_start_page_and_waits_for_the_rest(staged):
+    wizard = staged.wizard
+    assert staged.controller is None and not staged.is_ready
+    assert wizard.currentPage() is wizard.start_page and not wizard.check_pages
+    assert len(wizard.pageIds()) == 7  # stand-ins for the pages to come, so Next shows, not Done
+    assert wizard.button(QWizard.WizardButton.NextButton).isVisible()
+    assert not wizard.button(QWizard.WizardButton.FinishButton).isVisible()
+    assert not wizard.isWindow()  # embedded by the layout, no window flags needed
+    assert staged.statusBar().currentMessage() == STARTING_TEXT
+    disabled = {a.text() for a in staged.menuBar().actions()[0].menu().actions() if not a.isEnabled()}
+    assert {"&New case", "&Cases…", "&Refresh (fetch again)", "&Settings…"} <= disabled
+    # acting on the case before it exists does nothing instead of failing
+    staged.new_case()
+    staged.refresh()
+    staged.open_cases()
+    staged.offer_recovery()
+
+
+def test_completion_adds_each_page_as_its_own_step_and_enables_the_case_actions(qtbot, staged):
+    steps = list(staged.completion_steps(AnalysisSettings(), poll_interval_s=0.2))
+    # the controller, one step per page after the start page (4 checks, escalation, export), autosave
+    assert len(steps) == 8 and steps[0] == "controller" and steps[-1] == "autosave"
+    wizard = staged.wizard
+    assert staged.is_ready and wizard.pageIds() == list(range(7))
+    expected = [wizard.start_page, *wizard.check_pages.values(), wizard.escalation_page, wizard.export_page]
+    assert [wizard.page(i) for i in wizard.pageIds()] == expected
+    assert wizard.button(QWizard.WizardButton.NextButton).isVisible()
+    assert all(a.isEnabled() for a in staged.menuBar().actions()[0].menu().actions())
+    assert staged.new_case_action.shortcut() == QKeySequence(QKeySequence.StandardKey.New)
+    assert wizard.start_page.load_button.shortcut() == QKeySequence("Ctrl+L")
+    assert staged.statusBar().currentMessage() == ""
+    assert staged.connection_status is not None
+
+
+def test_a_load_asked_for_while_starting_runs_once_the_window_is_whole(qtbot, staged, simulator):
+    info = simulator.scenario("permit_starved")
+    start = staged.wizard.start_page
+    qtbot.keyClicks(start.workspace, info.workspace_id)  # typing works in the first frame
+    qtbot.keyClicks(start.job, info.job_id)
+    qtbot.mouseClick(start.load_button, Qt.MouseButton.LeftButton)
+    assert not start.load_button.isEnabled() and start.load_progress.isVisibleTo(start)
+    assert staged.controller is None
+    with qtbot.waitSignal(staged.ready, timeout=10_000):
+        StepRunner(staged.completion_steps(AnalysisSettings(), poll_interval_s=0.2), parent=staged).start()
+    qtbot.waitUntil(lambda: staged.controller.report is not None, timeout=20_000)
+    assert staged.controller.report.job_id == info.job_id
+    qtbot.waitUntil(start.isComplete, timeout=5_000)
+    staged.wizard.next()
+    assert staged.wizard.currentId() == 1  # the checks are there to go to
+
+
+def test_closing_while_starting_loses_nothing_and_leaves_no_thread(qtbot, simulator):
+    conn = Connection(base_url=simulator.base_url, token=simulator.token, label="test")
+    win = MainWindow(conn, None)
+    qtbot.addWidget(win)
+    win.show()
+    win.close()  # no controller, no autosaver yet: nothing to flush or stop
+    assert not thread_registry.running()
+
+
+def test_a_failing_step_is_reported_and_stops_the_run(qtbot):
+    ran: list[str] = []
+
+    def steps():
+        ran.append("one")
+        yield "one"
+        raise RuntimeError("settings unreadable")
+        yield "never"  # pragma: no cover
+
+    runner = StepRunner(steps())
+    with qtbot.waitSignal(runner.failed, timeout=2_000) as failed:
+        runner.start()
+    assert failed.args == ["RuntimeError: settings unreadable"]
+    assert ran == ["one"]
+
+
+def test_the_rest_starts_after_the_first_frame(qtbot):
+    widget = QWizard()
+    qtbot.addWidget(widget)
+    fired: list[bool] = []
+    AfterFirstFrame(widget, lambda: fired.append(widget.isVisible()), fallback_ms=60_000)
+    assert not fired
+    widget.show()
+    qtbot.waitUntil(lambda: bool(fired), timeout=5_000)
+    assert fired == [True]
+    qtbot.wait(50)
+    assert fired == [True]  # once
+
+
+def test_the_first_frame_loads_no_models_http_or_phone_library():
+    """What the first frame needs stays light: a heavy import creeping into it costs every
+    cold start (bench/startup_bench.py measures the time)."""
+    code = (
+        "import json, sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from triage_gui.api.connection import Connection\n"
+        "from triage_gui.ui.main_window import MainWindow\n"
+        "import triage_gui.ui.app\n"
+        "w = MainWindow(Connection(base_url='http://127.0.0.1:9', token='t'), None)\n"
+        "w.show(); app.processEvents()\n"
+        "heavy = ['pydantic', 'httpx', 'phonenumbers', 'keyring', 'pyqtgraph',\n"
+        "         'triage_gui.ui.case_controller', 'triage_gui.ui.pages.check_page']\n"
+        "print(json.dumps({m: m in sys.modules for m in heavy}))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    loaded = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert not any(loaded.values()), f"loaded before the first frame: {[m for m, v in loaded.items() if v]}"
+
+
+def test_run_gui_puts_the_settings_warning_in_the_status_bar(qtbot, isolated_home, monkeypatch):
+    """Unusable settings are set aside at start; the agent is told, once, in the window."""
+    import argparse
+
+    import triage_gui.ui.app as app_module
+    from triage_gui.store.paths import AppPaths
+
+    config = AppPaths().config_dir
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "settings.json").write_text("{ not json", encoding="utf-8")
+    seen: dict[str, str] = {}
+
+    class Watch(QObject):
+        def check(self) -> None:
+            from PySide6.QtWidgets import QApplication
+
+            for top in QApplication.topLevelWidgets():
+                if not isinstance(top, MainWindow):
+                    continue
+                message = top.statusBar().currentMessage()
+                if "settings" in message.lower() or self.ticks > 200:  # told, or 10 s: give up
+                    seen["message"] = message
+                    seen["ready"] = str(top.is_ready)
+                    top.close()
+            self.ticks += 1
+
+        ticks = 0
+
+    watch = Watch()
+    from PySide6.QtCore import QTimer
+
+    timer = QTimer()
+    timer.timeout.connect(watch.check)
+    timer.start(50)
+    monkeypatch.setattr(app_module, "start_demo", lambda _ctx: Connection(base_url="http://127.0.0.1:9", token="t"))
+    monkeypatch.setattr(MainWindow, "offer_recovery", lambda self: None)
+    rc = app_module.run_gui(argparse.Namespace(demo=True, scenario=None, smoke=False, profile=None))
+    timer.stop()
+    assert rc == 0
+    assert "settings" in seen.get("message", "").lower() and seen["ready"] == "True"
