@@ -163,7 +163,9 @@ def _child(url: str, token: str, workspace: str, job: str, seconds: float, attri
         state["reports"] += 1
         if state["loaded_at"] is None:
             state["loaded_at"] = time.perf_counter()
-            window.wizard.next()  # the first check's page: counters and the progress chart
+            # the agent goes to the first check's page (counters, progress chart): a click of
+            # its own, so a turn of the event loop after the report arrived
+            QTimer.singleShot(0, window.wizard.next)
             QTimer.singleShot(int(seconds * 1000), finish)
 
     def on_snapshot(_snapshot: object) -> None:

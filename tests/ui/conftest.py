@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -30,6 +31,14 @@ def no_running_qthreads(qtbot):
         pass
     left = thread_registry.running()
     assert left == [], f"QThreads left running: {[t.objectName() for t in left]}"
+
+
+@pytest.fixture(autouse=True)
+def thaw_after_test():
+    """A load freezes what is alive (ui/collector_pacing.py): give it back to the collector
+    after each test, so one test's leftovers do not outlive it."""
+    yield
+    gc.unfreeze()
 
 
 def build_job(**counters: Any) -> BatchJob:

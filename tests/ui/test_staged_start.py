@@ -21,8 +21,9 @@ from PySide6.QtWidgets import QWizard
 from triage_gui.api.connection import Connection
 from triage_gui.domain.incident import AnalysisSettings
 from triage_gui.ui import thread_registry
-from triage_gui.ui.app import AfterFirstFrame, StepRunner
+from triage_gui.ui.app import AfterFirstFrame
 from triage_gui.ui.main_window import STARTING_TEXT, MainWindow
+from triage_gui.ui.step_runner import StepRunner
 
 
 @pytest.fixture
@@ -190,3 +191,24 @@ def test_run_gui_puts_the_settings_warning_in_the_status_bar(qtbot, isolated_hom
     timer.stop()
     assert rc == 0
     assert "settings" in seen.get("message", "").lower() and seen["ready"] == "True"
+
+
+def test_the_window_makes_the_tls_context_on_a_worker_before_any_load(qtbot, monkeypatch):
+    import threading
+
+    import triage_gui.api.tls as tls
+
+    calls: list[tuple[str, bool]] = []
+    real = tls.context_for
+
+    def recording(base_url, verify, *, trust_env=True):  # noqa: ANN001, ANN202
+        calls.append((base_url, threading.current_thread() is threading.main_thread()))
+        return real(base_url, verify, trust_env=trust_env)
+
+    monkeypatch.setattr(tls, "context_for", recording)
+    conn = Connection(base_url="https://api.example.invalid", token="t", label="test")
+    win = MainWindow(conn, AnalysisSettings())
+    qtbot.addWidget(win)
+    qtbot.waitUntil(lambda: bool(calls), timeout=5_000)
+    assert calls == [("https://api.example.invalid", False)]  # made off the GUI thread
+    win.close()

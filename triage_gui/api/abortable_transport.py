@@ -55,7 +55,9 @@ class _TrackingBackend(httpcore.SyncBackend):
 
 class AbortableTransport(httpx.HTTPTransport):
     def __init__(self, *, verify: bool | str | ssl.SSLContext = True, trust_env: bool = True, retries: int = 0) -> None:
-        super().__init__(verify=verify, trust_env=trust_env, retries=retries)
+        from triage_gui.api.tls import shared_context
+
+        super().__init__(verify=shared_context(verify, trust_env=trust_env), trust_env=trust_env, retries=retries)
         self._backend = _TrackingBackend()
         pool = getattr(self, "_pool", None)
         if isinstance(pool, httpcore.ConnectionPool):

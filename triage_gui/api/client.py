@@ -25,12 +25,12 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from triage_gui import __version__
+from triage_gui.api.error_mapping import error_for_response, network_error
 from triage_gui.api.errors import (
     ApiError,
     InvalidResponse,
     NetworkError,
 )
-from triage_gui.api.error_mapping import error_for_response, network_error
 from triage_gui.api.paging import MAX_PAGE_LIMIT, iter_all
 from triage_gui.api.retry_policy import RetryConfig, check_id, parse_retry_after
 from triage_gui.domain.models import (
@@ -84,6 +84,10 @@ class BatchApiClient:
         self._sleep = sleep
         self._rng = rng
         self._owns_http = http is None
+        if http is None:
+            from triage_gui.api.tls import context_for
+
+            verify = context_for(self.base_url, verify, trust_env=trust_env)
         self._http = http or httpx.Client(
             timeout=timeout if timeout is not None else httpx.Timeout(15.0, connect=5.0),
             verify=verify,

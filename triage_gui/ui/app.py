@@ -14,12 +14,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QSettings, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from triage_gui import __version__
 from triage_gui.api.connection import Connection
 from triage_gui.store.paths import AppPaths
+from triage_gui.ui.step_runner import StepRunner
 
 if TYPE_CHECKING:
     from triage_gui.store.credentials import CredentialStore
@@ -111,33 +112,6 @@ class AfterFirstFrame(QObject):
         callback, self._callback = self._callback, None
         if callback is not None:
             callback()
-
-
-class StepRunner(QObject):
-    """Runs a generator one step per event-loop turn, so the window repaints and takes input
-    between steps. ``failed`` carries the error of a step that raised (the rest is not run)."""
-
-    finished = Signal()
-    failed = Signal(str)
-
-    def __init__(self, steps: Iterator[object], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._steps = steps
-
-    def start(self) -> None:
-        QTimer.singleShot(0, self, self._next)
-
-    def _next(self) -> None:
-        try:
-            next(self._steps)
-        except StopIteration:
-            self.finished.emit()
-            return
-        except Exception as exc:  # noqa: BLE001 - reported, and the app ends with it
-            log.exception("start-up step failed")
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
-            return
-        QTimer.singleShot(0, self, self._next)
 
 
 def start_demo(ctx: AppContext) -> Connection:

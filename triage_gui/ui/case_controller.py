@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ from triage_gui.domain.incident import AnalysisSettings, IncidentData, JobSnapsh
 from triage_gui.domain.report import Report
 from triage_gui.ui import thread_registry
 from triage_gui.ui.background import BackgroundRunner, TaskContext
+from triage_gui.ui.collector_pacing import freeze_survivors, pause_collection
 
 if TYPE_CHECKING:
     from triage_gui.api.incident_fetcher import FetchRequest
@@ -83,6 +85,7 @@ class CaseController(QObject):
         # Every load (and every new or reopened case) is a new generation: a result that comes
         # back for an older one is dropped, so it can never land in the case open now.
         self._generation = 0
+        self._collection_pauses: dict[int, Callable[[], None]] = {}
         self._abandoned_pollers: list[PollerThread] = []
 
     # -- loading ---------------------------------------------------------------------------
@@ -121,6 +124,9 @@ class CaseController(QObject):
             region=self.settings.default_region,
         )
         self.load_started.emit()
+        # no full collection while the load allocates (ui/collector_pacing.py); released on its
+        # outcome, whichever generation, or on stop()
+        self._collection_pauses[generation] = pause_collection()
         self._load_ctx = self.runner.run(
             lambda ctx: self._fetch_and_analyse(request, ctx),
             lambda result: self._on_loaded(result, generation),
@@ -131,6 +137,18 @@ class CaseController(QObject):
     def _load_progress(self, text: str, generation: int) -> None:
         if generation == self._generation:
             self.load_progress.emit(text)
+
+    def warm_up_connection(self) -> None:
+        """Make the connection's TLS context on a worker now, while the agent is still typing,
+        not during the first load: parsing the CA bundle holds the GIL 20-60 ms (api/tls.py)."""
+        from triage_gui.api.tls import context_for
+
+        conn = self.connection
+        self.runner.run(
+            lambda _ctx: context_for(conn.base_url, conn.verify, trust_env=conn.trust_env),
+            lambda _context: None,
+            lambda error: log.debug("TLS warm-up failed (the load will say why): %s", error),
+        )
 
     def refresh(self) -> None:
         if self.case.inputs.job_id:
@@ -144,8 +162,17 @@ class CaseController(QObject):
         ctx.progress("Analysing…")
         return data, analyse(data, self.settings)
 
+    def _resume_collection(self, generation: int, *, freeze: bool) -> None:
+        release = self._collection_pauses.pop(generation, None)
+        if freeze:
+            freeze_survivors()  # the case just loaded lives on: out of the collector's sight
+        if release is not None:
+            release()
+
     def _on_loaded(self, result: tuple[IncidentData, Report], generation: int) -> None:
-        if self._closed or generation != self._generation:
+        current = not self._closed and generation == self._generation
+        if not current:
+            self._resume_collection(generation, freeze=False)
             return  # a newer load, or another case, came since
         self._load_ctx = None
         data, report = result
@@ -166,9 +193,11 @@ class CaseController(QObject):
         for snap in data.snapshots:
             self.case.add_snapshot(snap)
         self._set_report(report)
+        self._resume_collection(generation, freeze=True)
         self._start_poller()
 
     def _on_load_failed(self, error: BaseException, generation: int) -> None:
+        self._resume_collection(generation, freeze=False)
         if self._closed or generation != self._generation:
             return
         self._load_ctx = None
@@ -376,3 +405,5 @@ class CaseController(QObject):
             abandoned.thread.wait(30_000)  # its request ends at the read timeout at the latest
         self._abandoned_pollers.clear()
         self.runner.shutdown()
+        for generation in list(self._collection_pauses):  # results no longer come: resume now
+            self._resume_collection(generation, freeze=False)

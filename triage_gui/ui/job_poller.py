@@ -74,7 +74,7 @@ class JobPoller(QObject):
         self._after_seq = after_seq
         self._wake = threading.Event()
         self._stopping = threading.Event()
-        # built on the worker thread: making its TLS context takes tens of ms (GUI stall)
+        # built on the worker thread (its TLS context is shared: api/tls.py)
         self._transport: AbortableTransport | None = None
 
     # -- called from the GUI thread --------------------------------------------------------
@@ -93,8 +93,12 @@ class JobPoller(QObject):
     def run(self) -> None:
         from triage_gui.api.abortable_transport import AbortableTransport
         from triage_gui.api.client import RetryConfig
+        from triage_gui.api.tls import context_for
 
-        transport = AbortableTransport(verify=self._connection.verify, trust_env=self._connection.trust_env)
+        conn = self._connection
+        transport = AbortableTransport(
+            verify=context_for(conn.base_url, conn.verify, trust_env=conn.trust_env), trust_env=conn.trust_env
+        )
         self._transport = transport
         if self._stopping.is_set():  # stop() came before the transport existed
             transport.abort()

@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         self.controller.report_changed.connect(self._update_title)
         self.controller.load_started.connect(self._remember_inputs)
         self._start_autosave()
+        self.controller.warm_up_connection()
         for action in self._case_actions:
             action.setEnabled(True)
         if self.statusBar().currentMessage() == STARTING_TEXT:

@@ -159,6 +159,7 @@ class JobHealthPage(CheckPage):
         self.extra_tabs.setCurrentIndex(0)
         self._rate_text = ""
         self._warmed = False
+        self._chart_steps = None  # the StepRunner building the chart, once started
         controller.snapshot_added.connect(self._on_snapshot)
         controller.load_started.connect(self._warm_up_chart)
 
@@ -176,21 +177,32 @@ class JobHealthPage(CheckPage):
 
         self.controller.runner.run(import_chart_modules, lambda _r: None, lambda _e: None)
 
-    def ensure_chart(self):  # noqa: ANN201 - returns the ProgressChart
+    def ensure_chart(self, *, in_steps: bool = False):  # noqa: ANN201 - returns the ProgressChart
+        """The page's chart, made on first use. ``in_steps``: its plot is built a step per
+        event-loop turn (the page shows at once, the plot follows); otherwise it is whole."""
         if self.chart is None:
             from triage_gui.ui.widgets.progress_chart import ProgressChart
 
-            self.chart = ProgressChart()
+            self.chart = ProgressChart(deferred=True)
             stretch = self._live_layout.itemAt(1)
             self._live_layout.removeItem(stretch)
             self._live_layout.insertWidget(1, self.chart, 1)
             self.chart.set_snapshots(list(self.controller.case.snapshots))
             self.chart.set_rate_text(self._rate_text)
+        if not self.chart.built:
+            if in_steps:
+                if self._chart_steps is None:
+                    from triage_gui.ui.step_runner import StepRunner
+
+                    self._chart_steps = StepRunner(self.chart.build_steps(), parent=self.chart)
+                    self._chart_steps.start()
+            else:
+                self.chart.finish_building()
         return self.chart
 
     def initializePage(self) -> None:  # noqa: N802
         super().initializePage()
-        self.ensure_chart().set_snapshots(list(self.controller.case.snapshots))
+        self.ensure_chart(in_steps=True).set_snapshots(list(self.controller.case.snapshots))
 
     @Slot(object)
     def _on_snapshot(self, snapshot: JobSnapshot) -> None:

@@ -8,6 +8,7 @@ curves are refreshed at most every ``REDRAW_MS``, so a burst of snapshots costs 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,45 +64,84 @@ MIN_SPAN_S = 300.0  # the time axis always spans at least 5 minutes
 
 
 class ProgressChart(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    """The chart, built in steps: made with ``deferred=True`` it is at first a placeholder line
+    and its caption, and :meth:`build_steps` makes the plot (~10 ms), then the legend and curves
+    (~6 ms), then draws the data, a step per event-loop turn when a ``StepRunner`` drives them.
+    Built in one go, ~17 ms on a quiet GUI thread became 50-80 ms right after a load, with the
+    poller and the re-analysis contending for the GIL (bench/poll_stall_bench.py). Snapshots can
+    be added at any time; whatever needs the plot (``series``, ``save_png``) finishes it first.
+    """
+
+    def __init__(self, parent: QWidget | None = None, *, deferred: bool = False) -> None:
         super().__init__(parent)
-        pg = _pyqtgraph()
-        self._pg = pg
+        self._pg: Any = None
         self._x = np.empty(_INITIAL_CAPACITY)
         self._y = np.empty((len(SERIES), _INITIAL_CAPACITY))
         self._count = 0
         self._drawn = 0
+        self._built = False
+        self.plot: pg.PlotWidget | None = None
+        self.legend: Any = None
+        self._curves: list[Any] = []
 
-        self.plot: pg.PlotWidget = pg.PlotWidget(
-            axisItems={"bottom": pg.DateAxisItem(orientation="bottom")}  # local time labels
-        )
-        self.plot.setAccessibleName("Progress chart")
-        self.plot.setMinimumHeight(180)
-        item = self.plot.getPlotItem()
-        item.setMenuEnabled(False)
-        item.showGrid(x=True, y=True, alpha=0.2)
-        item.setLabel("left", "recipients")
-        item.setClipToView(True)
-        item.setDownsampling(auto=True, mode="peak")
-        self.legend = item.addLegend(offset=(8, 8))
-        self._curves = [item.plot(name=label) for _key, label, _style, _colours in SERIES]
-
+        self.placeholder = QLabel("Drawing the progress chart…")
+        self.placeholder.setMinimumHeight(180)
         self.caption = QLabel()
         self.caption.setWordWrap(True)
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.caption.setAccessibleName("Dispatch rate and ETA")
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plot, 1)
-        layout.addWidget(self.caption)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.addWidget(self.placeholder, 1)
+        self._layout.addWidget(self.caption)
 
         self._redraw = QTimer(self)
         self._redraw.setSingleShot(True)
         self._redraw.setInterval(REDRAW_MS)
         self._redraw.timeout.connect(self.flush)
-        self._apply_palette()
+        self._steps = self._build()
         self._describe()
+        if not deferred:
+            self.finish_building()
+
+    @property
+    def built(self) -> bool:
+        return self._built
+
+    def build_steps(self) -> Iterator[str]:
+        """The steps still to run (one generator: steps run here and by finish_building() are
+        not run twice)."""
+        return self._steps
+
+    def finish_building(self) -> None:
+        for _ in self._steps:
+            pass
+
+    def _build(self) -> Iterator[str]:
+        pg = _pyqtgraph()
+        self._pg = pg
+        plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})  # local time labels
+        plot.setAccessibleName("Progress chart")
+        plot.setMinimumHeight(180)
+        item = plot.getPlotItem()
+        item.setMenuEnabled(False)
+        item.showGrid(x=True, y=True, alpha=0.2)
+        item.setLabel("left", "recipients")
+        item.setClipToView(True)
+        item.setDownsampling(auto=True, mode="peak")
+        self.plot = plot
+        yield "plot"
+        self.legend = item.addLegend(offset=(8, 8))
+        self._curves = [item.plot(name=label) for _key, label, _style, _colours in SERIES]
+        yield "curves"
+        self._layout.replaceWidget(self.placeholder, plot)
+        self.placeholder.hide()
+        self.placeholder.deleteLater()
+        self._built = True
+        self._apply_palette()
+        self._drawn = -1  # draw whatever arrived meanwhile
+        self.flush()
 
     # -- API ------------------------------------------------------------------------------
     def set_snapshots(self, snapshots: list[JobSnapshot]) -> None:
@@ -126,6 +166,7 @@ class ProgressChart(QWidget):
 
     def series(self, key: str) -> tuple[np.ndarray, np.ndarray]:
         """The plotted (x, y) of one series, as drawn (call ``flush()`` first for the latest)."""
+        self.finish_building()
         index = [s[0] for s in SERIES].index(key)
         x, y = self._curves[index].getOriginalDataset()
         empty = np.empty(0)
@@ -133,6 +174,7 @@ class ProgressChart(QWidget):
 
     def save_png(self, path: Path | str) -> Path:
         """Write the chart with its caption as a PNG (works offscreen); returns the path."""
+        self.finish_building()
         self.flush()
         target = Path(path)
         if target.suffix.lower() != ".png":
@@ -147,8 +189,11 @@ class ProgressChart(QWidget):
 
     @Slot()
     def flush(self) -> None:
-        """Push appended points to the curves now (normally done by the redraw timer)."""
+        """Push appended points to the curves now (normally done by the redraw timer; before
+        the chart is built, its last step draws them)."""
         self._redraw.stop()
+        if not self._built:
+            return
         if self._drawn == self._count and self._count != 0:
             return
         n = self._count
@@ -195,8 +240,9 @@ class ProgressChart(QWidget):
                 f"{label.lower()} {int(v):,}" for (_k, label, _s, _c), v in zip(SERIES, latest)
             )
             text = f"{self._count:,} snapshots; at {at}: {parts}."
-        self.plot.setAccessibleDescription(text)
-        self.plot.setToolTip(text)
+        target = self.plot if self.plot is not None else self
+        target.setAccessibleDescription(text)
+        target.setToolTip(text)
 
     def _apply_palette(self) -> None:
         palette = self.palette()
@@ -224,6 +270,6 @@ class ProgressChart(QWidget):
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         if event.type() in (
             QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange
-        ) and hasattr(self, "legend"):
+        ) and getattr(self, "_built", False):
             self._apply_palette()
         super().changeEvent(event)

@@ -1,0 +1,86 @@
+"""The cyclic collector pauses while a case loads and the loaded case is frozen afterwards
+(ui/collector_pacing.py): full collections of a big case otherwise stall the GUI thread."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+from PySide6.QtCore import Qt
+
+from triage_gui.ui import collector_pacing
+
+
+@pytest.fixture(autouse=True)
+def thawed():
+    """Each test starts and ends with nothing frozen and collection on."""
+    gc.unfreeze()
+    assert gc.isenabled() and not collector_pacing.paused()
+    yield
+    gc.unfreeze()
+    gc.enable()
+
+
+def test_pauses_nest_and_each_release_counts_once():
+    first = collector_pacing.pause_collection()
+    second = collector_pacing.pause_collection()
+    assert not gc.isenabled() and collector_pacing.paused()
+    first()
+    first()  # a second call of the same release does nothing
+    assert not gc.isenabled()
+    second()
+    assert gc.isenabled() and not collector_pacing.paused()
+
+
+def test_collection_stays_off_after_the_pauses_if_it_was_off_before():
+    gc.disable()
+    release = collector_pacing.pause_collection()
+    release()
+    assert not gc.isenabled()
+
+
+def test_freezing_puts_survivors_out_of_sight_and_thaw_brings_them_back():
+    survivors = [[i] for i in range(1_000)]
+    collector_pacing.freeze_survivors()
+    assert gc.get_freeze_count() >= len(survivors)
+    collector_pacing.thaw()
+    assert gc.get_freeze_count() == 0
+
+
+def _start_load(qtbot, window, simulator, scenario: str) -> None:
+    info = simulator.scenario(scenario)
+    start = window.wizard.start_page
+    start.fill(workspace=info.workspace_id, job=info.job_id)
+    qtbot.mouseClick(start.load_button, Qt.MouseButton.LeftButton)
+
+
+def test_a_load_pauses_collection_and_freezes_the_case_it_loaded(qtbot, window, simulator):
+    _start_load(qtbot, window, simulator, "healthy")
+    assert collector_pacing.paused() and not gc.isenabled()  # while the load allocates
+    qtbot.waitUntil(lambda: window.controller.report is not None, timeout=20_000)
+    assert gc.isenabled() and not collector_pacing.paused()
+    assert gc.get_freeze_count() > 10_000  # the case and everything before it: out of sight
+    data = window.controller.data
+    assert not any(o is data for o in gc.get_objects(generation=2))  # frozen: in no generation
+
+
+def test_a_failed_or_superseded_load_resumes_collection(qtbot, window, simulator):
+    _start_load(qtbot, window, simulator, "stalled")
+    _start_load(qtbot, window, simulator, "healthy")  # the first is left behind
+    qtbot.waitUntil(lambda: window.controller.report is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: not collector_pacing.paused(), timeout=10_000)
+    assert gc.isenabled()
+    start = window.wizard.start_page
+    start.fill(workspace="ws_demo", job="job_does_not_exist")
+    failed = []
+    window.controller.load_failed.connect(failed.append)
+    qtbot.mouseClick(start.load_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(failed), timeout=20_000)
+    assert gc.isenabled() and not collector_pacing.paused()
+
+
+def test_closing_during_a_load_resumes_collection(qtbot, window, simulator):
+    _start_load(qtbot, window, simulator, "healthy")
+    assert collector_pacing.paused()
+    window.close()  # stops the controller: the load's result will never be delivered
+    assert gc.isenabled() and not collector_pacing.paused()

@@ -1,0 +1,64 @@
+"""TLS contexts for the clients: made once per process and setting, then shared.
+
+A verifying context parses the whole CA bundle when it is made: 20–25 ms of C code (60 ms on a
+busy machine) that holds the GIL, so every other thread, the GUI's among them, waits that long
+(bench/poll_stall_bench.py). A client is made for each load, each re-fetch and each poller
+start; made through here, they share one context per setting and pay that once. Sharing is
+safe: an ``ssl.SSLContext`` may serve connections on several threads at once.
+
+The contexts are httpx's own (``httpx.create_ssl_context``), so verification behaves exactly as
+if each client had been given ``verify`` itself, ``SSL_CERT_FILE``/``SSL_CERT_DIR`` included.
+
+A plain-http API reached without an https proxy never speaks TLS: :func:`context_for` gives it a
+context with no CA at all (made in ~1 ms), which fails any handshake it might be asked for,
+instead of parsing the bundle for nothing (the demo, a simulator, an on-premises test server).
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+import threading
+
+_PROXY_VARIABLES = ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+
+_lock = threading.Lock()
+_contexts: dict[tuple[object, ...], ssl.SSLContext] = {}
+
+
+def shared_context(verify: bool | str | ssl.SSLContext, *, trust_env: bool = True) -> ssl.SSLContext:
+    """The context for ``verify`` (True, False, a CA bundle file or directory, or a context of
+    the caller's, returned as it is); the same object for the same setting and environment."""
+    if isinstance(verify, ssl.SSLContext):
+        return verify
+    env = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")) if trust_env else (None, None)
+    key = (verify, trust_env, *env)
+    with _lock:
+        context = _contexts.get(key)
+        if context is None:
+            import httpx
+
+            context = httpx.create_ssl_context(verify=verify, trust_env=trust_env)
+            _contexts[key] = context
+        return context
+
+
+def context_for(base_url: str, verify: bool | str | ssl.SSLContext, *, trust_env: bool = True) -> ssl.SSLContext:
+    """The context a client of ``base_url`` needs: :func:`shared_context`, unless the URL is
+    plain http and no https proxy from the environment would carry it (then one that trusts
+    nothing, so a TLS connection it was never meant to make fails closed)."""
+    if isinstance(verify, ssl.SSLContext) or not base_url.lower().startswith("http://"):
+        return shared_context(verify, trust_env=trust_env)
+    if trust_env and any(os.environ.get(name, "").lower().startswith("https://") for name in _PROXY_VARIABLES):
+        return shared_context(verify, trust_env=trust_env)
+    return _trusts_nothing()
+
+
+def _trusts_nothing() -> ssl.SSLContext:
+    key = ("trusts-nothing",)
+    with _lock:
+        context = _contexts.get(key)
+        if context is None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies, with no CA loaded
+            _contexts[key] = context
+        return context
