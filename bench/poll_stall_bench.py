@@ -134,10 +134,14 @@ def _child(url: str, token: str, workspace: str, job: str, seconds: float, attri
     steady_gaps: list[float] = []  # polling, after the first second on page 1 (its first paint)
     profiler = CallbackTimer() if attribute else None
 
+    long_gaps: list[tuple[float, float]] = []  # (gap ms, when it ended: s after Load)
+
     def tick() -> None:
         now = time.perf_counter()
         if state["last"] is not None:
             gap = (now - state["last"]) * 1000
+            if gap > 20:
+                long_gaps.append((round(gap, 1), round(now - state["load_started"], 2)))
             (load_gaps if state["loaded_at"] is None else poll_gaps).append(gap)
             if state["loaded_at"] is not None and now - state["loaded_at"] > FIRST_VIEW_S:
                 steady_gaps.append(gap)
@@ -203,6 +207,8 @@ def _child(url: str, token: str, workspace: str, job: str, seconds: float, attri
             "snapshots": state["snapshots"],
             "reports": state["reports"],
             "worst_gaps_ms": sorted(gaps, reverse=True)[:10],
+            "long_gaps_when": sorted(long_gaps, reverse=True)[:10],  # (ms, s after Load)
+            "loaded_after_s": state["loaded_at"] - state["load_started"],
             "callbacks": profiler.top() if profiler is not None else [],
         }
     )

@@ -227,6 +227,7 @@ class CaseController(QObject):
             inputs.job_id,
             interval_s=self.poll_interval_s,
             after_seq=last_seq,
+            first_poll_after_s=self.poll_interval_s,  # the load has just fetched the job
         )
         poller.snapshot_ready.connect(self._on_snapshot)
         poller.events_ready.connect(self._on_events)

@@ -64,9 +64,14 @@ class JobPoller(QObject):
         interval_s: float = 5.0,
         finished_interval_s: float = 30.0,
         after_seq: int | None = None,
+        first_poll_after_s: float = 0.0,
     ) -> None:
+        """``first_poll_after_s``: wait that long before the first poll (``poll_now`` ends the
+        wait): after a load, which has just fetched the job, polling at once again repeats it,
+        while the GUI thread is busy showing the load's result (bench/poll_stall_bench.py)."""
         super().__init__()
         self._connection = connection
+        self._first_poll_after_s = first_poll_after_s
         self._workspace_id = workspace_id
         self._job_id = job_id
         self.interval_s = interval_s
@@ -108,8 +113,16 @@ class JobPoller(QObject):
             timeout_s=min(self._connection.timeout_s, 20.0),
         )
         status = PollStatus(state=PollState.CONNECTING)
+        if self._first_poll_after_s > 0:
+            now = datetime.now(UTC)  # the load that started us has just reached the server
+            status = PollStatus(
+                state=PollState.OK, last_ok=now, next_poll=now + timedelta(seconds=self._first_poll_after_s)
+            )
         self.status_changed.emit(status)
         try:
+            if self._first_poll_after_s > 0:
+                self._wake.wait(self._first_poll_after_s)
+                self._wake.clear()
             while not self._stopping.is_set():
                 delay, status = self._poll_once(client, status)
                 if self._stopping.is_set():

@@ -1,0 +1,66 @@
+"""The poller's first poll after a load waits one interval (the load has just fetched the job)."""
+
+from __future__ import annotations
+
+import time
+
+from triage_gui.api.connection import Connection
+from triage_gui.ui.job_poller import JobPoller, PollerThread, PollState
+
+
+def _poller(simulator, **kwargs) -> tuple[PollerThread, list, list]:
+    info = simulator.scenario("healthy")
+    conn = Connection(base_url=simulator.base_url, token=simulator.token, label="test")
+    poller = JobPoller(conn, info.workspace_id, info.job_id, interval_s=30.0, **kwargs)
+    snapshots: list[tuple[float, object]] = []
+    statuses: list = []
+    poller.snapshot_ready.connect(lambda s: snapshots.append((time.monotonic(), s)))
+    poller.status_changed.connect(statuses.append)
+    return PollerThread(poller), snapshots, statuses
+
+
+def test_the_first_poll_waits_and_the_status_says_live_meanwhile(qtbot, simulator):
+    thread, snapshots, statuses = _poller(simulator, first_poll_after_s=0.6)
+    started = time.monotonic()
+    thread.start()
+    try:
+        qtbot.waitUntil(lambda: bool(snapshots), timeout=10_000)
+        assert snapshots[0][0] - started >= 0.55
+        first = statuses[0]
+        assert first.state is PollState.OK and first.last_ok is not None  # not "connecting"
+        assert (first.next_poll - first.last_ok).total_seconds() == 0.6
+    finally:
+        assert thread.stop()
+
+
+def test_poll_now_ends_the_first_wait(qtbot, simulator):
+    thread, snapshots, _statuses = _poller(simulator, first_poll_after_s=60.0)
+    thread.start()
+    try:
+        qtbot.wait(100)
+        assert not snapshots
+        thread.poller.poll_now()
+        qtbot.waitUntil(lambda: bool(snapshots), timeout=10_000)
+    finally:
+        assert thread.stop()
+
+
+def test_without_a_wait_the_first_poll_is_at_once(qtbot, simulator):
+    thread, snapshots, statuses = _poller(simulator)
+    started = time.monotonic()
+    thread.start()
+    try:
+        qtbot.waitUntil(lambda: bool(snapshots), timeout=10_000)
+        assert snapshots[0][0] - started < 5.0
+        assert statuses[0].state is PollState.CONNECTING
+    finally:
+        assert thread.stop()
+
+
+def test_stop_during_the_first_wait_ends_the_thread_at_once(qtbot, simulator):
+    thread, snapshots, _statuses = _poller(simulator, first_poll_after_s=60.0)
+    thread.start()
+    qtbot.wait(100)
+    started = time.monotonic()
+    assert thread.stop()
+    assert time.monotonic() - started < 2.0 and not snapshots
