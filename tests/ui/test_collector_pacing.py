@@ -84,3 +84,20 @@ def test_closing_during_a_load_resumes_collection(qtbot, window, simulator):
     assert collector_pacing.paused()
     window.close()  # stops the controller: the load's result will never be delivered
     assert gc.isenabled() and not collector_pacing.paused()
+
+
+def test_a_replaced_case_is_freed_although_it_was_frozen(qtbot, window, simulator):
+    """Freezing hides objects from the cycle collector, not from reference counting: the case
+    a reload replaces goes away at once (the models hold no reference cycles)."""
+    import weakref
+
+    _start_load(qtbot, window, simulator, "healthy")
+    qtbot.waitUntil(lambda: window.controller.report is not None, timeout=20_000)
+    first = weakref.ref(window.controller.data)
+    first_calls = weakref.ref(window.controller.data.calls[0])
+    frozen = gc.get_freeze_count()
+    loaded = window.controller.report
+    _start_load(qtbot, window, simulator, "healthy")
+    qtbot.waitUntil(lambda: window.controller.report is not loaded, timeout=20_000)
+    qtbot.waitUntil(lambda: first() is None and first_calls() is None, timeout=5_000)
+    assert gc.get_freeze_count() < frozen * 1.5  # the new case took the old one's place
