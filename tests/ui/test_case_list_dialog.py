@@ -140,3 +140,61 @@ def test_recovery_offers_only_unfinished_cases(qtbot, store, paths):
     assert dialog.windowTitle() == "Recover unfinished cases"
     assert rows(dialog) == [("Stalled job_open", "job_open", "Unfinished")]
     assert dialog.selected().case_id == unfinished.case_id
+
+
+# -- with a runner: the store is read off the GUI thread -------------------------------------
+@pytest.fixture
+def runner(qtbot):
+    from triage_gui.ui.background import BackgroundRunner
+
+    runner = BackgroundRunner()
+    yield runner
+    runner.shutdown()
+
+
+def test_with_a_runner_the_list_is_read_off_the_gui_thread(qtbot, store, paths, runner, monkeypatch):
+    import threading
+
+    saved_case(store, paths, "job_a")
+    saved_case(store, paths, "job_b", minutes=5)
+    readers: list[bool] = []
+    real_list = store.list
+
+    def recording_list():  # noqa: ANN202
+        readers.append(threading.current_thread() is threading.main_thread())
+        return real_list()
+
+    monkeypatch.setattr(store, "list", recording_list)
+    dialog = CaseListDialog(store, paths, runner=runner)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    # at first it says it is reading, and nothing can be acted on yet
+    assert dialog.reading and dialog.details.text() == "Reading the saved cases…"
+    assert not dialog.open_button.isEnabled() and not dialog.delete_button.isEnabled()
+    qtbot.waitUntil(lambda: not dialog.reading, timeout=5_000)
+    assert [r[1] for r in rows(dialog)] == ["job_b", "job_a"]
+    assert dialog.open_button.isEnabled()
+    assert readers == [False]
+
+
+def test_only_the_newest_listing_fills_the_list(qtbot, store, paths, runner):
+    saved_case(store, paths, "job_a")
+    dialog = CaseListDialog(store, paths, runner=runner)
+    qtbot.addWidget(dialog)
+    newer = saved_case(store, paths, "job_b", minutes=5)
+    dialog.reload(select=newer.case_id)  # the first listing's result, if later, is dropped
+    qtbot.waitUntil(lambda: not dialog.reading, timeout=5_000)
+    runner.wait()
+    qtbot.wait(50)
+    assert [r[1] for r in rows(dialog)] == ["job_b", "job_a"]
+    assert dialog.selected().case_id == newer.case_id
+
+
+def test_the_recovery_offer_uses_a_listing_already_read(qtbot, store, paths, monkeypatch):
+    saved_case(store, paths, "job_a")
+    summaries = store.list()
+    monkeypatch.setattr(store, "list", lambda: pytest.fail("listed again"))
+    dialog = recovery_dialog(store, paths, summaries=summaries)
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    assert [r[1] for r in rows(dialog)] == ["job_a"]

@@ -99,7 +99,9 @@ def test_a_case_survives_closing_and_is_offered_for_recovery(qtbot, tmp_path, si
 
     second = window()
     second.show()
-    second.offer_recovery()
+    with qtbot.waitSignal(second.recovery_checked, timeout=10_000) as checked:
+        second.offer_recovery()  # reads the saved cases off the GUI thread
+    assert checked.args == [True]
     dialog = second.case_dialog
     assert dialog.isVisible()
     dialog.tree.setCurrentItem(dialog.tree.topLevelItem(0))
@@ -110,3 +112,10 @@ def test_a_case_survives_closing_and_is_offered_for_recovery(qtbot, tmp_path, si
     assert second.wizard.start_page.job.text() == "job_stalled"
     qtbot.waitUntil(lambda: len(second.controller.case.snapshots) >= 2, timeout=20_000)  # live again
     second.close()
+
+
+def test_with_nothing_to_recover_no_dialog_appears(qtbot, window):
+    with qtbot.waitSignal(window.recovery_checked, timeout=10_000) as checked:
+        window.offer_recovery()
+    assert checked.args == [False]
+    assert getattr(window, "case_dialog", None) is None

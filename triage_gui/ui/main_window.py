@@ -37,6 +37,7 @@ class MainWindow(QMainWindow):
     """
 
     ready = Signal()
+    recovery_checked = Signal(bool)  # offer_recovery() is done: True when it offered cases
 
     def __init__(
         self,
@@ -258,24 +259,40 @@ class MainWindow(QMainWindow):
             return
         self.autosaver.flush()
         self.case_dialog = CaseListDialog(
-            self.case_store, self._paths(), current_case_id=self.controller.case.case_id, parent=self
+            self.case_store, self._paths(), current_case_id=self.controller.case.case_id,
+            runner=self.controller.runner, parent=self,
         )
         self.case_dialog.case_opened.connect(self.open_case)
         self.case_dialog.open()
 
     def offer_recovery(self) -> None:
-        """On start: offer the unfinished cases of earlier sessions (a crash loses nothing)."""
-        from triage_gui.ui.dialogs.case_list_dialog import recovery_dialog
-
+        """On start: offer the unfinished cases of earlier sessions (a crash loses nothing).
+        The saved cases are read on the runner; the dialog appears only if there is one to offer."""
         if not self.is_ready:
             return
-        dialog = recovery_dialog(
-            self.case_store, self._paths(), current_case_id=self.controller.case.case_id, parent=self
-        )
-        if dialog is not None:
-            self.case_dialog = dialog
-            dialog.case_opened.connect(self.open_case)
-            dialog.open()
+        assert self.controller is not None
+        controller = self.controller
+
+        def listed(summaries: list) -> None:
+            from triage_gui.ui.dialogs.case_list_dialog import recovery_dialog
+
+            if controller.closed:
+                return
+            dialog = recovery_dialog(
+                self.case_store, self._paths(), current_case_id=controller.case.case_id, summaries=summaries,
+                runner=controller.runner, parent=self,
+            )
+            if dialog is not None:
+                self.case_dialog = dialog
+                dialog.case_opened.connect(self.open_case)
+                dialog.open()
+            self.recovery_checked.emit(dialog is not None)
+
+        def failed(error: BaseException) -> None:
+            log.warning("could not read the saved cases: %s", error)
+            self.recovery_checked.emit(False)
+
+        controller.runner.run(lambda _ctx: self.case_store.list(), listed, failed)
 
     @Slot(object, str)
     def open_case(self, case: object, message: str) -> None:

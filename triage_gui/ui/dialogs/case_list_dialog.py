@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
@@ -29,6 +31,9 @@ from PySide6.QtWidgets import (
 from triage_gui.store.case_store import CaseStore, CaseStoreError, CaseSummary
 from triage_gui.store.paths import AppPaths
 from triage_gui.ui.icons import icon
+
+if TYPE_CHECKING:
+    from triage_gui.ui.background import BackgroundRunner
 
 
 def case_folder(paths: AppPaths, case_id: str) -> Path:
@@ -49,7 +54,14 @@ def _state(summary: CaseSummary) -> tuple[str, str]:
 
 class CaseListDialog(QDialog):
     """Open with ``open()``. ``case_opened`` carries the ``Case`` and a message for the agent
-    (empty unless the previous version had to be used)."""
+    (empty unless the previous version had to be used).
+
+    With a ``runner`` the store is read on it, never on the GUI thread: listing reads and
+    checks every saved case (20 cases of a long watch are ~30 MB of JSON, ~0.6 s), so the list
+    says "Reading…" and fills when done. ``summaries`` already read (the recovery offer reads
+    them before deciding to show the dialog) fill it at once. Without a runner (scripts,
+    tests) the store is read where the call is made.
+    """
 
     case_opened = Signal(object, str)
 
@@ -60,6 +72,8 @@ class CaseListDialog(QDialog):
         *,
         recovery: bool = False,
         current_case_id: str | None = None,
+        runner: BackgroundRunner | None = None,
+        summaries: list[CaseSummary] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -67,8 +81,11 @@ class CaseListDialog(QDialog):
         self.paths = paths
         self.recovery = recovery
         self.current_case_id = current_case_id
+        self.runner = runner
         self.confirm: QMessageBox | None = None
         self.summaries: list[CaseSummary] = []
+        self._listing = 0  # the newest listing asked for: older results are dropped
+        self._reading = False
         self.setObjectName("case_list_dialog")
         self.setMinimumSize(720, 360)
         if recovery:
@@ -111,7 +128,10 @@ class CaseListDialog(QDialog):
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.details)
         layout.addWidget(self.buttons)
-        self.reload()
+        if summaries is not None:
+            self._fill(summaries, None)
+        else:
+            self.reload()
 
     def _button(self, text: str, slot: object) -> QPushButton:
         button = self.buttons.addButton(text, QDialogButtonBox.ButtonRole.ActionRole)
@@ -119,8 +139,35 @@ class CaseListDialog(QDialog):
         return button
 
     # -- listing ---------------------------------------------------------------------------
+    @property
+    def reading(self) -> bool:
+        """A listing is under way on the runner."""
+        return self._reading
+
     def reload(self, select: str | None = None) -> None:
-        summaries = self.store.list()
+        if self.runner is None:
+            self._fill(self.store.list(), select)
+            return
+        self._listing += 1
+        listing = self._listing
+        self._reading = True
+        for button in (self.open_button, self.duplicate_button, self.delete_button):
+            button.setEnabled(False)
+        self.details.setText("Reading the saved cases…")
+
+        def listed(summaries: list[CaseSummary]) -> None:
+            if listing == self._listing and shiboken6.isValid(self):
+                self._reading = False
+                self._fill(summaries, select)
+
+        def failed(error: BaseException) -> None:
+            if listing == self._listing and shiboken6.isValid(self):
+                self._reading = False
+                self.details.setText(f"The saved cases could not be read: {error}")
+
+        self.runner.run(lambda _ctx: self.store.list(), listed, failed)
+
+    def _fill(self, summaries: list[CaseSummary], select: str | None) -> None:
         if self.recovery:
             summaries = [s for s in summaries if not s.closed or not s.openable]
         self.summaries = summaries
@@ -242,10 +289,22 @@ class CaseListDialog(QDialog):
 
 
 def recovery_dialog(
-    store: CaseStore, paths: AppPaths, *, current_case_id: str | None = None, parent: QWidget | None = None
+    store: CaseStore,
+    paths: AppPaths,
+    *,
+    current_case_id: str | None = None,
+    summaries: list[CaseSummary] | None = None,
+    runner: BackgroundRunner | None = None,
+    parent: QWidget | None = None,
 ) -> CaseListDialog | None:
     """On start: a dialog offering the unfinished cases (and naming unusable files), or None
-    when there is nothing to offer. The caller opens it with ``open()``."""
-    if not any(not s.closed or not s.openable for s in store.list()):
+    when there is nothing to offer. ``summaries``: the store's list, if already read (else it
+    is read here). The caller opens it with ``open()``."""
+    if summaries is None:
+        summaries = store.list()
+    if not any(not s.closed or not s.openable for s in summaries):
         return None
-    return CaseListDialog(store, paths, recovery=True, current_case_id=current_case_id, parent=parent)
+    return CaseListDialog(
+        store, paths, recovery=True, current_case_id=current_case_id, runner=runner, summaries=summaries,
+        parent=parent,
+    )
