@@ -351,3 +351,18 @@ def test_size_override_and_bad_arguments() -> None:
         Simulator(sizes={"healthy": 100_001})
     with pytest.raises(KeyError):
         sim.scenario("stalled")
+
+
+def test_a_pickers_list_builds_nothing_and_names_the_ids_that_open_each_scenario():
+    from triage_gui.api.simulator import ManualClock, Simulator
+
+    sim = Simulator(clock=ManualClock())
+    entries = sim.scenario_entries()
+    assert [e.name for e in entries] == sim.scenario_names
+    assert not sim._library._built  # nothing generated yet  # noqa: SLF001
+    stalled = next(e for e in entries if e.name == "stalled")
+    info = sim.scenario("stalled")  # builds it, with its ground truth
+    assert (stalled.workspace_id, stalled.job_id, stalled.campaign_id, stalled.upload_id, stalled.title) == (
+        info.workspace_id, info.job_id, info.campaign_id, info.upload_id, info.title
+    )
+    assert list(sim._library._built) == ["stalled"]  # noqa: SLF001

@@ -144,7 +144,7 @@ def run_gui(args: argparse.Namespace) -> int:
     try:
         if args.demo:
             ctx.connection = start_demo(ctx)
-            known = [s.name for s in ctx.simulator.scenarios()] if ctx.simulator is not None else []  # type: ignore[attr-defined]
+            known = ctx.simulator.scenario_names if ctx.simulator is not None else []  # type: ignore[attr-defined]
             if args.scenario and known and args.scenario not in known:
                 print(f"triage-gui: no demo scenario {args.scenario!r}; choose one of: {', '.join(known)}", file=sys.stderr)
                 return 2
@@ -203,10 +203,11 @@ def _make_window(ctx: AppContext, *, staged: bool = False) -> MainWindow:
     scenarios = None
     scenario_ids = None
     if sim is not None:
-        scenarios = [(s.name, s.title, s.description) for s in sim.scenarios()]
+        entries = {e.name: e for e in sim.scenario_entries()}  # nothing built until a load asks
+        scenarios = [(e.name, e.title, e.description) for e in entries.values()]
 
         def scenario_ids(name: str) -> dict[str, str]:
-            info = sim.scenario(name)
+            info = entries[name]
             return {
                 "workspace_id": info.workspace_id,
                 "job_id": info.job_id,

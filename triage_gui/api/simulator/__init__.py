@@ -19,6 +19,7 @@ from triage_gui.api.simulator.retry_jobs import RETRY_BEHAVIOURS
 from triage_gui.api.simulator.scenario_model import (
     DEMO_WORKSPACE,
     RESTRICTED_WORKSPACE,
+    ScenarioEntry,
     ScenarioInfo,
     ScenarioSpec,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "LoggedRequest",
     "ManualClock",
     "RealClock",
+    "ScenarioEntry",
     "ScenarioInfo",
     "ScenarioSpec",
     "Simulator",

@@ -13,6 +13,7 @@ from triage_gui.api.simulator import scenario_builders as b
 from triage_gui.api.simulator.scenario_model import (
     BuildContext,
     BuiltScenario,
+    ScenarioEntry,
     ScenarioInfo,
     ScenarioSpec,
 )
@@ -172,6 +173,21 @@ class ScenarioLibrary:
                 scenario = spec.build(context)
                 self._built[name] = scenario
             return scenario
+
+    def entry(self, name: str) -> ScenarioEntry:
+        """Name, words and IDs, from the library alone: nothing is built."""
+        if name not in self.names:
+            raise KeyError(f"scenario {name!r} is not running in this simulator")
+        spec = SCENARIOS[name]
+        return ScenarioEntry(
+            name=name,
+            title=spec.title,
+            description=spec.description,
+            workspace_id=self._workspace_id,
+            campaign_id=spec.campaign_id,
+            upload_id=spec.upload_id,
+            job_id=spec.job_id,
+        )
 
     def info(self, name: str) -> ScenarioInfo:
         if name not in self.names:

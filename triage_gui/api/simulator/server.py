@@ -21,7 +21,7 @@ from typing import Any
 from triage_gui.api.simulator.clock import Clock, ManualClock
 from triage_gui.api.simulator.faults import FaultSet
 from triage_gui.api.simulator.handler import ApiHandler, LoggedRequest
-from triage_gui.api.simulator.scenario_model import DEMO_WORKSPACE, ScenarioInfo
+from triage_gui.api.simulator.scenario_model import DEMO_WORKSPACE, ScenarioEntry, ScenarioInfo
 from triage_gui.api.simulator.scenarios import ScenarioLibrary
 from triage_gui.api.simulator.state import SimulatorState
 
@@ -150,7 +150,12 @@ class Simulator:
         return self._library.info(name)
 
     def scenarios(self) -> list[ScenarioInfo]:
+        """Every running scenario with its ground truth (builds each one: tests, not pickers)."""
         return [self._library.info(name) for name in self._library.names]
+
+    def scenario_entries(self) -> list[ScenarioEntry]:
+        """Every running scenario's name, words and IDs, without building any (a picker's list)."""
+        return [self._library.entry(name) for name in self._library.names]
 
     @property
     def scenario_names(self) -> list[str]:
