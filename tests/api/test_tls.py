@@ -54,19 +54,17 @@ def test_the_environments_ca_bundle_is_part_of_the_setting(monkeypatch, tmp_path
     assert shared_context(True, trust_env=False) is not from_env  # trust_env=False ignores it
 
 
-def test_plain_http_without_an_https_proxy_gets_a_context_that_trusts_nothing(monkeypatch):
+def test_plain_http_gets_a_context_that_trusts_nothing():
     from triage_gui.api.tls import context_for
 
-    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
     closed = context_for("http://127.0.0.1:8080", True)
     assert closed is not shared_context(True)
     assert closed.verify_mode is ssl.CERT_REQUIRED and closed.check_hostname
     assert closed.cert_store_stats()["x509_ca"] == 0  # no CA: any handshake fails closed
+    assert context_for("HTTP://127.0.0.1:8080", False) is closed  # whatever the setting
     assert context_for("https://api.example.invalid", True) is shared_context(True)
-    monkeypatch.setenv("HTTP_PROXY", "https://proxy.example.invalid:3128")
-    assert context_for("http://127.0.0.1:8080", True) is shared_context(True)  # TLS to the proxy
-    assert context_for("http://127.0.0.1:8080", True, trust_env=False) is closed
+    mine = ssl.create_default_context()
+    assert context_for("http://127.0.0.1:8080", mine) is mine  # a caller's context is kept
 
 
 def test_a_plain_http_client_still_talks_to_the_simulator(simulator):

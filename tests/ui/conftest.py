@@ -35,7 +35,7 @@ def no_running_qthreads(qtbot):
 
 @pytest.fixture(autouse=True)
 def thaw_after_test():
-    """A load freezes what is alive (ui/collector_pacing.py): give it back to the collector
+    """A load freezes what is alive (runtime/collector_pacing.py): give it back to the collector
     after each test, so one test's leftovers do not outlive it."""
     yield
     gc.unfreeze()

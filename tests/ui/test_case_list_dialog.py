@@ -177,17 +177,49 @@ def test_with_a_runner_the_list_is_read_off_the_gui_thread(qtbot, store, paths, 
     assert readers == [False]
 
 
-def test_only_the_newest_listing_fills_the_list(qtbot, store, paths, runner):
+def test_only_the_newest_listing_fills_the_list(qtbot, store, paths, runner, monkeypatch):
+    """The first listing is held back until the second has filled the list: its older rows
+    must then be dropped, not shown."""
+    import threading
+
+    saved_case(store, paths, "job_a")
+    real_list = store.list
+    first_may_finish = threading.Event()
+    calls = {"n": 0}
+
+    def list_slow_first():  # noqa: ANN202
+        calls["n"] += 1
+        if calls["n"] == 1:
+            result = real_list()  # job_a only
+            first_may_finish.wait(5)
+            return result
+        return real_list()
+
+    monkeypatch.setattr(store, "list", list_slow_first)
+    dialog = CaseListDialog(store, paths, runner=runner)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: calls["n"] == 1, timeout=5_000)
+    newer = saved_case(store, paths, "job_b", minutes=5)
+    dialog.reload(select=newer.case_id)
+    qtbot.waitUntil(lambda: not dialog.reading, timeout=5_000)
+    assert [r[1] for r in rows(dialog)] == ["job_b", "job_a"]
+    first_may_finish.set()
+    runner.wait()
+    qtbot.wait(100)  # the first listing's result has been delivered, and dropped
+    assert [r[1] for r in rows(dialog)] == ["job_b", "job_a"]
+    assert dialog.selected().case_id == newer.case_id
+
+
+def test_nothing_can_be_acted_on_while_the_list_is_read(qtbot, store, paths, runner):
     saved_case(store, paths, "job_a")
     dialog = CaseListDialog(store, paths, runner=runner)
     qtbot.addWidget(dialog)
-    newer = saved_case(store, paths, "job_b", minutes=5)
-    dialog.reload(select=newer.case_id)  # the first listing's result, if later, is dropped
     qtbot.waitUntil(lambda: not dialog.reading, timeout=5_000)
-    runner.wait()
-    qtbot.wait(50)
-    assert [r[1] for r in rows(dialog)] == ["job_b", "job_a"]
-    assert dialog.selected().case_id == newer.case_id
+    dialog.reload()
+    dialog.tree.setCurrentItem(dialog.tree.topLevelItem(0))  # a click on a stale row
+    assert not dialog.open_button.isEnabled() and not dialog.delete_button.isEnabled()
+    qtbot.waitUntil(lambda: not dialog.reading, timeout=5_000)
+    assert dialog.open_button.isEnabled()
 
 
 def test_the_recovery_offer_uses_a_listing_already_read(qtbot, store, paths, monkeypatch):

@@ -1,5 +1,5 @@
 """The cyclic collector pauses while a case loads and the loaded case is frozen afterwards
-(ui/collector_pacing.py): full collections of a big case otherwise stall the GUI thread."""
+(runtime/collector_pacing.py): full collections of a big case otherwise stall the GUI thread."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import gc
 import pytest
 from PySide6.QtCore import Qt
 
-from triage_gui.ui import collector_pacing
+from triage_gui.runtime import collector_pacing
 
 
 @pytest.fixture(autouse=True)
@@ -101,3 +101,37 @@ def test_a_replaced_case_is_freed_although_it_was_frozen(qtbot, window, simulato
     qtbot.waitUntil(lambda: window.controller.report is not loaded, timeout=20_000)
     qtbot.waitUntil(lambda: first() is None and first_calls() is None, timeout=5_000)
     assert gc.get_freeze_count() < frozen * 1.5  # the new case took the old one's place
+
+
+def test_an_analysis_pause_inside_a_load_pause_does_not_switch_collection_back_on():
+    """One counter for every pause: a re-analysis ending while a load runs leaves it paused."""
+    from triage_gui.domain import analysis
+
+    assert analysis.paused_collection is collector_pacing.paused_collection  # the same counter
+    release_load = collector_pacing.pause_collection()
+    with collector_pacing.paused_collection():  # the analysis
+        assert not gc.isenabled()
+    assert not gc.isenabled() and collector_pacing.paused()
+    release_load()
+    assert gc.isenabled()
+
+
+def test_new_case_collects_the_cyclic_garbage_frozen_with_the_old_case(qtbot, window, simulator):
+    import weakref
+
+    _start_load(qtbot, window, simulator, "healthy")
+    qtbot.waitUntil(lambda: window.controller.report is not None, timeout=20_000)
+
+    class Node:
+        pass
+
+    node = Node()
+    node.me = node  # a reference cycle: only the collector can free it
+    gone = weakref.ref(node)
+    del node
+    collector_pacing.freeze_survivors()  # as if it had been frozen with the case
+    gc.collect()
+    assert gone() is not None  # frozen: out of the collector's sight
+    window.new_case()
+    qtbot.waitUntil(lambda: gone() is None, timeout=5_000)
+    assert gc.get_freeze_count() > 0  # what survives is frozen again

@@ -212,3 +212,45 @@ def test_the_window_makes_the_tls_context_on_a_worker_before_any_load(qtbot, mon
     qtbot.waitUntil(lambda: bool(calls), timeout=5_000)
     assert calls == [("https://api.example.invalid", False)]  # made off the GUI thread
     win.close()
+
+
+def test_closing_between_steps_builds_and_loads_nothing_more(qtbot, simulator):
+    import gc
+
+    from triage_gui.runtime import collector_pacing
+
+    info = simulator.scenario("healthy")
+    conn = Connection(base_url=simulator.base_url, token=simulator.token, label="test")
+    win = MainWindow(conn, None)
+    qtbot.addWidget(win)
+    win.show()
+    win.wizard.start_page.fill(workspace=info.workspace_id, job=info.job_id)
+    win.wizard.start_page.load()  # asked for while starting up
+    runner = StepRunner(win.completion_steps(AnalysisSettings()), parent=win)
+    win.closing.connect(runner.stop)
+    runner.start()
+    qtbot.waitUntil(lambda: win.controller is not None, timeout=5_000)
+    win.close()
+    qtbot.wait(200)
+    assert not win.is_ready and win.controller.closed and not win.controller.loading
+    assert gc.isenabled() and not collector_pacing.paused()
+    assert not thread_registry.running()
+
+
+def test_a_pending_load_whose_fields_were_made_invalid_says_so_and_can_be_retried(qtbot, staged):
+    start = staged.wizard.start_page
+    start.fill(workspace="ws_demo", job="job_stalled")
+    start.load()
+    assert not start.load_button.isEnabled()
+    start.job.setText("")  # the agent edits on while the window is being finished
+    staged.complete(AnalysisSettings(), poll_interval_s=0.2)
+    assert start.load_button.isEnabled() and not start.load_progress.isVisibleTo(start)
+    assert "Please fix" in start.load_status.text()
+    assert not staged.controller.loading
+
+
+def test_completing_twice_changes_nothing(qtbot, staged):
+    staged.complete(AnalysisSettings(), poll_interval_s=0.2)
+    controller, pages = staged.controller, staged.wizard.pageIds()
+    staged.complete(AnalysisSettings(), poll_interval_s=0.2)
+    assert staged.controller is controller and staged.wizard.pageIds() == pages

@@ -9,9 +9,10 @@ safe: an ``ssl.SSLContext`` may serve connections on several threads at once.
 The contexts are httpx's own (``httpx.create_ssl_context``), so verification behaves exactly as
 if each client had been given ``verify`` itself, ``SSL_CERT_FILE``/``SSL_CERT_DIR`` included.
 
-A plain-http API reached without an https proxy never speaks TLS: :func:`context_for` gives it a
-context with no CA at all (made in ~1 ms), which fails any handshake it might be asked for,
-instead of parsing the bundle for nothing (the demo, a simulator, an on-premises test server).
+A plain-http API never speaks TLS with the context its client is given (redirects are not
+followed; a proxy's own TLS uses httpcore's proxy context, not this one): :func:`context_for`
+gives it a context with no CA at all (made in ~1 ms), which would fail any handshake, instead
+of parsing the bundle for nothing (the demo, a simulator, an on-premises test server).
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ from __future__ import annotations
 import os
 import ssl
 import threading
-
-_PROXY_VARIABLES = ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 
 _lock = threading.Lock()
 _contexts: dict[tuple[object, ...], ssl.SSLContext] = {}
@@ -45,11 +44,9 @@ def shared_context(verify: bool | str | ssl.SSLContext, *, trust_env: bool = Tru
 
 def context_for(base_url: str, verify: bool | str | ssl.SSLContext, *, trust_env: bool = True) -> ssl.SSLContext:
     """The context a client of ``base_url`` needs: :func:`shared_context`, unless the URL is
-    plain http and no https proxy from the environment would carry it (then one that trusts
-    nothing, so a TLS connection it was never meant to make fails closed)."""
+    plain http (then one that trusts nothing, so a TLS connection it was never meant to make
+    fails closed)."""
     if isinstance(verify, ssl.SSLContext) or not base_url.lower().startswith("http://"):
-        return shared_context(verify, trust_env=trust_env)
-    if trust_env and any(os.environ.get(name, "").lower().startswith("https://") for name in _PROXY_VARIABLES):
         return shared_context(verify, trust_env=trust_env)
     return _trusts_nothing()
 

@@ -7,10 +7,6 @@ them. A 100k-recipient job (~150k attempts) analyses in about a second.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from triage_gui.domain.call_history import CallHistory
 from triage_gui.domain.checks import duplicates, job_health, permits_dispatch, retry_strategy
 from triage_gui.domain.escalation import escalate
@@ -20,30 +16,16 @@ from triage_gui.domain.outcome import recovery_outcome
 from triage_gui.domain.progress import estimate_progress, measure_rate
 from triage_gui.domain.report import Counts, Report
 from triage_gui.domain.retry_planning import plan_retry
+from triage_gui.runtime.collector_pacing import paused_collection
 
 
 def analyse(data: IncidentData, settings: AnalysisSettings | None = None) -> Report:
-    with _collections_paused():
+    # The analysis allocates a few hundred thousand small objects (one per recipient) next to
+    # the ~1M of a 100k-recipient incident: each full collection they trigger walks all of them
+    # (a third of a second each, over half the analysis time). Nothing here makes reference
+    # cycles, so collection pauses for the analysis (counted with any other pause).
+    with paused_collection():
         return _analyse(data, settings or AnalysisSettings())
-
-
-@contextmanager
-def _collections_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for one analysis.
-
-    WORKAROUND: the analysis allocates a few hundred thousand small objects (one per
-    recipient) next to the ~1M objects of a 100k-recipient incident, which triggers full
-    collections that each walk all of them: about a third of a second each, over half the
-    analysis time. Nothing here creates reference cycles, so nothing is lost by collecting
-    once afterwards. The previous state is restored (a caller may have paused it already).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _analyse(data: IncidentData, settings: AnalysisSettings) -> Report:

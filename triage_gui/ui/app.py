@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from triage_gui import __version__
 from triage_gui.api.connection import Connection
+from triage_gui.runtime.collector_pacing import freeze_survivors
 from triage_gui.store.paths import AppPaths
 from triage_gui.ui.step_runner import StepRunner
 
@@ -110,6 +111,9 @@ class AfterFirstFrame(QObject):
 
     def _fire(self) -> None:
         callback, self._callback = self._callback, None
+        parent = self.parent()
+        if parent is not None:
+            parent.removeEventFilter(self)  # the fallback fired first, or the paint did
         if callback is not None:
             callback()
 
@@ -170,6 +174,7 @@ def run_gui(args: argparse.Namespace) -> int:
             app.exit(1)
 
         runner.failed.connect(start_failed)
+        window.closing.connect(runner.stop)  # closed while starting: build nothing more
         AfterFirstFrame(window, runner.start)
         rc = app.exec()
         return exit_code["value"] if (args.smoke or exit_code["value"]) else rc
@@ -184,10 +189,11 @@ def _finish_start(
     settings = ctx.load_settings()
     yield "settings"
     steps = window.completion_steps(settings.to_analysis_settings(), poll_interval_s=settings.poll_interval_s)
-    yield next(steps)  # the controller exists from here on
+    yield next(steps, "controller")  # the controller exists from here on
     if args.smoke:
         _arm_smoke(app, window, exit_code)
     yield from steps
+    freeze_survivors()  # modules, classes, widgets: out of the garbage collector's sight
     if ctx.settings_warning:
         window.statusBar().showMessage(ctx.settings_warning, 30_000)
     if not args.smoke:

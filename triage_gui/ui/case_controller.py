@@ -22,9 +22,9 @@ from triage_gui.domain.case import Case, CaseInputs, VerdictOverride
 from triage_gui.domain.findings import CheckId
 from triage_gui.domain.incident import AnalysisSettings, IncidentData, JobSnapshot
 from triage_gui.domain.report import Report
+from triage_gui.runtime.collector_pacing import collect_frozen_garbage, freeze_survivors, pause_collection
 from triage_gui.ui import thread_registry
 from triage_gui.ui.background import BackgroundRunner, TaskContext
-from triage_gui.ui.collector_pacing import freeze_survivors, pause_collection
 
 if TYPE_CHECKING:
     from triage_gui.api.incident_fetcher import FetchRequest
@@ -100,6 +100,8 @@ class CaseController(QObject):
 
     def load(self, inputs: CaseInputs) -> None:
         """Fetch everything for these inputs, analyse, and start watching the job."""
+        if self._closed:
+            return  # e.g. a Load asked for while starting up, and the window closed meanwhile
         if self._load_ctx is not None:
             self._load_ctx.cancel.set()
         from triage_gui.api.incident_fetcher import FetchRequest
@@ -124,7 +126,7 @@ class CaseController(QObject):
             region=self.settings.default_region,
         )
         self.load_started.emit()
-        # no full collection while the load allocates (ui/collector_pacing.py); released on its
+        # no full collection while the load allocates (runtime/collector_pacing.py); released on its
         # outcome, whichever generation, or on stop()
         self._collection_pauses[generation] = pause_collection()
         self._load_ctx = self.runner.run(
@@ -175,6 +177,13 @@ class CaseController(QObject):
             self._resume_collection(generation, freeze=False)
             return  # a newer load, or another case, came since
         self._load_ctx = None
+        try:
+            self._take_loaded(result)
+        finally:  # whatever happens above, collection must not stay paused
+            self._resume_collection(generation, freeze=True)
+        self._start_poller()
+
+    def _take_loaded(self, result: tuple[IncidentData, Report]) -> None:
         data, report = result
         self.data = data
         job = data.job
@@ -193,8 +202,6 @@ class CaseController(QObject):
         for snap in data.snapshots:
             self.case.add_snapshot(snap)
         self._set_report(report)
-        self._resume_collection(generation, freeze=True)
-        self._start_poller()
 
     def _on_load_failed(self, error: BaseException, generation: int) -> None:
         self._resume_collection(generation, freeze=False)
@@ -353,6 +360,13 @@ class CaseController(QObject):
         self._stop_poller()
         self._replace_case(self._fresh_case())
         self.case_changed.emit()
+        # the old case's data is gone: a full walk of what is left is short now
+        QTimer.singleShot(0, self, self._collect_frozen_garbage)
+
+    @Slot()
+    def _collect_frozen_garbage(self) -> None:
+        if not self._closed and self.data is None:
+            collect_frozen_garbage()
 
     def open_case(self, case: Case) -> None:
         """Reopen a saved case: its report, notes and overrides as they were, then live again."""

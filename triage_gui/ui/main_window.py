@@ -37,6 +37,7 @@ class MainWindow(QMainWindow):
     """
 
     ready = Signal()
+    closing = Signal()  # the window is closing: whoever builds its second part stops
     recovery_checked = Signal(bool)  # offer_recovery() is done: True when it offered cases
 
     def __init__(
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
         self._scenario_ids = scenario_ids
         self.controller: CaseController | None = None
         self.connection_status: ConnectionStatus | None = None
+        self._ready = False
         self.wizard = TriageWizard()
 
         central = QWidget()
@@ -94,7 +96,8 @@ class MainWindow(QMainWindow):
 
     @property
     def is_ready(self) -> bool:
-        return self.controller is not None and self.wizard.export_page is not None
+        """The window is whole: controller, every page, autosave (``ready`` was emitted)."""
+        return self._ready
 
     def complete(self, settings: AnalysisSettings, *, poll_interval_s: float = 5.0) -> None:
         for _ in self.completion_steps(settings, poll_interval_s=poll_interval_s):
@@ -102,7 +105,10 @@ class MainWindow(QMainWindow):
 
     def completion_steps(self, settings: AnalysisSettings, *, poll_interval_s: float = 5.0) -> Iterator[str]:
         """The window's second part, a step at a time (each is one page or one service, so a
-        caller that runs them from the event loop keeps the window responsive between them)."""
+        caller that runs them from the event loop keeps the window responsive between them).
+        Runs once: a second call finds the controller made and does nothing."""
+        if self.controller is not None:
+            return
         from triage_gui.ui.case_controller import CaseController
         from triage_gui.ui.widgets.connection_status import ConnectionStatus
 
@@ -125,6 +131,8 @@ class MainWindow(QMainWindow):
         if self.statusBar().currentMessage() == STARTING_TEXT:
             self.statusBar().clearMessage()
         yield "autosave"
+        self._ready = True
+        self.wizard.start_page.attach(self.controller)  # last: may start a Load asked for early
         self.ready.emit()
 
     # -- set-up ----------------------------------------------------------------------------
@@ -348,6 +356,7 @@ class MainWindow(QMainWindow):
         self._window_state.setValue("start/timezone", inputs.timezone)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.closing.emit()
         if self._window_state is not None:
             self._window_state.setValue("main/geometry", self.saveGeometry())
             self._window_state.sync()

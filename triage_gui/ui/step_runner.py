@@ -22,11 +22,18 @@ class StepRunner(QObject):
     def __init__(self, steps: Iterator[object], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._steps = steps
+        self._stopped = False
 
     def start(self) -> None:
         QTimer.singleShot(0, self, self._next)
 
+    def stop(self) -> None:
+        """Run no further step (the one running, if any, finishes)."""
+        self._stopped = True
+
     def _next(self) -> None:
+        if self._stopped:
+            return
         try:
             next(self._steps)
         except StopIteration:

@@ -54,11 +54,13 @@ class TriageWizard(QWizard):
     def attach(self, controller: CaseController) -> None:
         for _ in self.attach_steps(controller):
             pass
+        self.start_page.attach(controller)
 
     def attach_steps(self, controller: CaseController) -> Iterator[str]:
         """Add the pages after the start page, yielding after each (a page's first build loads
-        its modules: tens of milliseconds each); the start page is attached last, so a Load
-        asked for while starting up runs when every page is there to show its result."""
+        its modules: tens of milliseconds each). The start page is left to the caller to attach
+        last (``start_page.attach``), so a Load asked for while starting up runs once whatever
+        listens to loads is connected and every page is there to show its result."""
         from triage_gui.ui.pages.check_page import page_for
 
         self.controller = controller
@@ -78,7 +80,6 @@ class TriageWizard(QWizard):
         self.export_page = ExportPage(controller)
         self._put(next(page_ids), self.export_page)
         yield "page export"
-        self.start_page.attach(controller)
 
     def _put(self, page_id: int, page: QWizardPage) -> None:
         """Put ``page`` in place of the stand-in with ``page_id`` (never the current page: the

@@ -206,6 +206,8 @@ class CaseListDialog(QDialog):
 
     @Slot()
     def _selection_changed(self, *_: object) -> None:
+        if self._reading:  # the rows may be stale (a case just deleted): act on none until read
+            return
         summary = self.selected()
         usable = summary is not None and summary.openable
         self.open_button.setEnabled(usable)

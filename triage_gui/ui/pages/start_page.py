@@ -241,15 +241,19 @@ class StartPage(QWizardPage):
 
     @Slot()
     def load(self) -> None:
+        """Validate and load; before the controller is attached, remember to load on attach
+        (with the fields as they are then: the agent may still be typing)."""
         if not self.fields_valid():
             bad = [
                 f.accessibleName()
                 for f in (self.workspace, self.job, self.campaign, self.upload)
                 if not f.is_valid()
             ]
+            self._show_loading(False)  # e.g. a Load asked for while starting up, edited since
             self.load_status.setText("Please fix: " + ", ".join(bad) + " (1–64 letters, digits, '_' or '-').")
             return
         if self.window_end.dateTime() < self.window_start.dateTime():
+            self._show_loading(False)
             self.load_status.setText("The time window ends before it starts.")
             return
         self._loaded = False
@@ -267,22 +271,23 @@ class StartPage(QWizardPage):
             self.controller.set_symptoms(self.controller.case.inputs.model_copy(update={"symptoms": symptoms}))
 
     # -- controller signals ----------------------------------------------------------------
+    def _show_loading(self, loading: bool) -> None:
+        self.load_button.setEnabled(not loading)
+        self.load_progress.setVisible(loading)
+
     @Slot()
     def _on_load_started(self) -> None:
-        self.load_button.setEnabled(False)
-        self.load_progress.setVisible(True)
+        self._show_loading(True)
         self.load_status.setText("Loading…")
 
     @Slot(str)
     def _on_load_failed(self, message: str) -> None:
-        self.load_button.setEnabled(True)
-        self.load_progress.setVisible(False)
+        self._show_loading(False)
         self.load_status.setText(f"Could not load: {message}")
 
     @Slot(object)
     def _on_report(self, _report: object) -> None:
-        self.load_button.setEnabled(True)
-        self.load_progress.setVisible(False)
+        self._show_loading(False)
         assert self.controller is not None
         inputs = self.controller.case.inputs
         data = self.controller.data

@@ -138,6 +138,8 @@ class ProgressChart(QWidget):
         self._layout.replaceWidget(self.placeholder, plot)
         self.placeholder.hide()
         self.placeholder.deleteLater()
+        self.setToolTip("")  # said by the plot from now on (see _describe)
+        self.setAccessibleDescription("")
         self._built = True
         self._apply_palette()
         self._drawn = -1  # draw whatever arrived meanwhile

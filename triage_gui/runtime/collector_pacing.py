@@ -1,0 +1,91 @@
+"""Keep Python's cyclic garbage collector from stalling the GUI thread.
+
+A full (generation 2) collection walks every object the collector tracks and holds the GIL
+while it does. With a 100k-recipient case loaded that is 50-100 ms, run on whichever thread
+happened to allocate when a threshold tripped: a worker's collection stalls the GUI thread as
+much as its own (bench/poll_stall_bench.py found gaps of exactly the collections' lengths).
+So full collections are made rare and cheap:
+
+- While a load or an analysis allocates its hundreds of thousands of objects, automatic
+  collection pauses (each growth step of the heap would otherwise trigger a walk of all of it).
+  Pauses are counted, here and only here, so overlapping ones (a re-analysis running when a
+  load starts) never switch collection back on under each other.
+- What lives on is put out of the collector's sight with ``gc.freeze()`` (constant time): the
+  modules, classes and widgets at the end of start-up, the loaded case when a load ends. Later
+  collections walk only what came after.
+- Frozen objects are still freed by reference counting when a case is replaced (the case's
+  data holds no reference cycles). The little cyclic garbage frozen with it (3.6k objects over
+  eight reloads, docs/performance.md) is collected by :func:`collect_frozen_garbage` when the
+  agent starts a new case, once the old case's data is gone and the walk is short.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+_lock = threading.Lock()
+_pauses = 0
+_was_enabled = True
+
+
+def freeze_survivors() -> None:
+    """Put every object alive now out of the collector's sight (constant time)."""
+    gc.freeze()
+
+
+def thaw() -> None:
+    """Hand every frozen object back to the collector (the next full collection walks them)."""
+    gc.unfreeze()
+
+
+def collect_frozen_garbage() -> int:
+    """Thaw, collect everything, freeze what survives; the number of objects collected. A full
+    walk of what is alive: call it when little is (no case loaded)."""
+    gc.unfreeze()
+    collected = gc.collect()
+    gc.freeze()
+    return collected
+
+
+def pause_collection() -> Callable[[], None]:
+    """Pause automatic collection until the returned release is called (calling it again does
+    nothing). Pauses nest: collection resumes when the last is released, if it was on before
+    the first."""
+    global _pauses, _was_enabled
+    with _lock:
+        if _pauses == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _pauses += 1
+    released = False
+
+    def release() -> None:
+        global _pauses
+        nonlocal released
+        with _lock:
+            if released:
+                return
+            released = True
+            _pauses -= 1
+            if _pauses == 0 and _was_enabled:
+                gc.enable()
+
+    return release
+
+
+@contextmanager
+def paused_collection() -> Iterator[None]:
+    """:func:`pause_collection` for one block of code."""
+    release = pause_collection()
+    try:
+        yield
+    finally:
+        release()
+
+
+def paused() -> bool:
+    with _lock:
+        return _pauses > 0
