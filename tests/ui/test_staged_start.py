@@ -254,3 +254,18 @@ def test_completing_twice_changes_nothing(qtbot, staged):
     controller, pages = staged.controller, staged.wizard.pageIds()
     staged.complete(AnalysisSettings(), poll_interval_s=0.2)
     assert staged.controller is controller and staged.wizard.pageIds() == pages
+
+
+def test_a_token_read_before_logging_is_set_up_is_still_scrubbed_from_the_logs():
+    from triage_gui.store.paths import AppPaths
+    from triage_gui.ui.app import AppContext
+
+    ctx = AppContext(paths=AppPaths())
+    try:
+        ctx._note_secret("tok-early-5f3a9c")  # what the credential store calls for each token
+        ctx.load_settings()
+        assert "tok-early-5f3a9c" not in ctx.logging_setup.scrub.redact("Bearer tok-early-5f3a9c")
+        ctx._note_secret("tok-later-77d0e1")
+        assert "tok-later-77d0e1" not in ctx.logging_setup.scrub.redact("token=tok-later-77d0e1")
+    finally:
+        ctx.close()

@@ -53,11 +53,19 @@ class AppContext:
         if self._credentials is None:
             from triage_gui.store.credentials import CredentialStore
 
-            on_secret = self.logging_setup.add_secret if self.logging_setup is not None else None
-            self._credentials = CredentialStore(on_secret=on_secret)
+            self._credentials = CredentialStore(on_secret=self._note_secret)
         return self._credentials
+
+    def _note_secret(self, secret: str) -> None:
+        """Every token handed out is scrubbed from the logs, also one read before logging was
+        set up (the profiles dialog can be opened while the window is still being finished)."""
+        if self.logging_setup is not None:
+            self.logging_setup.add_secret(secret)
+        else:
+            self._early_secrets.append(secret)
     settings_warning: str | None = None  # shown once in the window when settings were unusable
     cleanups: list = field(default_factory=list)
+    _early_secrets: list[str] = field(default_factory=list, repr=False)
 
     def load_settings(self) -> AppSettings:
         """Read the settings and set up logging by them (once; later calls return the same)."""
@@ -71,6 +79,9 @@ class AppContext:
             self.paths, loaded.settings.log_level, mask_phones=loaded.settings.redact_phone_numbers
         )
         self.cleanups.append(self.logging_setup.close)
+        for secret in self._early_secrets:
+            self.logging_setup.add_secret(secret)
+        self._early_secrets.clear()
         if loaded.warning:
             log.warning("%s", loaded.warning)
         self.settings = loaded.settings
