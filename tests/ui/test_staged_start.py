@@ -226,12 +226,22 @@ def test_closing_between_steps_builds_and_loads_nothing_more(qtbot, simulator):
     win.show()
     win.wizard.start_page.fill(workspace=info.workspace_id, job=info.job_id)
     win.wizard.start_page.load()  # asked for while starting up
-    runner = StepRunner(win.completion_steps(AnalysisSettings()), parent=win)
+    finished: list[bool] = []
+
+    def steps():  # noqa: ANN202 - the window's steps, with the agent closing it after the first
+        inner = win.completion_steps(AnalysisSettings())
+        yield next(inner)
+        win.close()
+        yield "closed"
+        yield from inner
+        finished.append(True)
+
+    runner = StepRunner(steps(), parent=win)
     win.closing.connect(runner.stop)
     runner.start()
-    qtbot.waitUntil(lambda: win.controller is not None, timeout=5_000)
-    win.close()
+    qtbot.waitUntil(lambda: win.controller is not None and not win.isVisible(), timeout=5_000)
     qtbot.wait(200)
+    assert not finished  # no step ran after the close
     assert not win.is_ready and win.controller.closed and not win.controller.loading
     assert gc.isenabled() and not collector_pacing.paused()
     assert not thread_registry.running()
