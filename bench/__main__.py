@@ -37,6 +37,12 @@ def _poll_stall(quick: bool) -> list[dict[str, object]]:
     return poll_stall_bench.run(quick)
 
 
+def _page_switch(quick: bool) -> list[dict[str, object]]:
+    from bench import page_switch_bench
+
+    return page_switch_bench.run(quick)
+
+
 def _analysis(quick: bool) -> list[dict[str, object]]:
     from bench import analysis_bench
 
@@ -96,6 +102,7 @@ def _bundle(quick: bool) -> list[dict[str, object]]:
 BENCHES: dict[str, Callable[[bool], list[dict[str, object]]]] = {
     "startup": _startup,
     "poll_stall": _poll_stall,
+    "page_switch": _page_switch,
     "analysis": _analysis,
     "audit": _audit,
     "bundle": _bundle,

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QVBoxLayout,
@@ -39,7 +38,7 @@ from triage_gui.ui.retry.confirm_dialog import RetryConfirmDialog
 from triage_gui.ui.retry.monitor_panel import MonitorPanel
 from triage_gui.ui.retry.retry_session import CohortCheck, RetryContext, RetrySession
 from triage_gui.ui.retry.retry_texts import counts_line
-from triage_gui.ui.widgets.table_view import read_only_table
+from triage_gui.ui.widgets.table_view import fit_columns_on_reset, read_only_table
 
 __all__ = ["CSV_COLUMNS", "CohortModel", "RetryStrategyPage"]
 
@@ -74,8 +73,7 @@ class RetryStrategyPage(CheckPage):
         self.model.edited.connect(self._on_edited)
         self.table = read_only_table("Retry cohort: check a recipient to put them in", row_numbers=False)
         self.table.setModel(self.model)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(CohortModel.REASON, QHeaderView.ResizeMode.Stretch)
+        fit_columns_on_reset(self.table, stretch=CohortModel.REASON)  # not ResizeToContents: 42k rows
 
         self.group_box = QComboBox()
         self.group_box.setAccessibleName("Failure code or class to deselect")

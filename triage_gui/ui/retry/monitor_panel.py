@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QHideEvent, QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from triage_gui.domain.dispatch_monitor import DispatchRow, MonitorKind, MonitorVerdict
 from triage_gui.domain.findings import Verdict
@@ -26,7 +26,7 @@ from triage_gui.ui.icons import verdict_icon
 from triage_gui.ui.retry.retry_session import RetrySession
 from triage_gui.ui.retry.retry_texts import MASKED_NUMBER_TIP
 from triage_gui.ui.widgets.table_model import RowTableModel
-from triage_gui.ui.widgets.table_view import read_only_table
+from triage_gui.ui.widgets.table_view import fit_columns_on_reset, read_only_table
 
 # The monitor's five answers on the app's verdict scale: the icon and the word carry the meaning.
 VERDICT_OF = {
@@ -140,7 +140,7 @@ class MonitorPanel(QWidget):
         self.model = DispatchRowsModel(self)
         self.table = read_only_table("First dispatches of the retry job", row_numbers=False)
         self.table.setModel(self.model)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        fit_columns_on_reset(self.table)
         self.table.horizontalHeader().setStretchLastSection(True)
 
         self.status = QLabel("")

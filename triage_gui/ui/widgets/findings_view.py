@@ -22,7 +22,7 @@ from triage_gui.ui.icons import verdict_icon
 from triage_gui.ui.widgets.evidence_table import EvidenceTableModel, KeyValueModel
 from triage_gui.ui.widgets.sorting import KeySortProxy
 from triage_gui.ui.widgets.table_model import RowTableModel
-from triage_gui.ui.widgets.table_view import read_only_table
+from triage_gui.ui.widgets.table_view import SIZE_SAMPLE_ROWS, read_only_table
 from triage_gui.ui.widgets.verdict_style import verdict_colour, verdict_meaning, verdict_word
 
 
@@ -232,6 +232,7 @@ class FindingsView(QWidget):
         self.rows.setVisible(has_rows)
         if has_rows:
             self.rows_label.setText(self._rows_caption())
+        self.rows.horizontalHeader().setResizeContentsPrecision(SIZE_SAMPLE_ROWS)
         self.rows.resizeColumnsToContents()
 
     def _rows_caption(self) -> str:
