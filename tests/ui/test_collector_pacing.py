@@ -114,24 +114,3 @@ def test_an_analysis_pause_inside_a_load_pause_does_not_switch_collection_back_o
     assert not gc.isenabled() and collector_pacing.paused()
     release_load()
     assert gc.isenabled()
-
-
-def test_new_case_collects_the_cyclic_garbage_frozen_with_the_old_case(qtbot, window, simulator):
-    import weakref
-
-    _start_load(qtbot, window, simulator, "healthy")
-    qtbot.waitUntil(lambda: window.controller.report is not None, timeout=20_000)
-
-    class Node:
-        pass
-
-    node = Node()
-    node.me = node  # a reference cycle: only the collector can free it
-    gone = weakref.ref(node)
-    del node
-    collector_pacing.freeze_survivors()  # as if it had been frozen with the case
-    gc.collect()
-    assert gone() is not None  # frozen: out of the collector's sight
-    window.new_case()
-    qtbot.waitUntil(lambda: gone() is None, timeout=5_000)
-    assert gc.get_freeze_count() > 0  # what survives is frozen again

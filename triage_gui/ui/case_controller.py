@@ -22,7 +22,7 @@ from triage_gui.domain.case import Case, CaseInputs, VerdictOverride
 from triage_gui.domain.findings import CheckId
 from triage_gui.domain.incident import AnalysisSettings, IncidentData, JobSnapshot
 from triage_gui.domain.report import Report
-from triage_gui.runtime.collector_pacing import collect_frozen_garbage, freeze_survivors, pause_collection
+from triage_gui.runtime.collector_pacing import freeze_survivors, pause_collection
 from triage_gui.ui import thread_registry
 from triage_gui.ui.background import BackgroundRunner, TaskContext
 
@@ -360,13 +360,6 @@ class CaseController(QObject):
         self._stop_poller()
         self._replace_case(self._fresh_case())
         self.case_changed.emit()
-        # the old case's data is gone: a full walk of what is left is short now
-        QTimer.singleShot(0, self, self._collect_frozen_garbage)
-
-    @Slot()
-    def _collect_frozen_garbage(self) -> None:
-        if not self._closed and self.data is None:
-            collect_frozen_garbage()
 
     def open_case(self, case: Case) -> None:
         """Reopen a saved case: its report, notes and overrides as they were, then live again."""
