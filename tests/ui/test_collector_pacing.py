@@ -39,11 +39,11 @@ def test_collection_stays_off_after_the_pauses_if_it_was_off_before():
     assert not gc.isenabled()
 
 
-def test_freezing_puts_survivors_out_of_sight_and_thaw_brings_them_back():
+def test_freezing_puts_survivors_out_of_sight_and_unfreezing_brings_them_back():
     survivors = [[i] for i in range(1_000)]
     collector_pacing.freeze_survivors()
     assert gc.get_freeze_count() >= len(survivors)
-    collector_pacing.thaw()
+    gc.unfreeze()
     assert gc.get_freeze_count() == 0
 
 

@@ -20,9 +20,18 @@ from __future__ import annotations
 import os
 import ssl
 import threading
+from collections.abc import Callable
 
 _lock = threading.Lock()
 _contexts: dict[tuple[object, ...], ssl.SSLContext] = {}
+
+
+def _cached(key: tuple[object, ...], make: Callable[[], ssl.SSLContext]) -> ssl.SSLContext:
+    with _lock:
+        context = _contexts.get(key)
+        if context is None:
+            context = _contexts[key] = make()
+        return context
 
 
 def shared_context(verify: bool | str | ssl.SSLContext, *, trust_env: bool = True) -> ssl.SSLContext:
@@ -31,15 +40,13 @@ def shared_context(verify: bool | str | ssl.SSLContext, *, trust_env: bool = Tru
     if isinstance(verify, ssl.SSLContext):
         return verify
     env = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")) if trust_env else (None, None)
-    key = (verify, trust_env, *env)
-    with _lock:
-        context = _contexts.get(key)
-        if context is None:
-            import httpx
 
-            context = httpx.create_ssl_context(verify=verify, trust_env=trust_env)
-            _contexts[key] = context
-        return context
+    def make() -> ssl.SSLContext:
+        import httpx
+
+        return httpx.create_ssl_context(verify=verify, trust_env=trust_env)
+
+    return _cached((verify, trust_env, *env), make)
 
 
 def context_for(base_url: str, verify: bool | str | ssl.SSLContext, *, trust_env: bool = True) -> ssl.SSLContext:
@@ -48,14 +55,5 @@ def context_for(base_url: str, verify: bool | str | ssl.SSLContext, *, trust_env
     fails closed)."""
     if isinstance(verify, ssl.SSLContext) or not base_url.lower().startswith("http://"):
         return shared_context(verify, trust_env=trust_env)
-    return _trusts_nothing()
-
-
-def _trusts_nothing() -> ssl.SSLContext:
-    key = ("trusts-nothing",)
-    with _lock:
-        context = _contexts.get(key)
-        if context is None:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies, with no CA loaded
-            _contexts[key] = context
-        return context
+    # verifies, with no CA loaded
+    return _cached(("trusts-nothing",), lambda: ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))

@@ -36,11 +36,6 @@ def freeze_survivors() -> None:
     gc.freeze()
 
 
-def thaw() -> None:
-    """Hand every frozen object back to the collector (the next full collection walks them)."""
-    gc.unfreeze()
-
-
 def pause_collection() -> Callable[[], None]:
     """Pause automatic collection until the returned release is called (calling it again does
     nothing). Pauses nest: collection resumes when the last is released, if it was on before
@@ -80,3 +75,25 @@ def paused_collection() -> Iterator[None]:
 def paused() -> bool:
     with _lock:
         return _pauses > 0
+
+
+class PausesByKey:
+    """Pauses held per key (a controller holds one per load generation), each released once,
+    whichever outcome comes first; ``freeze`` puts what the pause protected out of sight."""
+
+    def __init__(self) -> None:
+        self._releases: dict[object, Callable[[], None]] = {}
+
+    def hold(self, key: object) -> None:
+        self._releases[key] = pause_collection()
+
+    def release(self, key: object, *, freeze: bool = False) -> None:
+        release = self._releases.pop(key, None)
+        if freeze:
+            freeze_survivors()
+        if release is not None:
+            release()
+
+    def release_all(self) -> None:
+        for key in list(self._releases):
+            self.release(key)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -22,7 +21,7 @@ from triage_gui.domain.case import Case, CaseInputs, VerdictOverride
 from triage_gui.domain.findings import CheckId
 from triage_gui.domain.incident import AnalysisSettings, IncidentData, JobSnapshot
 from triage_gui.domain.report import Report
-from triage_gui.runtime.collector_pacing import freeze_survivors, pause_collection
+from triage_gui.runtime.collector_pacing import PausesByKey
 from triage_gui.ui import thread_registry
 from triage_gui.ui.background import BackgroundRunner, TaskContext
 
@@ -85,7 +84,7 @@ class CaseController(QObject):
         # Every load (and every new or reopened case) is a new generation: a result that comes
         # back for an older one is dropped, so it can never land in the case open now.
         self._generation = 0
-        self._collection_pauses: dict[int, Callable[[], None]] = {}
+        self._collection_pauses = PausesByKey()  # one per load generation
         self._abandoned_pollers: list[PollerThread] = []
 
     # -- loading ---------------------------------------------------------------------------
@@ -128,7 +127,7 @@ class CaseController(QObject):
         self.load_started.emit()
         # no full collection while the load allocates (runtime/collector_pacing.py); released on its
         # outcome, whichever generation, or on stop()
-        self._collection_pauses[generation] = pause_collection()
+        self._collection_pauses.hold(generation)
         self._load_ctx = self.runner.run(
             lambda ctx: self._fetch_and_analyse(request, ctx),
             lambda result: self._on_loaded(result, generation),
@@ -164,23 +163,16 @@ class CaseController(QObject):
         ctx.progress("Analysing…")
         return data, analyse(data, self.settings)
 
-    def _resume_collection(self, generation: int, *, freeze: bool) -> None:
-        release = self._collection_pauses.pop(generation, None)
-        if freeze:
-            freeze_survivors()  # the case just loaded lives on: out of the collector's sight
-        if release is not None:
-            release()
-
     def _on_loaded(self, result: tuple[IncidentData, Report], generation: int) -> None:
         current = not self._closed and generation == self._generation
         if not current:
-            self._resume_collection(generation, freeze=False)
+            self._collection_pauses.release(generation)
             return  # a newer load, or another case, came since
         self._load_ctx = None
         try:
             self._take_loaded(result)
         finally:  # whatever happens above, collection must not stay paused
-            self._resume_collection(generation, freeze=True)
+            self._collection_pauses.release(generation, freeze=True)
         self._start_poller()
 
     def _take_loaded(self, result: tuple[IncidentData, Report]) -> None:
@@ -204,7 +196,7 @@ class CaseController(QObject):
         self._set_report(report)
 
     def _on_load_failed(self, error: BaseException, generation: int) -> None:
-        self._resume_collection(generation, freeze=False)
+        self._collection_pauses.release(generation)
         if self._closed or generation != self._generation:
             return
         self._load_ctx = None
@@ -413,5 +405,4 @@ class CaseController(QObject):
             abandoned.thread.wait(30_000)  # its request ends at the read timeout at the latest
         self._abandoned_pollers.clear()
         self.runner.shutdown()
-        for generation in list(self._collection_pauses):  # results no longer come: resume now
-            self._resume_collection(generation, freeze=False)
+        self._collection_pauses.release_all()  # results no longer come: resume now

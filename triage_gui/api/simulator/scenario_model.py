@@ -92,19 +92,12 @@ class ScenarioEntry:
 
 
 @dataclass(frozen=True)
-class ScenarioInfo:
+class ScenarioInfo(ScenarioEntry):
     """What a test or the demo needs to open a scenario, and the ground truth to check against.
 
     ``truth`` describes the main job (``job_id``) as of the clock's start time; see
     docs/simulator.md for every key.
     """
 
-    name: str
-    title: str
-    description: str
-    workspace_id: str
-    campaign_id: str
-    upload_id: str
-    job_id: str
     related_job_ids: tuple[str, ...]
     truth: dict[str, Any]

@@ -190,8 +190,7 @@ class ScenarioLibrary:
         )
 
     def info(self, name: str) -> ScenarioInfo:
-        if name not in self.names:
-            raise KeyError(f"scenario {name!r} is not running in this simulator")
+        entry = self.entry(name)  # KeyError for a scenario not running here
         with self._lock:
             cached = self._info.get(name)
         if cached is not None:
@@ -200,17 +199,7 @@ class ScenarioLibrary:
         spec = SCENARIOS[name]
         truth = job_truth(built.jobs[0], built.upload, self._start)
         truth.update(built.extra_truth)
-        info = ScenarioInfo(
-            name=name,
-            title=spec.title,
-            description=spec.description,
-            workspace_id=self._workspace_id,
-            campaign_id=spec.campaign_id,
-            upload_id=spec.upload_id,
-            job_id=spec.job_id,
-            related_job_ids=spec.related_job_ids,
-            truth=truth,
-        )
+        info = ScenarioInfo(**vars(entry), related_job_ids=spec.related_job_ids, truth=truth)
         with self._lock:
             self._info[name] = info
         return info

@@ -130,6 +130,7 @@ class FindingsView(QWidget):
         self.rows = _table("Rows behind the selected finding")
         self.rows.setModel(self.rows_proxy)
         self.rows.horizontalHeader().setStretchLastSection(True)
+        self.rows.horizontalHeader().setResizeContentsPrecision(SIZE_SAMPLE_ROWS)  # sized on a sample
         self.rows.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # source order until asked
 
         detail = QWidget()
@@ -232,7 +233,6 @@ class FindingsView(QWidget):
         self.rows.setVisible(has_rows)
         if has_rows:
             self.rows_label.setText(self._rows_caption())
-        self.rows.horizontalHeader().setResizeContentsPrecision(SIZE_SAMPLE_ROWS)
         self.rows.resizeColumnsToContents()
 
     def _rows_caption(self) -> str:
