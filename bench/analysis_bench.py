@@ -30,7 +30,7 @@ RUN_FOR_S = 7 * 86_400  # simulated time after which the healthy job has long fi
 @contextmanager
 def finished_job() -> Iterator[list[str]]:
     """A simulator serving a finished 100k-recipient job; yields the child's arguments."""
-    from triage_gui.api.simulator import ManualClock, Simulator
+    from triage_gui.simulator import ManualClock, Simulator
 
     with Simulator(scenarios=["healthy"], sizes={"healthy": SIZE}, clock=ManualClock()) as sim:
         assert sim.base_url is not None
@@ -41,10 +41,11 @@ def finished_job() -> Iterator[list[str]]:
 
 def fetch_and_analyse(url: str, token: str, workspace: str, job: str) -> tuple[Any, Any, dict[str, Any]]:
     """In a child: Load's work without Qt; returns the data, the report and the figures."""
-    from triage_gui.api.connection import Connection
-    from triage_gui.api.incident_fetcher import FetchRequest, fetch_incident
+    from triage_gui.providers.connection import Connection
+    from triage_gui.services.incident_loading import FetchRequest, fetch_incident
     from triage_gui.domain.analysis import analyse
     from triage_gui.domain.incident import AnalysisSettings
+    from triage_gui.ui.tasks.gc_policy import paused_collection  # as the app's Load does
 
     connection = Connection(base_url=url, token=token, label="bench")
     steps: list[tuple[str, float]] = []
@@ -59,7 +60,8 @@ def fetch_and_analyse(url: str, token: str, workspace: str, job: str) -> tuple[A
     ends = [t for _, t in steps[1:]] + [fetched]
     split = {name: round(end - began, 3) for (name, began), end in zip(steps, ends, strict=True)}
     fetch_peak = vm_hwm_mb()
-    report = analyse(data, AnalysisSettings())
+    with paused_collection():
+        report = analyse(data, AnalysisSettings())
     analysed = time.perf_counter()
     counters = data.job.counters
     figures = {

@@ -23,7 +23,7 @@ from bench.common import ChildResult, Row, median, print_table, vm_hwm_mb
 
 def export(data: Any, report: Any, *, token: str) -> dict[str, Any]:
     """In the analysis child, after the analysis: write the bundle and measure it."""
-    from triage_gui.cli.check_bundle import write_check_bundle
+    from triage_gui.services.bundle_assembly import write_check_bundle
 
     before = vm_hwm_mb()
     with tempfile.TemporaryDirectory(prefix="bench-bundle-") as tmp:

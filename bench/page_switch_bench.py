@@ -51,10 +51,10 @@ def _child(url: str, token: str, workspace: str, job: str) -> None:
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from triage_gui.api.connection import Connection
+    from triage_gui.providers.connection import Connection
     from triage_gui.domain.incident import AnalysisSettings
-    from triage_gui.ui.app import tune_interpreter_for_gui
-    from triage_gui.ui.main_window import MainWindow
+    from triage_gui.ui.app.startup import tune_interpreter_for_gui
+    from triage_gui.ui.app.main_window import MainWindow
 
     def spin(seconds: float) -> None:
         loop = QEventLoop()

@@ -37,7 +37,7 @@ LOAD_TIMEOUT_S = 180.0
 
 
 def run(quick: bool, attribute: bool = False) -> list[dict[str, object]]:
-    from triage_gui.api.simulator import RealClock, Simulator
+    from triage_gui.simulator import RealClock, Simulator
 
     seconds = 10 if quick else 20
     with Simulator(scenarios=["healthy"], sizes={"healthy": SIZE}, clock=RealClock(speed=SPEED)) as sim:
@@ -116,10 +116,10 @@ def _child(url: str, token: str, workspace: str, job: str, seconds: float, attri
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from triage_gui.api.connection import Connection
+    from triage_gui.providers.connection import Connection
     from triage_gui.domain.incident import AnalysisSettings
-    from triage_gui.ui.app import tune_interpreter_for_gui
-    from triage_gui.ui.main_window import MainWindow
+    from triage_gui.ui.app.startup import tune_interpreter_for_gui
+    from triage_gui.ui.app.main_window import MainWindow
 
     tune_interpreter_for_gui()  # as run_gui does for the app
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -6,7 +6,7 @@ back after the first ``Paint`` event of the main window (the first frame is then
 both read ``time.monotonic()``, which is one system-wide clock on Linux. So a figure holds the
 interpreter's start-up, every import, building the window, ``show()`` and the first paint.
 
-- ``app``: the app's own start-up, ``triage_gui.ui.app.run_gui`` (application object, the main
+- ``app``: the app's own start-up, ``triage_gui.ui.app.startup.run_gui`` (application object, the main
   window's first part: menus, the wizard's start page, remembered geometry; ``show()``), with
   the connection of a simulator that the parent started beforehand, so the demo server's
   start-up is not counted: the child points ``run_gui``'s demo hook at that connection. User
@@ -39,7 +39,7 @@ def run(quick: bool) -> list[dict[str, object]]:
     import compileall
 
     import triage_gui
-    from triage_gui.api.simulator import ManualClock, Simulator
+    from triage_gui.simulator import ManualClock, Simulator
 
     compileall.compile_dir(str(Path(triage_gui.__file__).parent), quiet=1)
     repeats = 3 if quick else 5
@@ -95,8 +95,8 @@ def _child(mode: str, base_url: str, token: str) -> None:
     from PySide6.QtWidgets import QApplication
 
     if mode == "app":
-        import triage_gui.ui.app as app_module
-        from triage_gui.api.connection import Connection
+        import triage_gui.ui.app.startup as app_module
+        from triage_gui.providers.connection import Connection
     marks["imported"] = time.monotonic()
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -134,7 +134,7 @@ def _child(mode: str, base_url: str, token: str) -> None:
 
     watcher = FirstFrame()
     if mode == "app":
-        from triage_gui.ui.main_window import MainWindow
+        from triage_gui.ui.app.main_window import MainWindow
 
         # The app's start-up as it is, with the bench's simulator in place of the demo's own,
         # and the watcher put on the main window as run_gui shows it.

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from triage_gui.api.simulator import ManualClock, Simulator
+from triage_gui.simulator import ManualClock, Simulator
 
 
 @pytest.fixture(autouse=True)

@@ -52,10 +52,10 @@ def main() -> int:
         ):
             dark.setColor(role, QColor(colour))
         app.setPalette(dark)
-    from triage_gui.api.connection import Connection
-    from triage_gui.api.simulator import RealClock, Simulator
+    from triage_gui.providers.connection import Connection
+    from triage_gui.simulator import RealClock, Simulator
     from triage_gui.domain.incident import AnalysisSettings
-    from triage_gui.ui.main_window import MainWindow
+    from triage_gui.ui.app.main_window import MainWindow
 
     with Simulator(clock=RealClock(speed=5.0)) as sim:
         conn = Connection(base_url=sim.base_url, token=sim.token, label="demo", is_demo=True)

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from triage_gui.api.simulator import Simulator
+from triage_gui.simulator import Simulator
 
 
 @pytest.fixture

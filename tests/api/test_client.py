@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from triage_gui.api.client import BatchApiClient, RetryConfig, check_id, iter_all, parse_retry_after
-from triage_gui.api.errors import (
+from triage_gui.providers.batch_v1.client import BatchApiClient, RetryConfig, check_id, iter_all, parse_retry_after
+from triage_gui.providers.errors import (
     AuthError,
     ForbiddenError,
     InvalidResponse,
@@ -21,7 +21,7 @@ from triage_gui.api.errors import (
     RequestRejected,
     ServerError,
 )
-from triage_gui.api.simulator import Fault
+from triage_gui.simulator import Fault
 from triage_gui.domain.models import BatchJob, JobStatus, Page, Trigger
 
 

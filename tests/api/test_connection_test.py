@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from triage_gui.api.connection_test import ConnectionOutcome, WorkspaceRequired, check_connection
-from triage_gui.api.simulator import DEMO_WORKSPACE, RESTRICTED_WORKSPACE, Fault, Simulator
+from triage_gui.providers.batch_v1.connection_probe import ConnectionOutcome, WorkspaceRequired, check_connection
+from triage_gui.simulator import DEMO_WORKSPACE, RESTRICTED_WORKSPACE, Fault, Simulator
 from triage_gui.store.profiles import ConnectionProfile, make_profile
 
 TOKEN = "demo-token"

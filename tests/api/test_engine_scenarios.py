@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from triage_gui.api.connection import Connection
-from triage_gui.api.incident_fetcher import FetchRequest, fetch_incident
+from triage_gui.providers.connection import Connection
+from triage_gui.services.incident_loading import FetchRequest, fetch_incident
 from triage_gui.domain.analysis import analyse
 from triage_gui.domain.findings import Verdict
 from triage_gui.domain.incident import AnalysisSettings
@@ -34,7 +34,7 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def diagnosed():
-    from triage_gui.api.simulator import ManualClock, Simulator
+    from triage_gui.simulator import ManualClock, Simulator
 
     results = {}
     with Simulator(clock=ManualClock()) as sim:

@@ -8,10 +8,10 @@ import time
 import httpx
 import pytest
 
-from triage_gui.api.client import BatchApiClient, RetryConfig
-from triage_gui.api.incident_fetcher import FetchRequest, fetch_incident
-from triage_gui.api.retry_launcher import UNRESOLVED_MESSAGE, LaunchStatus, RetryLauncher
-from triage_gui.api.simulator import Fault
+from triage_gui.providers.batch_v1.client import BatchApiClient, RetryConfig
+from triage_gui.services.incident_loading import FetchRequest, fetch_incident
+from triage_gui.services.retry_launch import UNRESOLVED_MESSAGE, LaunchStatus, RetryLauncher
+from triage_gui.simulator import Fault
 from triage_gui.domain.dispatch_monitor import MonitorKind
 from triage_gui.domain.incident import AnalysisSettings
 from triage_gui.domain.retry_cohort import ProblemKind, idempotency_key, propose_cohort, validate_cohort

@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from triage_gui.api.simulator import Fault, Simulator
+from triage_gui.simulator import Fault, Simulator
 
 WS = "/v1/workspaces/ws_demo"
 JOB = f"{WS}/batch-jobs/job_completed"

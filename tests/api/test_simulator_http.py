@@ -12,7 +12,7 @@ import phonenumbers
 import pytest
 
 from tests.api.conftest import AllPages
-from triage_gui.api.simulator import Simulator
+from triage_gui.simulator import Simulator
 
 WS = "/v1/workspaces/ws_demo"
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from triage_gui.api.simulator import Fault, ManualClock, RealClock, Simulator
+from triage_gui.simulator import Fault, ManualClock, RealClock, Simulator
 
 WS = "/v1/workspaces/ws_demo"
 

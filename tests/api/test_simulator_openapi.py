@@ -1,4 +1,4 @@
-"""The simulator's responses validate against triage_gui/api/openapi.yaml, endpoint by endpoint."""
+"""The simulator's responses validate against triage_gui/providers/batch_v1/openapi.yaml, endpoint by endpoint."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ import yaml
 from jsonschema import FormatChecker
 from openapi_schema_validator import OAS31Validator
 
-from triage_gui.api.simulator import SCENARIOS, Fault, Simulator
+from triage_gui.simulator import SCENARIOS, Fault, Simulator
 
 WS = "/v1/workspaces/ws_demo"
 
 
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
-    text = resources.files("triage_gui.api").joinpath("openapi.yaml").read_text("utf-8")
+    text = resources.files("triage_gui.providers.batch_v1").joinpath("openapi.yaml").read_text("utf-8")
     return yaml.safe_load(text)
 
 

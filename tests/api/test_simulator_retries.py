@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from tests.api.conftest import AllPages
-from triage_gui.api.simulator import Simulator
+from triage_gui.simulator import Simulator
 
 WS = "/v1/workspaces/ws_demo"
 

@@ -12,8 +12,8 @@ import phonenumbers
 import pytest
 
 from tests.api.conftest import AllPages
-from triage_gui.api.simulator import SCENARIOS, Simulator
-from triage_gui.api.simulator.failure_codes import PERMANENT_CODES, TRANSIENT_CODES
+from triage_gui.simulator import SCENARIOS, Simulator
+from triage_gui.simulator.failure_codes import PERMANENT_CODES, TRANSIENT_CODES
 
 WS = "/v1/workspaces/ws_demo"
 
@@ -354,7 +354,7 @@ def test_size_override_and_bad_arguments() -> None:
 
 
 def test_a_pickers_list_builds_nothing_and_names_the_ids_that_open_each_scenario():
-    from triage_gui.api.simulator import ManualClock, Simulator
+    from triage_gui.simulator import ManualClock, Simulator
 
     sim = Simulator(clock=ManualClock())
     entries = sim.scenario_entries()

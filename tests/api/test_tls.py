@@ -5,9 +5,9 @@ from __future__ import annotations
 import ssl
 from pathlib import Path
 
-from triage_gui.api.abortable_transport import AbortableTransport
-from triage_gui.api.client import BatchApiClient
-from triage_gui.api.tls import shared_context
+from triage_gui.providers.http.abortable_transport import AbortableTransport
+from triage_gui.providers.batch_v1.client import BatchApiClient
+from triage_gui.providers.http.tls import shared_context
 
 
 def _context_of(client: BatchApiClient) -> ssl.SSLContext:
@@ -55,7 +55,7 @@ def test_the_environments_ca_bundle_is_part_of_the_setting(monkeypatch, tmp_path
 
 
 def test_plain_http_gets_a_context_that_trusts_nothing():
-    from triage_gui.api.tls import context_for
+    from triage_gui.providers.http.tls import context_for
 
     closed = context_for("http://127.0.0.1:8080", True)
     assert closed is not shared_context(True)

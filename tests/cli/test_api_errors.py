@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from triage_gui.api import errors
-from triage_gui.api.simulator import Fault
+from triage_gui.providers import errors
+from triage_gui.simulator import Fault
 from triage_gui.cli.api_errors import exit_code
 from triage_gui.cli.main import main
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from triage_gui.api.simulator import RealClock, Simulator
+from triage_gui.simulator import RealClock, Simulator
 from triage_gui.cli.main import main
 
 

@@ -16,7 +16,7 @@ import keyring.errors
 import pytest
 from keyring.backends import fail
 
-from triage_gui.api.simulator import DEMO_WORKSPACE, Simulator
+from triage_gui.simulator import DEMO_WORKSPACE, Simulator
 from triage_gui.cli.main import main
 from triage_gui.store.credentials import SERVICE_NAME
 

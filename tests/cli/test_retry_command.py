@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from triage_gui.api.simulator import Fault, ManualClock, Simulator
+from triage_gui.simulator import Fault, ManualClock, Simulator
 from triage_gui.cli.main import main
 from triage_gui.cli.retry_command import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
 from triage_gui.store.retry_ledger import IntentState, RetryLedger

@@ -107,7 +107,7 @@ def test_desktop_icon_names_the_app_icon_files():
 def test_desktop_file_id_is_the_one_the_app_announces():
     # Qt reports QGuiApplication.desktopFileName to Wayland (app_id) and X11
     # (_KDE_NET_WM_DESKTOP_FILE): it must name this file, or docks show a generic icon.
-    app_source = (ROOT / "triage_gui" / "ui" / "app.py").read_text(encoding="utf-8")
+    app_source = (ROOT / "triage_gui" / "ui" / "app" / "startup.py").read_text(encoding="utf-8")
     assert f'setDesktopFileName("{DESKTOP_FILE.stem}")' in app_source
     assert f'setApplicationName("{_desktop_entry()["StartupWMClass"]}")' in app_source
 

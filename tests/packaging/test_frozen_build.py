@@ -135,7 +135,7 @@ def test_frozen_bundle_has_the_resources_and_qt_plugins_it_needs(frozen_app):
     resources = internal / "triage_gui" / "resources"
     assert (resources / "outbound-triage.svg").is_file()
     assert (resources / "icons" / "verdict-fail.svg").is_file()
-    assert (internal / "triage_gui" / "api" / "openapi.yaml").is_file()
+    assert (internal / "triage_gui" / "providers" / "batch_v1" / "openapi.yaml").is_file()
     if not sys.platform.startswith("linux"):
         return
     plugins = internal / "PySide6" / "Qt" / "plugins"

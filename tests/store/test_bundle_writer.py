@@ -22,10 +22,10 @@ import phonenumbers
 import pytest
 
 from triage_gui import __version__
-from triage_gui.api.client import BatchApiClient
-from triage_gui.api.incident_fetcher import FetchRequest, fetch_incident
-from triage_gui.api.simulator import ManualClock, Simulator
-from triage_gui.cli.check_bundle import case_from_incident, write_check_bundle
+from triage_gui.providers.batch_v1.client import BatchApiClient
+from triage_gui.services.incident_loading import FetchRequest, fetch_incident
+from triage_gui.simulator import ManualClock, Simulator
+from triage_gui.services.bundle_assembly import case_from_incident, write_check_bundle
 from triage_gui.domain.analysis import analyse
 from triage_gui.domain.case import VerdictOverride
 from triage_gui.domain.findings import CheckId, Verdict
@@ -129,7 +129,7 @@ def test_full_run_bundle_hides_tokens_and_numbers_and_verifies(
 ) -> None:
     from PySide6.QtGui import QImage
 
-    from triage_gui.ui.form_pdf import html_to_pdf_bytes
+    from triage_gui.ui.export.form_pdf import html_to_pdf_bytes
 
     data, report = dirty_upload
     inputs = _inputs(data, report, pdf_renderer=html_to_pdf_bytes)

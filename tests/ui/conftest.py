@@ -16,7 +16,7 @@ from pytestqt.exceptions import TimeoutError as QtBotTimeout  # noqa: E402
 
 from triage_gui.domain.incident import JobSnapshot  # noqa: E402
 from triage_gui.domain.models import BatchJob  # noqa: E402
-from triage_gui.ui import thread_registry  # noqa: E402
+from triage_gui.ui.tasks import thread_registry  # noqa: E402
 
 BASE_TIME = datetime(2025, 3, 4, 12, 0, 0, tzinfo=UTC)
 
@@ -97,9 +97,9 @@ def make_snapshots() -> Callable[[int], list[JobSnapshot]]:
 @pytest.fixture
 def window(qtbot, simulator):
     """The app's main window on the simulator (a test module may override ``simulator``)."""
-    from triage_gui.api.connection import Connection
+    from triage_gui.providers.connection import Connection
     from triage_gui.domain.incident import AnalysisSettings
-    from triage_gui.ui.main_window import MainWindow
+    from triage_gui.ui.app.main_window import MainWindow
 
     conn = Connection(base_url=simulator.base_url, token=simulator.token, label="test")
     win = MainWindow(conn, AnalysisSettings(), poll_interval_s=0.2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from triage_gui.ui.background import BackgroundRunner
+from triage_gui.ui.tasks.background import BackgroundRunner
 
 
 def test_results_and_errors_arrive_on_the_gui_thread(qtbot):

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from triage_gui.api.connection import Connection
+from triage_gui.providers.connection import Connection
 from triage_gui.domain.case import Case, CaseInputs
 from triage_gui.domain.incident import AnalysisSettings
 from triage_gui.store.case_store import CaseStore, SaveDebounce
 from triage_gui.store.paths import AppPaths
-from triage_gui.ui.case_autosave import CaseAutosaver
-from triage_gui.ui.case_controller import CaseController
+from triage_gui.ui.case.autosave import CaseAutosaver
+from triage_gui.ui.case.controller import CaseController
 
 
 class RecordingStore(CaseStore):
@@ -124,13 +124,13 @@ def test_a_failed_save_is_reported_and_retried(qtbot, controller, store, tmp_pat
 def test_an_older_copy_never_overwrites_a_newer_save(qtbot, tmp_path):
     from datetime import UTC, datetime, timedelta
 
-    from triage_gui.api.connection import Connection
+    from triage_gui.providers.connection import Connection
     from triage_gui.domain.case import Case, CaseInputs
     from triage_gui.domain.incident import AnalysisSettings
     from triage_gui.store.case_store import CaseStore
     from triage_gui.store.paths import AppPaths
-    from triage_gui.ui.case_autosave import CaseAutosaver
-    from triage_gui.ui.case_controller import CaseController
+    from triage_gui.ui.case.autosave import CaseAutosaver
+    from triage_gui.ui.case.controller import CaseController
 
     controller = CaseController(Connection("http://127.0.0.1:9", "t"), AnalysisSettings())
     store = CaseStore(AppPaths.under(tmp_path))

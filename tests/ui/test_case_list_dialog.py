@@ -145,7 +145,7 @@ def test_recovery_offers_only_unfinished_cases(qtbot, store, paths):
 # -- with a runner: the store is read off the GUI thread -------------------------------------
 @pytest.fixture
 def runner(qtbot):
-    from triage_gui.ui.background import BackgroundRunner
+    from triage_gui.ui.tasks.background import BackgroundRunner
 
     runner = BackgroundRunner()
     yield runner

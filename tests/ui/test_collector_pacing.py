@@ -8,7 +8,7 @@ import gc
 import pytest
 from PySide6.QtCore import Qt
 
-from triage_gui.runtime import collector_pacing
+from triage_gui.ui.tasks import gc_policy as collector_pacing
 
 
 @pytest.fixture(autouse=True)
@@ -105,9 +105,9 @@ def test_a_replaced_case_is_freed_although_it_was_frozen(qtbot, window, simulato
 
 def test_an_analysis_pause_inside_a_load_pause_does_not_switch_collection_back_on():
     """One counter for every pause: a re-analysis ending while a load runs leaves it paused."""
-    from triage_gui.domain import analysis
+    from triage_gui.ui.case import controller
 
-    assert analysis.paused_collection is collector_pacing.paused_collection  # the same counter
+    assert controller.paused_collection is collector_pacing.paused_collection  # the same counter
     release_load = collector_pacing.pause_collection()
     with collector_pacing.paused_collection():  # the analysis
         assert not gc.isenabled()

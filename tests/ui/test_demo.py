@@ -8,8 +8,8 @@ import socket
 import subprocess
 import sys
 
-from triage_gui.ui import thread_registry
-from triage_gui.ui.app import _make_window, build_context, start_demo
+from triage_gui.ui.tasks import thread_registry
+from triage_gui.ui.app.startup import _make_window, build_context, start_demo
 
 
 def test_demo_smoke_exits_zero_offscreen(tmp_path):

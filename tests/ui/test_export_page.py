@@ -10,11 +10,11 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWizard
 
-from triage_gui.api.simulator import ManualClock, Simulator
+from triage_gui.simulator import ManualClock, Simulator
 from triage_gui.store.bundle_verify import verify_bundle
-from triage_gui.ui.main_window import MainWindow
+from triage_gui.ui.app.main_window import MainWindow
 from triage_gui.ui.pages.export_page import ExportPage
-from triage_gui.ui.screenshot.capture import grab_widget
+from triage_gui.ui.export.capture import grab_widget
 
 TOKEN = "tok_Export-Page-Secret-7c6b5a4d"
 
@@ -189,7 +189,7 @@ def test_raw_numbers_are_offered_only_at_level_3_and_recorded(qtbot, window, sim
 
 def test_a_chosen_page_is_captured_whole_without_leaving_this_page(qtbot, window, simulator):
     from triage_gui.domain.findings import CheckId
-    from triage_gui.ui.screenshot.capture import grab_page
+    from triage_gui.ui.export.capture import grab_page
 
     page = open_export_page(qtbot, window, simulator, "stalled")
     wizard = window.wizard

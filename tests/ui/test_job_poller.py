@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from triage_gui.api.connection import Connection
-from triage_gui.ui.job_poller import JobPoller, PollerThread, PollState
+from triage_gui.providers.connection import Connection
+from triage_gui.ui.tasks.job_poller import JobPoller, PollerThread, PollState
 
 
 def _poller(simulator, **kwargs) -> tuple[PollerThread, list, list]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QGuiApplication
 
-from triage_gui.api.connection import Connection
+from triage_gui.providers.connection import Connection
 from triage_gui.domain.incident import AnalysisSettings
-from triage_gui.ui.main_window import MainWindow
+from triage_gui.ui.app.main_window import MainWindow
 
 
 def make(qtbot, tmp_path, **kw) -> MainWindow:

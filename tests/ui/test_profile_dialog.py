@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from triage_gui.api.simulator import DEMO_WORKSPACE, Fault
+from triage_gui.simulator import DEMO_WORKSPACE, Fault
 from triage_gui.store.credentials import SERVICE_NAME, TOKEN_ENV, CredentialStore
 from triage_gui.store.paths import AppPaths
 from triage_gui.store.profiles import ProfileStore, make_profile

@@ -9,8 +9,8 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QImage
 
 from triage_gui.store.paths import AppPaths
-from triage_gui.ui.screenshot.capture import CaptureRefused, ScreenshotArea, ScreenshotFiles, grab_screen, png_bytes
-from triage_gui.ui.screenshot.redaction_editor import RedactionEditor
+from triage_gui.ui.export.capture import CaptureRefused, ScreenshotArea, ScreenshotFiles, grab_screen, png_bytes
+from triage_gui.ui.export.redaction_editor import RedactionEditor
 
 SECRET_TEXT = "+44 7700 900123 Jane Customer"
 

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from PySide6.QtCore import Qt
 
-from triage_gui.api.retry_launcher import LaunchStatus
-from triage_gui.api.simulator import Fault, ManualClock, Simulator
+from triage_gui.services.retry_launch import LaunchStatus
+from triage_gui.simulator import Fault, ManualClock, Simulator
 from triage_gui.domain.dispatch_monitor import MonitorKind
 from triage_gui.domain.report import FailureClass
 from triage_gui.domain.retry_cohort import (
@@ -24,10 +24,10 @@ from triage_gui.domain.retry_cohort import (
 )
 from triage_gui.domain.retry_intent import IntentState
 from triage_gui.store.retry_ledger import RetryLedger
-from triage_gui.ui.main_window import MainWindow
+from triage_gui.ui.app.main_window import MainWindow
 from triage_gui.ui.pages.retry_page import CohortModel, RetryStrategyPage
-from triage_gui.ui.retry.confirm_dialog import RetryConfirmDialog
-from triage_gui.ui.retry.monitor_panel import DispatchRowsModel
+from triage_gui.ui.dialogs.retry_confirm_dialog import RetryConfirmDialog
+from triage_gui.ui.widgets.retry_monitor_panel import DispatchRowsModel
 
 SCENARIO = "completed"
 

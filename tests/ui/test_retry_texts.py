@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from triage_gui.domain.report import FailureClass, RetryCandidate, RetryPlan
-from triage_gui.ui.retry.retry_texts import counts_line
+from triage_gui.ui.pages.retry_texts import counts_line
 
 
 def plan(hold: bool = False) -> RetryPlan:

@@ -18,12 +18,12 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QWizard
 
-from triage_gui.api.connection import Connection
+from triage_gui.providers.connection import Connection
 from triage_gui.domain.incident import AnalysisSettings
-from triage_gui.ui import thread_registry
-from triage_gui.ui.app import AfterFirstFrame
-from triage_gui.ui.main_window import STARTING_TEXT, MainWindow
-from triage_gui.ui.step_runner import StepRunner
+from triage_gui.ui.tasks import thread_registry
+from triage_gui.ui.app.startup import AfterFirstFrame
+from triage_gui.ui.app.main_window import STARTING_TEXT, MainWindow
+from triage_gui.ui.tasks.step_runner import StepRunner
 
 
 @pytest.fixture
@@ -133,13 +133,13 @@ def test_the_first_frame_loads_no_models_http_or_phone_library():
         "import json, sys\n"
         "from PySide6.QtWidgets import QApplication\n"
         "app = QApplication([])\n"
-        "from triage_gui.api.connection import Connection\n"
-        "from triage_gui.ui.main_window import MainWindow\n"
-        "import triage_gui.ui.app\n"
+        "from triage_gui.providers.connection import Connection\n"
+        "from triage_gui.ui.app.main_window import MainWindow\n"
+        "import triage_gui.ui.app.startup\n"
         "w = MainWindow(Connection(base_url='http://127.0.0.1:9', token='t'), None)\n"
         "w.show(); app.processEvents()\n"
         "heavy = ['pydantic', 'httpx', 'phonenumbers', 'keyring', 'pyqtgraph',\n"
-        "         'triage_gui.ui.case_controller', 'triage_gui.ui.pages.check_page']\n"
+        "         'triage_gui.ui.case.controller', 'triage_gui.ui.pages.check_page']\n"
         "print(json.dumps({m: m in sys.modules for m in heavy}))\n"
     )
     proc = subprocess.run(
@@ -155,7 +155,7 @@ def test_run_gui_puts_the_settings_warning_in_the_status_bar(qtbot, isolated_hom
     """Unusable settings are set aside at start; the agent is told, once, in the window."""
     import argparse
 
-    import triage_gui.ui.app as app_module
+    import triage_gui.ui.app.startup as app_module
     from triage_gui.store.paths import AppPaths
 
     config = AppPaths().config_dir
@@ -196,7 +196,7 @@ def test_run_gui_puts_the_settings_warning_in_the_status_bar(qtbot, isolated_hom
 def test_the_window_makes_the_tls_context_on_a_worker_before_any_load(qtbot, monkeypatch):
     import threading
 
-    import triage_gui.api.tls as tls
+    import triage_gui.providers.http.tls as tls
 
     calls: list[tuple[str, bool]] = []
     real = tls.context_for
@@ -217,7 +217,7 @@ def test_the_window_makes_the_tls_context_on_a_worker_before_any_load(qtbot, mon
 def test_closing_between_steps_builds_and_loads_nothing_more(qtbot, simulator):
     import gc
 
-    from triage_gui.runtime import collector_pacing
+    from triage_gui.ui.tasks import gc_policy as collector_pacing
 
     info = simulator.scenario("healthy")
     conn = Connection(base_url=simulator.base_url, token=simulator.token, label="test")
@@ -268,7 +268,7 @@ def test_completing_twice_changes_nothing(qtbot, staged):
 
 def test_a_token_read_before_logging_is_set_up_is_still_scrubbed_from_the_logs():
     from triage_gui.store.paths import AppPaths
-    from triage_gui.ui.app import AppContext
+    from triage_gui.ui.app.startup import AppContext
 
     ctx = AppContext(paths=AppPaths())
     try:

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from triage_gui.api.simulator import ManualClock, Simulator
-from triage_gui.cli.check_bundle import write_check_bundle
+from triage_gui.simulator import ManualClock, Simulator
+from triage_gui.services.bundle_assembly import write_check_bundle
 from triage_gui.domain.findings import CheckId
 from triage_gui.store.profiles import ProfileStore, make_profile
-from triage_gui.ui.app import _make_window, build_context
-from triage_gui.ui.connect_flow import choose_connection
+from triage_gui.ui.app.startup import _make_window, build_context
+from triage_gui.ui.app.connect_flow import choose_connection
 
 pytestmark = pytest.mark.keyring
 

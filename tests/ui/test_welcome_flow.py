@@ -10,13 +10,13 @@ from keyring.backends import fail
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QLineEdit
 
-from triage_gui.api.simulator import DEMO_WORKSPACE
+from triage_gui.simulator import DEMO_WORKSPACE
 from triage_gui.store.credentials import TOKEN_ENV, CredentialStore, TokenSource
 from triage_gui.store.paths import AppPaths
 from triage_gui.store.profiles import ProfileStore, make_profile
 from triage_gui.store.settings import AppSettings
-from triage_gui.ui.app import AppContext
-from triage_gui.ui.connect_flow import ConnectFlow, choose_connection, last_profile
+from triage_gui.ui.app.startup import AppContext
+from triage_gui.ui.app.connect_flow import ConnectFlow, choose_connection, last_profile
 from triage_gui.ui.dialogs.profile_dialog import ProfileDialog
 from triage_gui.ui.dialogs.token_prompt import TokenPrompt
 from triage_gui.ui.dialogs.welcome_dialog import WelcomeChoice, WelcomeDialog

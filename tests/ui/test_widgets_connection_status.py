@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from PySide6.QtCore import Qt
 
-from triage_gui.ui.job_poller import PollState, PollStatus
+from triage_gui.ui.tasks.job_poller import PollState, PollStatus
 from triage_gui.ui.widgets.connection_status import ConnectionStatus
 
 T0 = datetime(2025, 3, 4, 12, 3, 4, tzinfo=UTC)

@@ -10,7 +10,7 @@ from PySide6.QtCore import QSize
 from PySide6.QtGui import QColor
 
 from triage_gui.domain.findings import Verdict
-from triage_gui.ui.icons import ICON_NAMES, app_icon, icon, verdict_icon
+from triage_gui.ui.widgets.icons import ICON_NAMES, app_icon, icon, verdict_icon
 
 
 def _opaque_pixels(qicon, side: int) -> int:

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QAbstractItemView
 
 from triage_gui.domain.report import FailureClass, RetryCandidate, RetryPlan
 from triage_gui.domain.retry_cohort import propose_cohort
-from triage_gui.ui.retry.cohort_model import CohortModel, apply_edit, deselect_choices, replay_edits
+from triage_gui.ui.widgets.cohort_model import CohortModel, apply_edit, deselect_choices, replay_edits
 from triage_gui.ui.widgets.table_model import RIGHT_ALIGN, RowTableModel
 from triage_gui.ui.widgets.table_view import read_only_table
 

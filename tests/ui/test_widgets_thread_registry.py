@@ -4,7 +4,7 @@ import gc
 
 from PySide6.QtCore import QThread
 
-from triage_gui.ui import thread_registry
+from triage_gui.ui.tasks import thread_registry
 
 
 def test_registry_sees_a_running_thread_until_it_ends(qtbot):
@@ -32,7 +32,7 @@ import atexit
 
 from PySide6.QtCore import QThread
 
-from triage_gui.ui import thread_registry
+from triage_gui.ui.tasks import thread_registry
 
 _threads = []
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from triage_gui.api.errors import ApiError, AuthError, InvalidResponse, NotFound
+from triage_gui.providers.errors import ApiError, AuthError, InvalidResponse, NotFound
 
 EXIT_AUTH, EXIT_NOT_FOUND, EXIT_NETWORK, EXIT_INVALID = 3, 4, 5, 6
 

@@ -14,7 +14,7 @@ import threading
 import time
 from functools import partial
 
-from triage_gui.api.errors import ApiError
+from triage_gui.providers.errors import ApiError
 from triage_gui.cli.api_errors import api_failure, fail
 from triage_gui.cli.connection_args import ConnectionArgsError, add_connection_args, resolve_connection
 from triage_gui.domain.incident import AnalysisSettings, JobSnapshot
@@ -60,7 +60,7 @@ def analysis_settings(args: argparse.Namespace, base: AnalysisSettings) -> Analy
 def run(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from triage_gui.api.incident_fetcher import FetchRequest, fetch_incident
+    from triage_gui.services.incident_loading import FetchRequest, fetch_incident
     from triage_gui.domain.analysis import analyse
     from triage_gui.domain.report_text import report_as_text
 
@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
 def _write_bundle(args: argparse.Namespace, data, report, token: str) -> int:  # noqa: ANN001
     from pathlib import Path
 
-    from triage_gui.cli.check_bundle import write_check_bundle
+    from triage_gui.services.bundle_assembly import write_check_bundle
     from triage_gui.store.bundle_writer import BundleError
 
     screenshot = None

@@ -10,7 +10,7 @@ import argparse
 import os
 from dataclasses import dataclass
 
-from triage_gui.api.connection import Connection
+from triage_gui.providers.connection import Connection
 from triage_gui.domain.incident import AnalysisSettings
 
 from triage_gui.store.paths import TOKEN_ENV

@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(args_list[1:])
         return int(module.run(args) or 0)
     args = _gui_parser().parse_args(args_list)
-    from triage_gui.ui.app import run_gui  # Qt is imported only for the GUI
+    from triage_gui.ui.app.startup import run_gui  # Qt is imported only for the GUI
 
     return run_gui(args)
 

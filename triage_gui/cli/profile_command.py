@@ -20,7 +20,7 @@ import json
 import sys
 from typing import TextIO
 
-from triage_gui.api.connection_test import WorkspaceRequired, check_connection
+from triage_gui.providers.batch_v1.connection_probe import WorkspaceRequired, check_connection
 from triage_gui.store.credentials import CredentialError, CredentialStore
 from triage_gui.store.paths import AppPaths
 from triage_gui.store.profiles import ConnectionProfile, ProfileError, ProfileStore, make_profile

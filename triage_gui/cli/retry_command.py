@@ -24,7 +24,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from triage_gui.api.errors import ApiError
+from triage_gui.providers.errors import ApiError
 from triage_gui.cli.api_errors import api_failure, fail
 from triage_gui.cli.connection_args import ConnectionArgsError, add_connection_args, resolve_connection
 
@@ -59,7 +59,7 @@ def default_case_dir(workspace: str, job: str) -> Path:
 def run(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from triage_gui.api.client import check_id
+    from triage_gui.providers.batch_v1.client import check_id
     from triage_gui.domain.incident import AnalysisSettings
     from triage_gui.domain.retry_cohort import override_is_valid
     from triage_gui.store.retry_ledger import LedgerError, RetryLedger
@@ -96,8 +96,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args, client, ledger, ws: str, job: str, settings, out: _Output) -> int:  # noqa: ANN001, PLR0911
-    from triage_gui.api.incident_fetcher import FetchRequest, fetch_incident
-    from triage_gui.api.retry_launcher import LaunchStatus, RetryLauncher
+    from triage_gui.services.incident_loading import FetchRequest, fetch_incident
+    from triage_gui.services.retry_launch import LaunchStatus, RetryLauncher
     from triage_gui.domain.retry_cohort import (
         CohortPhase,
         blocking_problems,

@@ -17,7 +17,7 @@ import sys
 import threading
 from types import FrameType
 
-from triage_gui.api.simulator import MAX_SIZE, SCENARIOS, RealClock, Simulator
+from triage_gui.simulator import MAX_SIZE, SCENARIOS, RealClock, Simulator
 
 EXIT_OK, EXIT_USAGE = 0, 2
 

@@ -16,16 +16,10 @@ from triage_gui.domain.outcome import recovery_outcome
 from triage_gui.domain.progress import estimate_progress, measure_rate
 from triage_gui.domain.report import Counts, Report
 from triage_gui.domain.retry_planning import plan_retry
-from triage_gui.runtime.collector_pacing import paused_collection
 
 
 def analyse(data: IncidentData, settings: AnalysisSettings | None = None) -> Report:
-    # The analysis allocates a few hundred thousand small objects (one per recipient) next to
-    # the ~1M of a 100k-recipient incident: each full collection they trigger walks all of them
-    # (a third of a second each, over half the analysis time). Nothing here makes reference
-    # cycles, so collection pauses for the analysis (counted with any other pause).
-    with paused_collection():
-        return _analyse(data, settings or AnalysisSettings())
+    return _analyse(data, settings or AnalysisSettings())
 
 
 def _analyse(data: IncidentData, settings: AnalysisSettings) -> Report:

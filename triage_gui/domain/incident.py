@@ -1,6 +1,6 @@
 """Everything the analysis engine looks at for one incident, gathered before it runs.
 
-The engine is pure: the API layer (:mod:`triage_gui.api.incident_fetcher`) fills an
+The engine is pure: the API layer (:mod:`triage_gui.services.incident_loading`) fills an
 ``IncidentData`` over HTTP, tests may build one by hand, and :func:`triage_gui.domain.analysis.
 analyse` turns it into a :class:`~triage_gui.domain.report.Report`.
 """

@@ -7,7 +7,7 @@ the agent opted in to raw numbers, which only a Level 3 escalation allows (recor
 manifest). PNGs keep only the chunks needed to draw them: text and metadata chunks (``tEXt``,
 ``zTXt``, ``iTXt``, ``eXIf``, ``tIME``, ICC profile names, anything unknown) are dropped by
 rewriting the chunk stream. The form's PDF is rendered from the *redacted* HTML by a callback
-(``pdf_renderer``, e.g. :func:`triage_gui.ui.form_pdf.html_to_pdf_bytes`), so this module needs
+(``pdf_renderer``, e.g. :func:`triage_gui.ui.export.form_pdf.html_to_pdf_bytes`), so this module needs
 no Qt and the PDF cannot hold what the HTML no longer does.
 
 ``manifest.json`` lists every other file with its size and SHA-256

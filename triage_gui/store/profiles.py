@@ -5,7 +5,7 @@ The file holds no secret: each profile's token is in the OS keyring (see
 profile removes it. ``http://`` is refused unless the host is loopback or the profile says
 ``allow_insecure_http`` (the window then shows that in red).
 
-"Test connection" lives in :mod:`triage_gui.api.connection_test`: the store does no HTTP.
+"Test connection" lives in :mod:`triage_gui.providers.batch_v1.connection_probe`: the store does no HTTP.
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ class ConnectionProfile(BaseModel):
         return self.insecure_http or not self.verify_tls
 
     def connection_options(self) -> dict[str, Any]:
-        """Keyword arguments for ``triage_gui.api.connection.Connection`` (all but the token);
+        """Keyword arguments for ``triage_gui.providers.connection.Connection`` (all but the token);
         the store does not import the API layer, so the caller builds it."""
         return {
             "base_url": self.base_url,

@@ -41,8 +41,8 @@ from triage_gui.store.bundle_writer import (
     raw_numbers_allowed,
     write_bundle,
 )
-from triage_gui.ui.background import BackgroundRunner, TaskContext
-from triage_gui.ui.icons import icon
+from triage_gui.ui.tasks.background import BackgroundRunner, TaskContext
+from triage_gui.ui.widgets.icons import icon
 
 if TYPE_CHECKING:  # pyqtgraph and numpy load only when a chart is built
     from triage_gui.ui.widgets.progress_chart import ProgressChart

@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
 
 from triage_gui.store.case_store import CaseStore, CaseStoreError, CaseSummary
 from triage_gui.store.paths import AppPaths
-from triage_gui.ui.icons import icon
+from triage_gui.ui.widgets.icons import icon
 
 if TYPE_CHECKING:
-    from triage_gui.ui.background import BackgroundRunner
+    from triage_gui.ui.tasks.background import BackgroundRunner
 
 
 def case_folder(paths: AppPaths, case_id: str) -> Path:

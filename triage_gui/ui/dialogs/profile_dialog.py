@@ -25,14 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from triage_gui.api.connection_test import (
+from triage_gui.providers.batch_v1.connection_probe import (
     ConnectionTestResult,
     WorkspaceRequired,
     check_connection,
 )
 from triage_gui.store.credentials import TOKEN_ENV, CredentialError, CredentialStore, check_token
 from triage_gui.store.profiles import ConnectionProfile, ProfileError, ProfileStore, make_profile
-from triage_gui.ui.background import BackgroundRunner, TaskContext
+from triage_gui.ui.tasks.background import BackgroundRunner, TaskContext
 from triage_gui.ui.dialogs.profile_form import ProfileForm
 from triage_gui.ui.dialogs.token_prompt import KeyringPanel
 

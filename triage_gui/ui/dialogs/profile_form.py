@@ -30,7 +30,7 @@ from triage_gui.store.profiles import (
 )
 from triage_gui.ui.dialogs import FieldError, hint_label, warning_label, with_error
 from triage_gui.ui.dialogs.token_prompt import TokenField
-from triage_gui.ui.icons import icon
+from triage_gui.ui.widgets.icons import icon
 
 TOKEN_LABEL = "API token"
 DEFAULT_TIMEOUT_S = 10.0

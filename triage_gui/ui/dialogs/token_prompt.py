@@ -34,7 +34,7 @@ from triage_gui.store.credentials import (
     check_token,
 )
 from triage_gui.ui.dialogs import FieldError, hint_label
-from triage_gui.ui.icons import icon
+from triage_gui.ui.widgets.icons import icon
 
 
 class TokenField(QWidget):

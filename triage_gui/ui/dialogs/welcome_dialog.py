@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from triage_gui.ui.icons import app_icon, icon
+from triage_gui.ui.widgets.icons import app_icon, icon
 
 
 class WelcomeChoice(StrEnum):

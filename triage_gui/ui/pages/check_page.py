@@ -27,7 +27,7 @@ from triage_gui.domain.case import Symptom, VerdictOverride
 from triage_gui.domain.findings import CheckId, CheckResult, Verdict
 from triage_gui.domain.incident import JobSnapshot
 from triage_gui.domain.report import Report
-from triage_gui.ui.case_controller import CaseController
+from triage_gui.ui.case.controller import CaseController
 from triage_gui.ui.pages.redraw_when_shown import RedrawWhenShown
 from triage_gui.ui.widgets.findings_view import FindingsView
 from triage_gui.ui.widgets.guidance_list import GuidanceList
@@ -192,7 +192,7 @@ class JobHealthPage(CheckPage):
         if not self.chart.built:
             if in_steps:
                 if self._chart_steps is None:
-                    from triage_gui.ui.step_runner import StepRunner
+                    from triage_gui.ui.tasks.step_runner import StepRunner
 
                     self._chart_steps = StepRunner(self.chart.build_steps(), parent=self.chart)
                     self._chart_steps.start()

@@ -9,9 +9,9 @@ from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QList
 from triage_gui.domain import runbook
 from triage_gui.domain.findings import CheckId
 from triage_gui.domain.report import Report
-from triage_gui.ui.case_controller import CaseController
+from triage_gui.ui.case.controller import CaseController
 from triage_gui.ui.pages.redraw_when_shown import RedrawWhenShown
-from triage_gui.ui.icons import icon
+from triage_gui.ui.widgets.icons import icon
 from triage_gui.ui.widgets.guidance_list import GuidanceList
 from triage_gui.ui.widgets.verdict_badge import VerdictBadge
 

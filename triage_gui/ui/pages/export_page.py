@@ -38,12 +38,12 @@ from triage_gui.domain.escalation_form import MIN_WAIVER_REASON, EscalationForm,
 from triage_gui.domain.findings import CheckId
 from triage_gui.store.bundle_writer import BundleInputs
 from triage_gui.store.paths import AppPaths, atomic_write_text
-from triage_gui.ui.case_controller import CaseController
+from triage_gui.ui.case.controller import CaseController
 from triage_gui.ui.dialogs.bundle_preview_dialog import BundlePreviewDialog, case_log_text, chart_png
-from triage_gui.ui.form_pdf import html_to_pdf, html_to_pdf_bytes
-from triage_gui.ui.icons import icon
+from triage_gui.ui.export.form_pdf import html_to_pdf, html_to_pdf_bytes
+from triage_gui.ui.widgets.icons import icon
 from triage_gui.ui.pages.form_fields import CustomerMessageBox, FieldRow, RequiredDiagnosticsBox
-from triage_gui.ui.screenshot.capture import ScreenshotArea, ScreenshotFiles
+from triage_gui.ui.export.capture import ScreenshotArea, ScreenshotFiles
 
 class ExportPage(QWizardPage):
     exported = Signal(str)  # the path of a written file (Markdown, HTML, PDF)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage_gui.domain.escalation_form import MIN_WAIVER_REASON, EscalationForm, FormField
-from triage_gui.ui.icons import icon
+from triage_gui.ui.widgets.icons import icon
 
 MULTILINE = {"symptom_summary"}
 FROM_SCREENSHOTS = {"screenshot"}  # filled by attaching one, not by typing

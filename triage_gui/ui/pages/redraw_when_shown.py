@@ -12,7 +12,7 @@ from PySide6.QtCore import QEvent, QObject, Slot
 from PySide6.QtWidgets import QWidget
 
 from triage_gui.domain.report import Report
-from triage_gui.ui.case_controller import CaseController
+from triage_gui.ui.case.controller import CaseController
 
 
 class RedrawWhenShown(QObject):

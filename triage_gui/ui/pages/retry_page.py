@@ -25,19 +25,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from triage_gui.api.retry_launcher import LaunchOutcome, LaunchStatus
+from triage_gui.services.retry_launch import LaunchOutcome, LaunchStatus
 from triage_gui.domain.dispatch_monitor import MonitorVerdict
 from triage_gui.domain.findings import CheckId, Verdict
 from triage_gui.domain.report import Report, RetryPlan
 from triage_gui.domain.retry_cohort import Cohort, CohortPhase, cohort_csv_rows, propose_cohort, remainder_problems
-from triage_gui.ui.case_controller import CaseController
-from triage_gui.ui.icons import verdict_icon
+from triage_gui.ui.case.controller import CaseController
+from triage_gui.ui.widgets.icons import verdict_icon
 from triage_gui.ui.pages.check_page import CheckPage
-from triage_gui.ui.retry.cohort_model import CohortEdit, CohortModel, apply_edit, deselect_choices, replay_edits
-from triage_gui.ui.retry.confirm_dialog import RetryConfirmDialog
-from triage_gui.ui.retry.monitor_panel import MonitorPanel
-from triage_gui.ui.retry.retry_session import CohortCheck, RetryContext, RetrySession
-from triage_gui.ui.retry.retry_texts import counts_line
+from triage_gui.ui.widgets.cohort_model import CohortEdit, CohortModel, apply_edit, deselect_choices, replay_edits
+from triage_gui.ui.dialogs.retry_confirm_dialog import RetryConfirmDialog
+from triage_gui.ui.widgets.retry_monitor_panel import MonitorPanel
+from triage_gui.ui.case.retry_session import CohortCheck, RetryContext, RetrySession
+from triage_gui.ui.pages.retry_texts import counts_line
 from triage_gui.ui.widgets.table_view import fit_columns_on_reset, read_only_table
 
 __all__ = ["CSV_COLUMNS", "CohortModel", "RetryStrategyPage"]

@@ -30,7 +30,7 @@ from triage_gui.domain.vocabulary import ID_PATTERN, Symptom
 
 if TYPE_CHECKING:  # the models and the controller load after the first frame (cold start)
     from triage_gui.domain.case import CaseInputs
-    from triage_gui.ui.case_controller import CaseController
+    from triage_gui.ui.case.controller import CaseController
 
 _ID_RE = re.compile(ID_PATTERN)
 

@@ -10,8 +10,8 @@ from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
-from triage_gui.ui.icons import icon
-from triage_gui.ui.job_poller import PollState, PollStatus
+from triage_gui.ui.widgets.icons import icon
+from triage_gui.ui.tasks.job_poller import PollState, PollStatus
 
 ICON_SIZE = 16
 TICK_MS = 1_000

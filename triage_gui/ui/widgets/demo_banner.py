@@ -6,7 +6,7 @@ from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from triage_gui.ui.icons import icon
+from triage_gui.ui.widgets.icons import icon
 from triage_gui.ui.widgets.verdict_style import is_dark
 
 ICON_SIZE = 24

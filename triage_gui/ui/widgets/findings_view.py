@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage_gui.domain.findings import Finding
-from triage_gui.ui.icons import verdict_icon
+from triage_gui.ui.widgets.icons import verdict_icon
 from triage_gui.ui.widgets.evidence_table import EvidenceTableModel, KeyValueModel
 from triage_gui.ui.widgets.sorting import KeySortProxy
 from triage_gui.ui.widgets.table_model import RowTableModel

@@ -1,0 +1,1 @@
+"""HTTP pieces shared by every provider: transport, TLS, retry policy, error mapping."""

@@ -1,0 +1,1 @@
+"""The open case: its controller (fetch, analyse, watch), autosave, and its retry session."""

@@ -1,0 +1,413 @@
+"""One open case: its inputs, the live poller, and the engine's latest report.
+
+The controller owns the background work for a case: the full fetch + analysis (on Load and
+Refresh) runs on the ``BackgroundRunner``; the job poller runs on its own thread, and each new
+snapshot re-runs the (pure) analysis over the last fetched data plus the collected snapshots,
+so verdicts such as a stall over the watch window stay live. Pages only read ``case`` and
+``report`` and listen to the signals; they never do I/O.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from triage_gui.providers.connection import Connection
+from triage_gui.domain.case import Case, CaseInputs, VerdictOverride
+from triage_gui.domain.findings import CheckId
+from triage_gui.domain.incident import AnalysisSettings, IncidentData, JobSnapshot
+from triage_gui.domain.report import Report
+from triage_gui.ui.tasks.gc_policy import PausesByKey, paused_collection
+from triage_gui.ui.tasks import thread_registry
+from triage_gui.ui.tasks.background import BackgroundRunner, TaskContext
+
+if TYPE_CHECKING:
+    from triage_gui.services.incident_loading import FetchRequest
+    from triage_gui.ui.tasks.job_poller import PollerThread
+
+# The HTTP client, the fetcher, the poller and the engine are imported when first used, not
+# when the window is built: they are a third of the cold start and the start page needs none.
+
+
+def analyse(data: IncidentData, settings: AnalysisSettings) -> Report:
+    """The engine's analysis with automatic collection paused (ui/tasks/gc_policy.py): it
+    allocates a few hundred thousand small objects (one per recipient) next to the ~1M of a
+    100k-recipient incident, and each full collection they would trigger walks all of them. The
+    analysis makes no reference cycles."""
+    from triage_gui.domain.analysis import analyse as run_analysis
+
+    with paused_collection():
+        return run_analysis(data, settings)
+
+log = logging.getLogger(__name__)
+
+REANALYSIS_SPACING = 4.0  # a slow analysis waits this many times its duration before the next
+LARGE_JOB_CALLS = 20_000  # above this many attempts, verdicts are re-judged at most every ...
+LARGE_JOB_REANALYSIS_S = 15.0  # ... this many seconds (each poll still updates counters and chart)
+
+
+class CaseController(QObject):
+    load_started = Signal()
+    load_progress = Signal(str)
+    load_failed = Signal(str)
+    report_changed = Signal(object)  # Report
+    snapshot_added = Signal(object)  # JobSnapshot
+    poll_status_changed = Signal(object)  # PollStatus
+    case_changed = Signal()  # anything the agent entered (for autosave)
+
+    def __init__(
+        self,
+        connection: Connection,
+        settings: AnalysisSettings,
+        *,
+        poll_interval_s: float = 5.0,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.connection = connection
+        self.settings = settings
+        self.poll_interval_s = poll_interval_s
+        now = datetime.now(UTC)
+        self.case = Case(created_at=now, updated_at=now)
+        self.data: IncidentData | None = None
+        self.report: Report | None = None
+        self.runner = BackgroundRunner(parent=self)
+        self._poller: PollerThread | None = None
+        self._load_ctx: TaskContext | None = None
+        self._analysing = False
+        self._analysis_dirty = False
+        self._analysis_started = 0.0
+        self._next_analysis_at = 0.0
+        self._analysis_timer = QTimer(self)
+        self._analysis_timer.setSingleShot(True)
+        self._analysis_timer.timeout.connect(self._reanalyse)
+        self._closed = False
+        # Every load (and every new or reopened case) is a new generation: a result that comes
+        # back for an older one is dropped, so it can never land in the case open now.
+        self._generation = 0
+        self._collection_pauses = PausesByKey()  # one per load generation
+        self._abandoned_pollers: list[PollerThread] = []
+
+    # -- loading ---------------------------------------------------------------------------
+    @property
+    def closed(self) -> bool:
+        """True once ``stop()`` ran: late results are ignored, nothing new starts."""
+        return self._closed
+
+    @property
+    def loading(self) -> bool:
+        return self._load_ctx is not None
+
+    def load(self, inputs: CaseInputs) -> None:
+        """Fetch everything for these inputs, analyse, and start watching the job."""
+        if self._closed:
+            return  # e.g. a Load asked for while starting up, and the window closed meanwhile
+        if self._load_ctx is not None:
+            self._load_ctx.cancel.set()
+        from triage_gui.services.incident_loading import FetchRequest
+
+        self._stop_poller()
+        self._generation += 1
+        generation = self._generation
+        if self.case.inputs.job_id and (inputs.workspace_id, inputs.job_id) != (
+            self.case.inputs.workspace_id,
+            self.case.inputs.job_id,
+        ):
+            self._replace_case(self._fresh_case())  # another job: another case; the old one stays saved
+        elif self.case.inputs.job_id != inputs.job_id:
+            self.case.snapshots.clear()
+        self.case.inputs = inputs
+        self._touch()
+        request = FetchRequest(
+            workspace_id=inputs.workspace_id,
+            job_id=inputs.job_id,
+            campaign_id=inputs.campaign_id or None,
+            upload_id=inputs.upload_id or None,
+            region=self.settings.default_region,
+        )
+        self.load_started.emit()
+        # no full collection while the load allocates (ui/tasks/gc_policy.py); released on its
+        # outcome, whichever generation, or on stop()
+        self._collection_pauses.hold(generation)
+        self._load_ctx = self.runner.run(
+            lambda ctx: self._fetch_and_analyse(request, ctx),
+            lambda result: self._on_loaded(result, generation),
+            lambda error: self._on_load_failed(error, generation),
+            on_progress=lambda text, _d, _t: self._load_progress(text, generation),
+        )
+
+    def _load_progress(self, text: str, generation: int) -> None:
+        if generation == self._generation:
+            self.load_progress.emit(text)
+
+    def warm_up_connection(self) -> None:
+        """Make the connection's TLS context on a worker now, while the agent is still typing,
+        not during the first load: parsing the CA bundle holds the GIL 20-60 ms (api/tls.py)."""
+        from triage_gui.providers.http.tls import context_for
+
+        conn = self.connection
+        self.runner.run(
+            lambda _ctx: context_for(conn.base_url, conn.verify, trust_env=conn.trust_env),
+            lambda _context: None,
+            lambda error: log.debug("TLS warm-up failed (the load will say why): %s", error),
+        )
+
+    def refresh(self) -> None:
+        if self.case.inputs.job_id:
+            self.load(self.case.inputs)
+
+    def _fetch_and_analyse(self, request: FetchRequest, ctx: TaskContext) -> tuple[IncidentData, Report]:
+        from triage_gui.services.incident_loading import fetch_incident
+
+        with self.connection.make_client() as client:
+            data = fetch_incident(client, request, progress=ctx.progress, cancel=ctx.cancel)
+        ctx.progress("Analysing…")
+        return data, analyse(data, self.settings)
+
+    def _on_loaded(self, result: tuple[IncidentData, Report], generation: int) -> None:
+        current = not self._closed and generation == self._generation
+        if not current:
+            self._collection_pauses.release(generation)
+            return  # a newer load, or another case, came since
+        self._load_ctx = None
+        try:
+            self._take_loaded(result)
+        finally:  # whatever happens above, collection must not stay paused
+            self._collection_pauses.release(generation, freeze=True)
+        self._start_poller()
+
+    def _take_loaded(self, result: tuple[IncidentData, Report]) -> None:
+        data, report = result
+        self.data = data
+        job = data.job
+        campaign = data.campaign
+        self.case.inputs = self.case.inputs.model_copy(
+            update={
+                "campaign_id": self.case.inputs.campaign_id or job.campaign_id,
+                "upload_id": self.case.inputs.upload_id
+                or job.upload_id
+                or (campaign.upload_id if campaign else None)
+                or "",
+                "agent_id": job.agent_id or (campaign.agent_id if campaign else "") or "",
+                "from_number": job.from_number or (campaign.from_number if campaign else "") or "",
+            }
+        )
+        for snap in data.snapshots:
+            self.case.add_snapshot(snap)
+        self._set_report(report)
+
+    def _on_load_failed(self, error: BaseException, generation: int) -> None:
+        self._collection_pauses.release(generation)
+        if self._closed or generation != self._generation:
+            return
+        self._load_ctx = None
+        from triage_gui.services.incident_loading import FetchCancelled
+
+        if isinstance(error, FetchCancelled):
+            return
+        log.warning("load failed: %s", error)
+        self.load_failed.emit(str(error) or type(error).__name__)
+
+    def _set_report(self, report: Report) -> None:
+        self.report = report
+        self.case.report = report
+        self._touch()
+        self.report_changed.emit(report)
+
+    # -- live watching ---------------------------------------------------------------------
+    def _start_poller(self) -> None:
+        from triage_gui.ui.tasks.job_poller import JobPoller, PollerThread
+
+        self._stop_poller()
+        inputs = self.case.inputs
+        last_seq = self.data.events[-1].seq if self.data and self.data.events else None
+        poller = JobPoller(
+            self.connection,
+            inputs.workspace_id,
+            inputs.job_id,
+            interval_s=self.poll_interval_s,
+            after_seq=last_seq,
+            first_poll_after_s=self.poll_interval_s,  # the load has just fetched the job
+        )
+        poller.snapshot_ready.connect(self._on_snapshot)
+        poller.events_ready.connect(self._on_events)
+        poller.status_changed.connect(self._on_poll_status)
+        self._poller = PollerThread(poller, parent=self)
+        thread_registry.register(self._poller.thread)
+        self._poller.start()
+
+    def poll_now(self) -> None:
+        if self._poller is not None:
+            self._poller.poller.poll_now()
+
+    @Slot(object)
+    def _on_snapshot(self, snapshot: JobSnapshot) -> None:
+        if self._closed or not self._from_current_poller():
+            return
+        self.case.add_snapshot(snapshot)
+        self.snapshot_added.emit(snapshot)
+        self._reanalyse()
+
+    @Slot(object)
+    def _on_events(self, events: list) -> None:
+        if self.data is not None and self._from_current_poller():
+            self.data = self.data.model_copy(update={"events": [*self.data.events, *events]})
+
+    @Slot(object)
+    def _on_poll_status(self, status: object) -> None:
+        if self._from_current_poller():
+            self.poll_status_changed.emit(status)
+
+    def _from_current_poller(self) -> bool:
+        """Signals an old poller queued before it was stopped are not this case's."""
+        return self._poller is not None and self.sender() is self._poller.poller
+
+    @Slot()
+    def _reanalyse(self) -> None:
+        """Re-run the pure analysis on the newest snapshot: never more than one at a time, and
+        on a large job not more often than every few times its own duration (a 100k-recipient
+        analysis takes over a second of CPU, and the GUI thread shares the interpreter)."""
+        if self.data is None:
+            return
+        if self._analysing:
+            self._analysis_dirty = True
+            return
+        wait_ms = int((self._next_analysis_at - time.monotonic()) * 1000)
+        if wait_ms > 0:
+            if not self._analysis_timer.isActive():
+                self._analysis_timer.start(wait_ms)
+            return
+        latest = self.case.snapshots[-1]
+        data = self.data.model_copy(
+            update={
+                "job": latest.job,
+                "job_at_calls_fetch": self.data.job_at_calls_fetch or self.data.job,
+                "server_now": latest.at,
+                "snapshots": list(self.case.snapshots),
+            }
+        )
+        self._analysing = True
+        self._analysis_started = time.monotonic()
+        generation = self._generation
+        self.runner.run(
+            lambda _ctx: analyse(data, self.settings),
+            lambda report: self._on_reanalysed(report, generation),
+            self._on_reanalyse_failed,
+        )
+
+    def _on_reanalysed(self, report: Report, generation: int) -> None:
+        self._analysing = False
+        if generation != self._generation:
+            return
+        took = time.monotonic() - self._analysis_started
+        spacing = REANALYSIS_SPACING * took if took > 0.2 else 0.0
+        if self.data is not None and len(self.data.calls) > LARGE_JOB_CALLS:
+            spacing = max(spacing, LARGE_JOB_REANALYSIS_S)  # counters and chart stay live anyway
+        self._next_analysis_at = time.monotonic() + spacing
+        if self._closed:
+            return
+        self._set_report(report)
+        if self._analysis_dirty:
+            self._analysis_dirty = False
+            self._reanalyse()
+
+    def _on_reanalyse_failed(self, error: BaseException) -> None:
+        self._analysing = False
+        log.error("analysis failed: %s", error)
+        self.load_failed.emit(f"Analysis failed: {error}")
+
+    # -- the agent's input -----------------------------------------------------------------
+    def set_note(self, page_id: str, text: str) -> None:
+        if text:
+            self.case.notes[page_id] = text
+        else:
+            self.case.notes.pop(page_id, None)
+        self._touch()
+
+    def set_override(self, check_id: CheckId, override: VerdictOverride | None) -> None:
+        if override is None:
+            self.case.overrides.pop(check_id, None)
+        else:
+            self.case.overrides[check_id] = override
+        self._touch()
+        if self.report is not None:
+            self.report_changed.emit(self.report)
+
+    # -- cases -----------------------------------------------------------------------------
+    @staticmethod
+    def _fresh_case() -> Case:
+        now = datetime.now(UTC)
+        return Case(created_at=now, updated_at=now)
+
+    def _replace_case(self, case: Case) -> None:
+        self.case = case
+        self.data = None
+        self.report = None
+
+    def new_case(self) -> None:
+        """Start an empty case (the current one stays as it was saved)."""
+        self._generation += 1
+        if self._load_ctx is not None:
+            self._load_ctx.cancel.set()
+            self._load_ctx = None
+        self._stop_poller()
+        self._replace_case(self._fresh_case())
+        self.case_changed.emit()
+
+    def open_case(self, case: Case) -> None:
+        """Reopen a saved case: its report, notes and overrides as they were, then live again."""
+        self.new_case()
+        self._replace_case(case)
+        self.case_changed.emit()
+        if case.report is not None:
+            self.report = case.report
+            self.report_changed.emit(case.report)
+        if case.inputs.job_id and not case.closed:
+            self.load(case.inputs)
+
+    def apply_settings(self, settings: AnalysisSettings, *, poll_interval_s: float) -> None:
+        """New thresholds re-judge the case now; the running poller takes the new interval."""
+        self.settings = settings
+        self.poll_interval_s = poll_interval_s
+        if self._poller is not None:
+            self._poller.poller.interval_s = poll_interval_s
+            self._poller.poller.poll_now()
+        self._reanalyse()
+
+    def set_symptoms(self, inputs: CaseInputs) -> None:
+        self.case.inputs = inputs
+        self._touch()
+
+    def mark_changed(self) -> None:
+        """Something in ``case`` changed (form edits, screenshots): stamp it and autosave."""
+        self._touch()
+
+    def _touch(self) -> None:
+        self.case.updated_at = datetime.now(UTC)
+        self.case_changed.emit()
+
+    # -- shutdown --------------------------------------------------------------------------
+    def _stop_poller(self) -> None:
+        if self._poller is not None:
+            if not self._poller.stop():
+                # still inside a request: keep the thread object alive until it ends
+                log.warning("the poller did not stop in time; it ends after its request")
+                self._abandoned_pollers.append(self._poller)
+            self._poller = None
+
+    def stop(self) -> None:
+        """Stop the poller and every background task; returns when all threads have ended."""
+        self._closed = True
+        self._analysis_timer.stop()
+        if self._load_ctx is not None:
+            self._load_ctx.cancel.set()
+        self._stop_poller()
+        for abandoned in self._abandoned_pollers:
+            abandoned.thread.wait(30_000)  # its request ends at the read timeout at the latest
+        self._abandoned_pollers.clear()
+        self.runner.shutdown()
+        self._collection_pauses.release_all()  # results no longer come: resume now
