@@ -77,16 +77,26 @@ def _audit(quick: bool) -> list[dict[str, object]]:
             )
             rows.append(
                 Row(
-                    f"upload audit {size} rows", float(raw["seconds"]), "s",  # type: ignore[arg-type]
-                    target=target, ratio=speedup, verdict=OK if ok else MISS, peak_mb=peak,
-                    note=f"speed-up over the naive loop; {counts}", detail=detail,
+                    f"upload audit {size} rows",
+                    float(raw["seconds"]),
+                    "s",  # type: ignore[arg-type]
+                    target=target,
+                    ratio=speedup,
+                    verdict=OK if ok else MISS,
+                    peak_mb=peak,
+                    note=f"speed-up over the naive loop; {counts}",
+                    detail=detail,
                 ).as_dict()
             )
         else:
             rows.append(
                 Row(
-                    f"  naive phonenumbers loop {size}", float(raw["seconds"]), "s",  # type: ignore[arg-type]
-                    peak_mb=peak, note=counts, detail=detail,
+                    f"  naive phonenumbers loop {size}",
+                    float(raw["seconds"]),
+                    "s",  # type: ignore[arg-type]
+                    peak_mb=peak,
+                    note=counts,
+                    detail=detail,
                 ).as_dict()
             )
     return rows
@@ -148,8 +158,9 @@ def main(argv: list[str] | None = None) -> int:
         description="Run the benchmarks (each measurement in its own child process) and print one table.",
     )
     parser.add_argument("--quick", action="store_true", help="fewer repeats and smaller sizes (about a minute)")
-    parser.add_argument("--only", nargs="+", choices=list(BENCHES), metavar="NAME",
-                        help=f"run only these: {', '.join(BENCHES)}")
+    parser.add_argument(
+        "--only", nargs="+", choices=list(BENCHES), metavar="NAME", help=f"run only these: {', '.join(BENCHES)}"
+    )
     parser.add_argument("--json", metavar="OUT", help="also write the rows (and the machine) as JSON")
     args = parser.parse_args(argv)
 
@@ -175,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
                 produced, ready["bundle"] = _analysis_and_bundle(args.quick)
             else:
                 produced = BENCHES[name](args.quick)
-        except Exception as exc:  # noqa: BLE001 - one broken bench must not lose the others' rows
+        except Exception as exc:
             failed = True
             traceback.print_exc()
             first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]

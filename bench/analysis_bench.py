@@ -41,10 +41,10 @@ def finished_job() -> Iterator[list[str]]:
 
 def fetch_and_analyse(url: str, token: str, workspace: str, job: str) -> tuple[Any, Any, dict[str, Any]]:
     """In a child: Load's work without Qt; returns the data, the report and the figures."""
-    from triage_gui.providers.connection import Connection
-    from triage_gui.services.incident_loading import FetchRequest, fetch_incident
     from triage_gui.domain.analysis import analyse
     from triage_gui.domain.incident import AnalysisSettings
+    from triage_gui.providers.connection import Connection
+    from triage_gui.services.incident_loading import FetchRequest, fetch_incident
     from triage_gui.ui.tasks.gc_policy import paused_collection  # as the app's Load does
 
     connection = Connection(base_url=url, token=token, label="bench")
@@ -86,10 +86,7 @@ def fetch_and_analyse(url: str, token: str, workspace: str, job: str) -> tuple[A
 def measure(repeats: int, *, bundle: bool) -> list[ChildResult]:
     """``repeats`` children on one simulator; with ``bundle`` each also exports the bundle."""
     with finished_job() as args:
-        return [
-            run_child("bench.analysis_bench", [*args, *(["--bundle"] if bundle else [])])
-            for _ in range(repeats)
-        ]
+        return [run_child("bench.analysis_bench", [*args, *(["--bundle"] if bundle else [])]) for _ in range(repeats)]
 
 
 def rows(runs: list[ChildResult]) -> list[dict[str, object]]:
@@ -105,16 +102,26 @@ def rows(runs: list[ChildResult]) -> list[dict[str, object]]:
     data_note = f"{first['calls']} calls, {first['events']} events, {first['upload_rows']} upload rows"
     return [
         Row(
-            "analysis 100k job: fetch + analyse", total, "s",
+            "analysis 100k job: fetch + analyse",
+            total,
+            "s",
             peak_mb=median([float(o["analyse_peak_mb"]) for o in out]),
             note=f"median of {len(out)}; {data_note}; level {first['level']}",
             detail={"runs": [{k: v for k, v in o.items() if k != "bundle"} for o in out]},
         ).as_dict(),
-        Row("  of which fetch (loopback)", fetch, "s",
+        Row(
+            "  of which fetch (loopback)",
+            fetch,
+            "s",
             peak_mb=median([float(o["fetch_peak_mb"]) for o in out]),
-            note=f"slowest steps (1st run): {slowest}").as_dict(),
-        Row("  of which analyse", analyse_s, "s",
-            note="domain.analysis.analyse: the four checks, escalation, retry plan").as_dict(),
+            note=f"slowest steps (1st run): {slowest}",
+        ).as_dict(),
+        Row(
+            "  of which analyse",
+            analyse_s,
+            "s",
+            note="domain.analysis.analyse: the four checks, escalation, retry plan",
+        ).as_dict(),
     ]
 
 

@@ -94,8 +94,13 @@ def _child_audit(path: str) -> dict[str, object]:
     start = time.perf_counter()
     result = audit_file(path, REGION)
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "rows": result.rows, "valid": result.valid,
-            "unique": result.unique_valid, "duplicate_rows": result.duplicate_rows}
+    return {
+        "seconds": seconds,
+        "rows": result.rows,
+        "valid": result.valid,
+        "unique": result.unique_valid,
+        "duplicate_rows": result.duplicate_rows,
+    }
 
 
 def _child_naive(path: str) -> dict[str, object]:
@@ -123,8 +128,13 @@ def _child_naive(path: str) -> dict[str, object]:
                 unique.add(e164)
                 types[kind] = types.get(kind, 0) + 1
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "rows": rows, "valid": valid, "unique": len(unique),
-            "duplicate_rows": valid - len(unique)}
+    return {
+        "seconds": seconds,
+        "rows": rows,
+        "valid": valid,
+        "unique": len(unique),
+        "duplicate_rows": valid - len(unique),
+    }
 
 
 def _run_child(mode: str, path: Path) -> tuple[dict[str, object], float]:
@@ -154,10 +164,24 @@ def run(quick: bool) -> list[dict[str, object]]:
             naive, naive_mb = _run_child("naive", path)
             ratio = float(naive["seconds"]) / float(audit["seconds"])  # type: ignore[arg-type]
             label = f"{size // 1000}k" if size < 1_000_000 else f"{size // 1_000_000}M"
-            results.append({"name": f"audit {label} rows", "seconds": audit["seconds"],
-                            "peak_mb": audit_mb, "ratio": ratio, "detail": audit})
-            results.append({"name": f"naive {label} rows", "seconds": naive["seconds"],
-                            "peak_mb": naive_mb, "ratio": 1.0, "detail": naive})
+            results.append(
+                {
+                    "name": f"audit {label} rows",
+                    "seconds": audit["seconds"],
+                    "peak_mb": audit_mb,
+                    "ratio": ratio,
+                    "detail": audit,
+                }
+            )
+            results.append(
+                {
+                    "name": f"naive {label} rows",
+                    "seconds": naive["seconds"],
+                    "peak_mb": naive_mb,
+                    "ratio": 1.0,
+                    "detail": naive,
+                }
+            )
     return results
 
 

@@ -48,7 +48,10 @@ def rows(runs: list[ChildResult]) -> list[dict[str, object]]:
     size_mb = float(out[0]["size_bytes"]) / 1e6
     return [
         Row(
-            "bundle export, 100k case", seconds, "s", peak_mb=median([r.peak_mb for r in runs]),
+            "bundle export, 100k case",
+            seconds,
+            "s",
+            peak_mb=median([r.peak_mb for r in runs]),
             note=f"median of {len(out)}; zip {size_mb:.1f} MB, {out[0]['files']} files; "
             f"the export adds {extra:.0f} MB to the peak",
             detail={"runs": out, "peaks_mb": [r.peak_mb for r in runs]},

@@ -53,12 +53,20 @@ def run(quick: bool, attribute: bool = False) -> list[dict[str, object]]:
     )
     rows = [
         Row(
-            "GUI stall, 100k job: worst gap", worst, "ms", target=f"< {TARGET_MS:.0f} ms",
-            ratio=worst / TARGET_MS, verdict=verdict(worst < TARGET_MS), peak_mb=child.peak_mb,
-            note=note, detail=out,
+            "GUI stall, 100k job: worst gap",
+            worst,
+            "ms",
+            target=f"< {TARGET_MS:.0f} ms",
+            ratio=worst / TARGET_MS,
+            verdict=verdict(worst < TARGET_MS),
+            peak_mb=child.peak_mb,
+            note=note,
+            detail=out,
         ).as_dict(),
         Row(
-            "GUI stall, 100k job: p99 gap", float(out["p99_ms"]), "ms",
+            "GUI stall, 100k job: p99 gap",
+            float(out["p99_ms"]),
+            "ms",
             note=(
                 f"{out['ticks']} ticks of a {TICK_MS} ms timer; p99 while polling {out['poll_p99_ms']:.1f} ms; "
                 f"worst after page 1's first second {out['steady_worst_ms']:.0f} ms"
@@ -99,7 +107,9 @@ class CallbackTimer:
             {
                 "where": f"{code.co_filename.split('site-packages/')[-1].replace(str(REPO_ROOT) + '/', '')}"
                 f":{code.co_firstlineno} {code.co_qualname}",
-                "ms": round(ms, 1), "count": count, "depth": depth,
+                "ms": round(ms, 1),
+                "count": count,
+                "depth": depth,
             }
             for code, (ms, count, depth) in ranked
         ]
@@ -116,15 +126,16 @@ def _child(url: str, token: str, workspace: str, job: str, seconds: float, attri
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from triage_gui.providers.connection import Connection
     from triage_gui.domain.incident import AnalysisSettings
-    from triage_gui.ui.app.startup import tune_interpreter_for_gui
+    from triage_gui.providers.connection import Connection
     from triage_gui.ui.app.main_window import MainWindow
+    from triage_gui.ui.app.startup import tune_interpreter_for_gui
 
     tune_interpreter_for_gui()  # as run_gui does for the app
     app = QApplication.instance() or QApplication(sys.argv[:1])
     window = MainWindow(
-        Connection(base_url=url, token=token, label="bench"), AnalysisSettings(),
+        Connection(base_url=url, token=token, label="bench"),
+        AnalysisSettings(),
         poll_interval_s=POLL_INTERVAL_S,
     )
     window.show()

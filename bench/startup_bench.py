@@ -75,14 +75,22 @@ def run(quick: bool) -> list[dict[str, object]]:
 
     return [
         Row(
-            "cold start: app first page painted", app_s, "s",
-            target=f"<= {TARGET_RATIO}x bare", ratio=ratio, verdict=verdict(ratio <= TARGET_RATIO),
-            peak_mb=median(peaks["app"]), note=phase_note("app"),
+            "cold start: app first page painted",
+            app_s,
+            "s",
+            target=f"<= {TARGET_RATIO}x bare",
+            ratio=ratio,
+            verdict=verdict(ratio <= TARGET_RATIO),
+            peak_mb=median(peaks["app"]),
+            note=phase_note("app"),
             detail={"runs_s": times["app"], "peaks_mb": peaks["app"]},
         ).as_dict(),
         Row(
-            "cold start: bare QWizard painted", bare_s, "s",
-            peak_mb=median(peaks["bare"]), note=phase_note("bare"),
+            "cold start: bare QWizard painted",
+            bare_s,
+            "s",
+            peak_mb=median(peaks["bare"]),
+            note=phase_note("bare"),
             detail={"runs_s": times["bare"], "peaks_mb": peaks["bare"]},
         ).as_dict(),
     ]
@@ -107,7 +115,7 @@ def _child(mode: str, base_url: str, token: str) -> None:
         sees every event of every object and costs the app (which makes many more objects) far
         more than the bare wizard."""
 
-        def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:
             kind = event.type()
             if kind == QEvent.Type.Show and "shown" not in marks:
                 marks["shown"] = time.monotonic()

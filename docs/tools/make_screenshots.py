@@ -16,7 +16,7 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 
-def wait_until(predicate, timeout_ms: int = 30_000) -> None:  # noqa: ANN001
+def wait_until(predicate, timeout_ms: int = 30_000) -> None:
     loop = QEventLoop()
     timer = QTimer()
     timer.setInterval(50)
@@ -43,18 +43,24 @@ def main() -> int:
         app.setStyle("Fusion")
         dark = QPalette()
         for role, colour in (
-            (QPalette.ColorRole.Window, "#2b2b2b"), (QPalette.ColorRole.WindowText, "#e6e6e6"),
-            (QPalette.ColorRole.Base, "#1f1f1f"), (QPalette.ColorRole.AlternateBase, "#2a2a2a"),
-            (QPalette.ColorRole.Text, "#e6e6e6"), (QPalette.ColorRole.Button, "#353535"),
-            (QPalette.ColorRole.ButtonText, "#e6e6e6"), (QPalette.ColorRole.Highlight, "#2f65ca"),
-            (QPalette.ColorRole.HighlightedText, "#ffffff"), (QPalette.ColorRole.ToolTipBase, "#353535"),
-            (QPalette.ColorRole.ToolTipText, "#e6e6e6"), (QPalette.ColorRole.PlaceholderText, "#8a8a8a"),
+            (QPalette.ColorRole.Window, "#2b2b2b"),
+            (QPalette.ColorRole.WindowText, "#e6e6e6"),
+            (QPalette.ColorRole.Base, "#1f1f1f"),
+            (QPalette.ColorRole.AlternateBase, "#2a2a2a"),
+            (QPalette.ColorRole.Text, "#e6e6e6"),
+            (QPalette.ColorRole.Button, "#353535"),
+            (QPalette.ColorRole.ButtonText, "#e6e6e6"),
+            (QPalette.ColorRole.Highlight, "#2f65ca"),
+            (QPalette.ColorRole.HighlightedText, "#ffffff"),
+            (QPalette.ColorRole.ToolTipBase, "#353535"),
+            (QPalette.ColorRole.ToolTipText, "#e6e6e6"),
+            (QPalette.ColorRole.PlaceholderText, "#8a8a8a"),
         ):
             dark.setColor(role, QColor(colour))
         app.setPalette(dark)
+    from triage_gui.domain.incident import AnalysisSettings
     from triage_gui.providers.connection import Connection
     from triage_gui.simulator import RealClock, Simulator
-    from triage_gui.domain.incident import AnalysisSettings
     from triage_gui.ui.app.main_window import MainWindow
 
     with Simulator(clock=RealClock(speed=5.0)) as sim:
@@ -63,8 +69,12 @@ def main() -> int:
 
         def ids(name: str) -> dict[str, str]:
             info = sim.scenario(name)
-            return {"workspace_id": info.workspace_id, "job_id": info.job_id,
-                    "campaign_id": info.campaign_id, "upload_id": info.upload_id or ""}
+            return {
+                "workspace_id": info.workspace_id,
+                "job_id": info.job_id,
+                "campaign_id": info.campaign_id,
+                "upload_id": info.upload_id or "",
+            }
 
         window = MainWindow(conn, AnalysisSettings(), poll_interval_s=1.0, scenarios=scenarios, scenario_ids=ids)
         window.resize(1240, 780)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from triage_gui.domain.models import BatchJob, JobStatus, Page, Trigger
 from triage_gui.providers.batch_v1.client import BatchApiClient, RetryConfig, check_id, iter_all, parse_retry_after
 from triage_gui.providers.errors import (
     AuthError,
@@ -22,7 +23,6 @@ from triage_gui.providers.errors import (
     ServerError,
 )
 from triage_gui.simulator import Fault
-from triage_gui.domain.models import BatchJob, JobStatus, Page, Trigger
 
 
 class SleepRecorder:
@@ -183,9 +183,12 @@ def test_wrong_shape_names_what_failed_validation(client, simulator, healthy):
 
 def test_timeout_is_network_error(simulator, healthy, sleeps):
     simulator.faults.add(Fault(kind="latency", seconds=2.0, path=r"/batch-jobs/[^/]+$", method="GET", times=None))
-    with BatchApiClient(
-        simulator.base_url, simulator.token, timeout=httpx.Timeout(0.3), retry=RetryConfig(attempts=2), sleep=sleeps
-    ) as c, pytest.raises(NetworkError) as err:
+    with (
+        BatchApiClient(
+            simulator.base_url, simulator.token, timeout=httpx.Timeout(0.3), retry=RetryConfig(attempts=2), sleep=sleeps
+        ) as c,
+        pytest.raises(NetworkError) as err,
+    ):
         c.get_job(healthy.workspace_id, healthy.job_id)
     assert err.value.timeout is True
     assert len(sleeps.delays) == 1
@@ -199,9 +202,11 @@ def test_dropped_connection_is_network_error(client, simulator, healthy):
 
 
 def test_unreachable_server_is_network_error(sleeps):
-    with BatchApiClient("http://127.0.0.1:9", "t", sleep=sleeps, retry=RetryConfig(attempts=2)) as c:
-        with pytest.raises(NetworkError, match="Cannot connect"):
-            c.get_workspace("ws_demo")
+    with (
+        BatchApiClient("http://127.0.0.1:9", "t", sleep=sleeps, retry=RetryConfig(attempts=2)) as c,
+        pytest.raises(NetworkError, match="Cannot connect"),
+    ):
+        c.get_workspace("ws_demo")
 
 
 def test_create_retry_same_key_twice_creates_one_job(client, simulator, healthy):
@@ -228,6 +233,7 @@ def test_post_timeout_is_resent_with_the_same_key_and_creates_one_job(simulator,
         result = c.create_retry(info.workspace_id, info.job_id, ids, idempotency_key="key-timeout")
     assert result.created is False  # the repeat found the job the first POST created
     assert simulator.job_count(info.workspace_id) == before + 1
+
     def post_keys() -> list[str | None]:
         return [
             {k.lower(): v for k, v in r.headers.items()}.get("idempotency-key")
@@ -288,9 +294,7 @@ def test_an_upload_stream_that_breaks_off_is_an_error_not_a_restart(sleeps):
                 conn.recv(65536)
                 served.append(1)
                 body = b"phone_number\n+447700900001\n+447700900002\n"
-                conn.sendall(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: 1000\r\n\r\n" + body
-                )
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: 1000\r\n\r\n" + body)
 
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
@@ -300,10 +304,12 @@ def test_an_upload_stream_that_breaks_off_is_an_error_not_a_restart(sleeps):
         thread.start()
         port = listener.getsockname()[1]
         lines = []
-        with BatchApiClient(f"http://127.0.0.1:{port}", "t", sleep=sleeps) as c:
-            with pytest.raises(NetworkError, match="broke off"):
-                for line in c.iter_upload_lines("ws_demo", "upl_1"):
-                    lines.append(line)
+        with (
+            BatchApiClient(f"http://127.0.0.1:{port}", "t", sleep=sleeps) as c,
+            pytest.raises(NetworkError, match="broke off"),
+        ):
+            for line in c.iter_upload_lines("ws_demo", "upl_1"):
+                lines.append(line)
         thread.join(5)
     assert lines == ["phone_number", "+447700900001", "+447700900002"]  # each row once
     assert served == [1]

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from triage_gui.providers.connection import Connection
-from triage_gui.services.incident_loading import FetchRequest, fetch_incident
 from triage_gui.domain.analysis import analyse
 from triage_gui.domain.findings import Verdict
 from triage_gui.domain.incident import AnalysisSettings
+from triage_gui.providers.connection import Connection
+from triage_gui.services.incident_loading import FetchRequest, fetch_incident
 
 # scenario -> (checks that must fail, escalation level, reason codes that must be listed)
 EXPECTED = {
@@ -37,11 +37,10 @@ def diagnosed():
     from triage_gui.simulator import ManualClock, Simulator
 
     results = {}
-    with Simulator(clock=ManualClock()) as sim:
-        with Connection(sim.base_url, sim.token).make_client() as client:
-            for info in sim.scenarios():
-                data = fetch_incident(client, FetchRequest(info.workspace_id, info.job_id))
-                results[info.name] = (info, data, analyse(data, AnalysisSettings()))
+    with Simulator(clock=ManualClock()) as sim, Connection(sim.base_url, sim.token).make_client() as client:
+        for info in sim.scenarios():
+            data = fetch_incident(client, FetchRequest(info.workspace_id, info.job_id))
+            results[info.name] = (info, data, analyse(data, AnalysisSettings()))
     return results
 
 
@@ -81,7 +80,10 @@ def test_dirty_upload_rows_are_reported_with_row_numbers(diagnosed):
     assert duplicate_rows == set(info.truth["duplicate_upload_rows"])
     assert {r.row for r in audit.invalid_rows} == set(info.truth["invalid_upload_rows"])
     duplicates = report.check("duplicates")
-    assert {f.id for f in duplicates.findings if f.verdict is Verdict.WARN} >= {"upload_duplicates", "upload_invalid_rows"}
+    assert {f.id for f in duplicates.findings if f.verdict is Verdict.WARN} >= {
+        "upload_duplicates",
+        "upload_invalid_rows",
+    }
 
 
 def test_config_mismatch_shows_both_values(diagnosed):

@@ -8,14 +8,14 @@ import time
 import httpx
 import pytest
 
-from triage_gui.providers.batch_v1.client import BatchApiClient, RetryConfig
-from triage_gui.services.incident_loading import FetchRequest, fetch_incident
-from triage_gui.services.retry_launch import UNRESOLVED_MESSAGE, LaunchStatus, RetryLauncher
-from triage_gui.simulator import Fault
 from triage_gui.domain.dispatch_monitor import MonitorKind
 from triage_gui.domain.incident import AnalysisSettings
 from triage_gui.domain.retry_cohort import ProblemKind, idempotency_key, propose_cohort, validate_cohort
 from triage_gui.domain.retry_planning import plan_retry
+from triage_gui.providers.batch_v1.client import BatchApiClient, RetryConfig
+from triage_gui.services.incident_loading import FetchRequest, fetch_incident
+from triage_gui.services.retry_launch import UNRESOLVED_MESSAGE, LaunchStatus, RetryLauncher
+from triage_gui.simulator import Fault
 from triage_gui.store.retry_ledger import IntentState, RetryLedger
 
 NO_WAIT = {"sleep": lambda _s: None}
@@ -102,7 +102,9 @@ def test_a_timed_out_post_is_recovered_with_the_same_key_into_one_job(simulator,
 
 def test_when_every_send_times_out_the_job_is_looked_up(simulator, info, cohort, ledger):
     before = simulator.job_count(info.workspace_id)
-    simulator.faults.add(Fault(kind="delay_after_processing", seconds=1.5, path=r"/retries$", method="POST", times=None))
+    simulator.faults.add(
+        Fault(kind="delay_after_processing", seconds=1.5, path=r"/retries$", method="POST", times=None)
+    )
     # two rounds of the launcher, each the client's two tries: four sends, all timing out
     with make_client(simulator, timeout=httpx.Timeout(0.5), retry=RetryConfig(attempts=2)) as client:
         launcher = RetryLauncher(client, ledger, rounds=2, round_pause_s=0.0)
@@ -154,7 +156,9 @@ def test_another_agent_with_another_note_finds_the_existing_job(simulator, info,
     before = simulator.job_count(info.workspace_id)
     with make_client(simulator) as client:
         mine = RetryLauncher(client, RetryLedger(tmp_path / "a")).launch(cohort, info.workspace_id, info.job_id, "mine")
-        theirs = RetryLauncher(client, RetryLedger(tmp_path / "b")).launch(cohort, info.workspace_id, info.job_id, "theirs")
+        theirs = RetryLauncher(client, RetryLedger(tmp_path / "b")).launch(
+            cohort, info.workspace_id, info.job_id, "theirs"
+        )
     assert theirs.status is LaunchStatus.ALREADY_LAUNCHED  # the server said 422; the look-up found it
     assert theirs.retry_job_id == mine.retry_job_id
     assert simulator.job_count(info.workspace_id) == before + 1
@@ -194,7 +198,9 @@ def test_a_cohort_with_a_permanent_failure_is_refused_without_override(simulator
     before = simulator.job_count(info.workspace_id)
     permanent = sorted(info.truth["permanent_failed_ids"])[0]
     with make_client(simulator) as client:
-        data = fetch_incident(client, FetchRequest(workspace_id=info.workspace_id, job_id=info.job_id, audit_upload=False))
+        data = fetch_incident(
+            client, FetchRequest(workspace_id=info.workspace_id, job_id=info.job_id, audit_upload=False)
+        )
         plan = plan_retry(data, AnalysisSettings())
         chosen = propose_cohort(plan, info.workspace_id, info.job_id).select([permanent])
         problems = validate_cohort(chosen, plan, data)
@@ -204,10 +210,16 @@ def test_a_cohort_with_a_permanent_failure_is_refused_without_override(simulator
         assert refused.status is LaunchStatus.REFUSED and refused.intent is None
         assert refused.problems[0].recipient_ids == [permanent]
         assert ledger.entries() == [] and posts(simulator) == []
-        assert launcher.launch(chosen.recipient_ids, info.workspace_id, info.job_id, "n", "too short",
-                               problems=problems).status is LaunchStatus.REFUSED
+        assert (
+            launcher.launch(
+                chosen.recipient_ids, info.workspace_id, info.job_id, "n", "too short", problems=problems
+            ).status
+            is LaunchStatus.REFUSED
+        )
         reason = "customer re-verified this number today"
-        overridden = launcher.launch(chosen.recipient_ids, info.workspace_id, info.job_id, "n", reason, problems=problems)
+        overridden = launcher.launch(
+            chosen.recipient_ids, info.workspace_id, info.job_id, "n", reason, problems=problems
+        )
     assert overridden.status is LaunchStatus.LAUNCHED
     assert simulator.job_count(info.workspace_id) == before + 1
     entry = ledger.get(overridden.key)

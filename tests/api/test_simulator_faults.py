@@ -24,12 +24,8 @@ def test_latency_then_normal_answer(http: httpx.Client, simulator: Simulator) ->
     assert time.monotonic() - started < 0.3
 
 
-def test_status_fault_is_problem_json_with_retry_after(
-    http: httpx.Client, simulator: Simulator
-) -> None:
-    simulator.faults.add(
-        Fault(kind="status", status=503, retry_after=4, path="job_completed", times=2)
-    )
+def test_status_fault_is_problem_json_with_retry_after(http: httpx.Client, simulator: Simulator) -> None:
+    simulator.faults.add(Fault(kind="status", status=503, retry_after=4, path="job_completed", times=2))
     for _ in range(2):
         response = http.get(JOB)
         assert response.status_code == 503 and response.headers["retry-after"] == "4"
@@ -52,9 +48,7 @@ def test_malformed_json_is_a_truncated_200(http: httpx.Client, simulator: Simula
     assert response.text.startswith('{"id": "job_completed"')
 
 
-def test_invalid_shape_is_valid_json_of_the_wrong_shape(
-    http: httpx.Client, simulator: Simulator
-) -> None:
+def test_invalid_shape_is_valid_json_of_the_wrong_shape(http: httpx.Client, simulator: Simulator) -> None:
     simulator.faults.add(Fault(kind="invalid_shape", path="/calls$"))
     body = http.get(f"{JOB}/calls").json()
     assert not isinstance(body["items"], list) and "next_cursor" not in body
@@ -70,9 +64,7 @@ def test_drop_closes_without_an_answer(http: httpx.Client, simulator: Simulator)
 
 
 def test_delay_after_processing_creates_the_job_before_answering(simulator: Simulator) -> None:
-    simulator.faults.add(
-        Fault(kind="delay_after_processing", seconds=2.0, method="POST", path="/retries$")
-    )
+    simulator.faults.add(Fault(kind="delay_after_processing", seconds=2.0, method="POST", path="/retries$"))
     with httpx.Client(
         base_url=simulator.base_url or "",
         timeout=0.3,

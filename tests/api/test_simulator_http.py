@@ -45,9 +45,7 @@ def test_workspace_campaign_upload_and_job(http: httpx.Client, simulator: Simula
     assert job["counters"] == info.truth["counters"]
 
 
-def test_upload_content_is_csv_with_a_phone_column(
-    http: httpx.Client, simulator: Simulator
-) -> None:
+def test_upload_content_is_csv_with_a_phone_column(http: httpx.Client, simulator: Simulator) -> None:
     info = simulator.scenario("dirty_upload")
     response = http.get(f"{WS}/uploads/{info.upload_id}/content")
     assert response.status_code == 200
@@ -100,9 +98,7 @@ def test_restricted_workspace_is_403_unknown_is_404_bad_id_is_400(http: httpx.Cl
 def test_scenarios_not_selected_do_not_exist() -> None:
     with (
         Simulator(scenarios=["stalled"]) as sim,
-        httpx.Client(
-            base_url=sim.base_url or "", headers={"Authorization": f"Bearer {sim.token}"}
-        ) as http,
+        httpx.Client(base_url=sim.base_url or "", headers={"Authorization": f"Bearer {sim.token}"}) as http,
     ):
         assert http.get(f"{WS}/batch-jobs/job_stalled").status_code == 200
         assert_problem(http.get(f"{WS}/batch-jobs/job_healthy"), 404)
@@ -148,9 +144,7 @@ def test_calls_status_filter_and_cursor_bound_to_filters(
     assert_problem(http.get(url, params={"status": "ringing"}), 400)
 
 
-def test_jobs_list_newest_first_with_filters(
-    http: httpx.Client, simulator: Simulator, all_pages: AllPages
-) -> None:
+def test_jobs_list_newest_first_with_filters(http: httpx.Client, simulator: Simulator, all_pages: AllPages) -> None:
     jobs = all_pages(f"{WS}/batch-jobs", limit=2)
     assert len(jobs) == simulator.job_count("ws_demo") == 14
     created = [j["created_at"] for j in jobs]
@@ -161,9 +155,7 @@ def test_jobs_list_newest_first_with_filters(
     by_upload = all_pages(f"{WS}/batch-jobs", upload_id=info.upload_id, limit=1)
     assert [j["id"] for j in by_upload] == [j["id"] for j in same]
     newest = same[0]
-    after = all_pages(
-        f"{WS}/batch-jobs", campaign_id=info.campaign_id, created_after=newest["created_at"]
-    )
+    after = all_pages(f"{WS}/batch-jobs", campaign_id=info.campaign_id, created_after=newest["created_at"])
     assert [j["id"] for j in after] == [newest["id"]]  # inclusive
     assert_problem(http.get(f"{WS}/batch-jobs", params={"created_after": "yesterday"}), 400)
     cursor = http.get(f"{WS}/batch-jobs", params={"limit": 1}).json()["next_cursor"]
@@ -173,9 +165,7 @@ def test_jobs_list_newest_first_with_filters(
     )
 
 
-def test_events_after_oldest_first_with_gaps(
-    http: httpx.Client, simulator: Simulator, all_pages: AllPages
-) -> None:
+def test_events_after_oldest_first_with_gaps(http: httpx.Client, simulator: Simulator, all_pages: AllPages) -> None:
     info = simulator.scenario("healthy")
     url = f"{WS}/batch-jobs/{info.job_id}/events"
     events = all_pages(url, limit=250)

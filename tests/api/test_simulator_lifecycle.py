@@ -32,9 +32,7 @@ def test_stop_is_prompt_and_leaves_no_thread_or_socket() -> None:
         # A request hanging in a fault and an idle keep-alive connection must not block stop().
         sim.faults.add(Fault(kind="latency", seconds=30, path="/events$"))
         hanging = threading.Thread(
-            target=lambda: pytest.raises(
-                httpx.HTTPError, http.get, f"{WS}/batch-jobs/job_stalled/events"
-            )
+            target=lambda: pytest.raises(httpx.HTTPError, http.get, f"{WS}/batch-jobs/job_stalled/events")
         )
         hanging.start()
         deadline = time.monotonic() + 5
@@ -86,9 +84,7 @@ def test_clocks() -> None:
 def test_demo_sized_real_clock_job_moves() -> None:
     with (
         Simulator(scenarios=["healthy"], clock=RealClock(speed=600.0)) as sim,
-        httpx.Client(
-            base_url=sim.base_url or "", headers={"Authorization": "Bearer demo-token"}
-        ) as client,
+        httpx.Client(base_url=sim.base_url or "", headers={"Authorization": "Bearer demo-token"}) as client,
     ):
         first = client.get(f"{WS}/batch-jobs/job_healthy").json()["counters"]["dispatched"]
         deadline = time.monotonic() + 5
@@ -107,9 +103,7 @@ def test_100k_scenario_is_fast_to_build_and_to_read() -> None:
     assert time.perf_counter() - started < 10.0  # target 5 s; slack for loaded CI machines
     with (
         sim,
-        httpx.Client(
-            base_url=sim.base_url or "", headers={"Authorization": "Bearer demo-token"}
-        ) as http,
+        httpx.Client(base_url=sim.base_url or "", headers={"Authorization": "Bearer demo-token"}) as http,
     ):
         job_times, page_times = [], []
         for _ in range(10):

@@ -51,9 +51,7 @@ def check(spec: dict[str, Any], response: httpx.Response) -> None:
     OAS31Validator(schema, format_checker=FormatChecker()).validate(response.json())
 
 
-def test_every_endpoint_validates(
-    spec: dict[str, Any], http: httpx.Client, simulator: Simulator
-) -> None:
+def test_every_endpoint_validates(spec: dict[str, Any], http: httpx.Client, simulator: Simulator) -> None:
     checked = set()
 
     def get(path: str, **params: Any) -> httpx.Response:
@@ -114,9 +112,7 @@ def test_errors_validate(spec: dict[str, Any], http: httpx.Client, simulator: Si
     check(spec, http.get(WS))
 
 
-def test_a_wrong_shape_fails_validation(
-    spec: dict[str, Any], http: httpx.Client, simulator: Simulator
-) -> None:
+def test_a_wrong_shape_fails_validation(spec: dict[str, Any], http: httpx.Client, simulator: Simulator) -> None:
     simulator.faults.add(Fault(kind="invalid_shape"))
     with pytest.raises(Exception, match="required|is not of type"):
         check(spec, http.get(f"{WS}/batch-jobs/job_healthy"))

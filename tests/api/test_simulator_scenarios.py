@@ -30,10 +30,7 @@ def job(http: httpx.Client, job_id: str) -> dict:
 
 def assert_invariants(body: dict) -> None:
     c, d = body["counters"], body["dispatch"]
-    assert (
-        c["total"]
-        == c["queued"] + c["in_progress"] + c["retry_scheduled"] + c["succeeded"] + c["failed"]
-    )
+    assert c["total"] == c["queued"] + c["in_progress"] + c["retry_scheduled"] + c["succeeded"] + c["failed"]
     assert c["dispatched"] <= c["total"]
     assert c["dispatched"] >= c["in_progress"] + c["succeeded"] + c["failed"]
     assert 0 <= d["permits_in_use"] <= d["concurrency_limit"]
@@ -52,9 +49,7 @@ def test_counters_match_truth_and_the_calls(
     assert counters == truth["counters"]
     assert counters["succeeded"] == len(truth["succeeded_ids"])
     assert counters["failed"] == len(truth["failed_ids"])
-    assert counters["total"] - counters["succeeded"] - counters["failed"] == len(
-        truth["in_flight_ids"]
-    )
+    assert counters["total"] - counters["succeeded"] - counters["failed"] == len(truth["in_flight_ids"])
     calls = all_pages(f"{WS}/batch-jobs/{info.job_id}/calls", limit=500)
     latest: dict[str, dict] = {}
     keys_seen: set[str] = set()
@@ -62,10 +57,7 @@ def test_counters_match_truth_and_the_calls(
         if call["dispatch_key"] in keys_seen:
             continue
         keys_seen.add(call["dispatch_key"])
-        if (
-            call["recipient_id"] not in latest
-            or call["attempt"] > latest[call["recipient_id"]]["attempt"]
-        ):
+        if call["recipient_id"] not in latest or call["attempt"] > latest[call["recipient_id"]]["attempt"]:
             latest[call["recipient_id"]] = call
     succeeded = {r for r, c in latest.items() if c["status"] == "succeeded"}
     assert succeeded == set(truth["succeeded_ids"])
@@ -76,16 +68,12 @@ def test_counters_match_truth_and_the_calls(
             assert code in TRANSIENT_CODES | PERMANENT_CODES
             assert call["status"] == "failed" and call["ended_at"]
     for rid in truth["transient_failed_ids"]:
-        assert (
-            latest[rid]["failure"]["code"] in TRANSIENT_CODES or latest[rid]["status"] != "failed"
-        )
+        assert latest[rid]["failure"]["code"] in TRANSIENT_CODES or latest[rid]["status"] != "failed"
     for rid in truth["permanent_failed_ids"]:
         assert latest[rid]["failure"]["code"] in PERMANENT_CODES
 
 
-def test_every_generated_number_is_valid_and_cells_are_varied(
-    simulator: Simulator, http: httpx.Client
-) -> None:
+def test_every_generated_number_is_valid_and_cells_are_varied(simulator: Simulator, http: httpx.Client) -> None:
     formats = set()
     for name in ("healthy", "transient_storm", "dirty_upload"):
         info = simulator.scenario(name)
@@ -106,9 +94,7 @@ def test_every_generated_number_is_valid_and_cells_are_varied(
     assert len(formats) >= 8
 
 
-def test_healthy_progresses_as_the_clock_runs(
-    http: httpx.Client, simulator: Simulator, all_pages: AllPages
-) -> None:
+def test_healthy_progresses_as_the_clock_runs(http: httpx.Client, simulator: Simulator, all_pages: AllPages) -> None:
     info = simulator.scenario("healthy")
     before = job(http, info.job_id)
     assert before["dispatch"]["permits_in_use"] < before["dispatch"]["concurrency_limit"]
@@ -163,9 +149,7 @@ def test_permit_starved_queue_grows_with_permits_all_held(
     assert after["last_dispatch_at"] == d["last_dispatch_at"]
 
 
-def test_transient_storm_is_retried_correctly(
-    http: httpx.Client, simulator: Simulator, all_pages: AllPages
-) -> None:
+def test_transient_storm_is_retried_correctly(http: httpx.Client, simulator: Simulator, all_pages: AllPages) -> None:
     info = simulator.scenario("transient_storm")
     truth = info.truth
     counters = truth["counters"]
@@ -173,9 +157,7 @@ def test_transient_storm_is_retried_correctly(
     calls = all_pages(f"{WS}/batch-jobs/{info.job_id}/calls", limit=500)
     latest: dict[str, dict] = {}
     for call in calls:
-        latest[call["recipient_id"]] = max(
-            latest.get(call["recipient_id"], call), call, key=lambda c: c["attempt"]
-        )
+        latest[call["recipient_id"]] = max(latest.get(call["recipient_id"], call), call, key=lambda c: c["attempt"])
     storm = {"provider_timeout", "temporarily_unavailable"}
     failed_in_storm = [
         r
@@ -207,9 +189,7 @@ def test_retry_loop_retries_permanent_failures_past_max(
     assert any(c["status"] == "succeeded" for c in calls)
 
 
-def test_duplicate_run_two_overlapping_jobs(
-    http: httpx.Client, simulator: Simulator, all_pages: AllPages
-) -> None:
+def test_duplicate_run_two_overlapping_jobs(http: httpx.Client, simulator: Simulator, all_pages: AllPages) -> None:
     info = simulator.scenario("duplicate_run")
     first, second = job(http, info.job_id), job(http, info.related_job_ids[0])
     assert first["status"] == second["status"] == "running"
@@ -224,11 +204,7 @@ def test_duplicate_run_two_overlapping_jobs(
     gap = ts(second["created_at"]) - ts(first["created_at"])
     assert 60 <= gap <= 30 * 60
     dialled = [
-        {
-            c["recipient_id"]
-            for c in all_pages(f"{WS}/batch-jobs/{j}/calls", limit=500)
-            if c["dispatched_at"]
-        }
+        {c["recipient_id"] for c in all_pages(f"{WS}/batch-jobs/{j}/calls", limit=500) if c["dispatched_at"]}
         for j in (info.job_id, info.related_job_ids[0])
     ]
     assert len(dialled[0] & dialled[1]) >= 100
@@ -247,13 +223,9 @@ def test_duplicate_delivery_keys_dispatched_twice(
     assert len(dropped) == len(info.truth["dedupe_dropped_keys"]) >= 5
 
 
-def test_dirty_upload_duplicates_and_malformed_rows(
-    http: httpx.Client, simulator: Simulator
-) -> None:
+def test_dirty_upload_duplicates_and_malformed_rows(http: httpx.Client, simulator: Simulator) -> None:
     info = simulator.scenario("dirty_upload")
-    rows = list(
-        csv.DictReader(io.StringIO(http.get(f"{WS}/uploads/{info.upload_id}/content").text))
-    )
+    rows = list(csv.DictReader(io.StringIO(http.get(f"{WS}/uploads/{info.upload_id}/content").text)))
     seen: dict[str, int] = {}
     repeats = []
     for index, row in enumerate(rows):
@@ -269,9 +241,7 @@ def test_dirty_upload_duplicates_and_malformed_rows(
         seen.setdefault(e164, index + 2)
     assert repeats == info.truth["duplicate_upload_rows"] and len(repeats) >= 10
     assert len(info.truth["invalid_upload_rows"]) >= 5
-    assert {
-        r["phone_number"] for i, r in enumerate(rows) if i + 2 in info.truth["invalid_upload_rows"]
-    } & {
+    assert {r["phone_number"] for i, r in enumerate(rows) if i + 2 in info.truth["invalid_upload_rows"]} & {
         "",
         "1.2E+10",
         "N/A",
@@ -313,18 +283,14 @@ def test_config_mismatch_from_number(http: httpx.Client, simulator: Simulator) -
     assert info.truth["mismatch"] == {"from_number": (body["from_number"], campaign["from_number"])}
 
 
-def test_retry_stalled_child_of_completed_parent(
-    http: httpx.Client, simulator: Simulator, all_pages: AllPages
-) -> None:
+def test_retry_stalled_child_of_completed_parent(http: httpx.Client, simulator: Simulator, all_pages: AllPages) -> None:
     info = simulator.scenario("retry_stalled")
     parent = job(http, info.job_id)
     child = job(http, info.truth["retry_child_id"])
     assert info.related_job_ids == (info.truth["retry_child_id"],)
     assert parent["status"] == "completed" and child["status"] == "running"
     assert child["trigger"] == "retry" and child["parent_job_id"] == info.job_id
-    assert (
-        child["campaign_id"] == parent["campaign_id"] and child["upload_id"] == parent["upload_id"]
-    )
+    assert child["campaign_id"] == parent["campaign_id"] and child["upload_id"] == parent["upload_id"]
     assert child["counters"]["total"] == len(info.truth["retry_child_recipient_ids"])
     assert child["dispatch"]["permits_in_use"] == 0
     start = simulator.clock.start.timestamp()
@@ -359,10 +325,14 @@ def test_a_pickers_list_builds_nothing_and_names_the_ids_that_open_each_scenario
     sim = Simulator(clock=ManualClock())
     entries = sim.scenario_entries()
     assert [e.name for e in entries] == sim.scenario_names
-    assert not sim._library._built  # nothing generated yet  # noqa: SLF001
+    assert not sim._library._built  # nothing generated yet
     stalled = next(e for e in entries if e.name == "stalled")
     info = sim.scenario("stalled")  # builds it, with its ground truth
     assert (stalled.workspace_id, stalled.job_id, stalled.campaign_id, stalled.upload_id, stalled.title) == (
-        info.workspace_id, info.job_id, info.campaign_id, info.upload_id, info.title
+        info.workspace_id,
+        info.job_id,
+        info.campaign_id,
+        info.upload_id,
+        info.title,
     )
-    assert list(sim._library._built) == ["stalled"]  # noqa: SLF001
+    assert list(sim._library._built) == ["stalled"]

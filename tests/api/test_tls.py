@@ -5,8 +5,8 @@ from __future__ import annotations
 import ssl
 from pathlib import Path
 
-from triage_gui.providers.http.abortable_transport import AbortableTransport
 from triage_gui.providers.batch_v1.client import BatchApiClient
+from triage_gui.providers.http.abortable_transport import AbortableTransport
 from triage_gui.providers.http.tls import shared_context
 
 

@@ -15,14 +15,19 @@ def test_quick_startup_bench_prints_the_table_and_writes_json(tmp_path):
     out = tmp_path / "bench.json"
     done = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--only", "startup", "--json", str(out)],
-        cwd=REPO_ROOT, env=child_env(), capture_output=True, text=True, timeout=240, check=False,
+        cwd=REPO_ROOT,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     lines = done.stdout.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("measurement"))
     assert lines[header].split()[:4] == ["measurement", "value", "target", "ratio"]
     assert set(lines[header + 1]) <= {"-", " "}
-    names = [line for line in lines[header + 2:] if line.startswith("cold start")]
+    names = [line for line in lines[header + 2 :] if line.startswith("cold start")]
     assert [n.split("  ")[0] for n in names] == [
         "cold start: app first page painted",
         "cold start: bare QWizard painted",
@@ -44,7 +49,12 @@ def test_quick_startup_bench_prints_the_table_and_writes_json(tmp_path):
 def test_an_unknown_bench_name_is_refused():
     done = subprocess.run(
         [sys.executable, "-m", "bench", "--only", "nope"],
-        cwd=REPO_ROOT, env=child_env(), capture_output=True, text=True, timeout=60, check=False,
+        cwd=REPO_ROOT,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 2
     assert "invalid choice: 'nope'" in done.stderr

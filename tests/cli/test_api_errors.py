@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from triage_gui.providers import errors
-from triage_gui.simulator import Fault
 from triage_gui.cli.api_errors import exit_code
 from triage_gui.cli.main import main
+from triage_gui.providers import errors
+from triage_gui.simulator import Fault
 
 COMMANDS = ("check", "retry")
 

@@ -94,7 +94,9 @@ def test_out_writes_clean_and_rejects_and_leaves_input(contacts: Path, capsys: p
     assert "wrote" in capsys.readouterr().out
     # No temporary files left beside the outputs.
     assert sorted(p.name for p in contacts.parent.iterdir()) == [
-        "clean.csv", "clean.rejects.csv", "contacts.csv",
+        "clean.csv",
+        "clean.rejects.csv",
+        "contacts.csv",
     ]
 
 

@@ -70,7 +70,12 @@ def test_verify_needs_an_action(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_the_installed_command_exits_non_zero_on_a_mismatch(bundle: Path, tmp_path: Path) -> None:
     tampered = _tamper(bundle, tmp_path / "tampered.zip")
-    run = subprocess.run([sys.executable, "-m", "triage_gui", "bundle", "verify", str(tampered)],
-                         capture_output=True, text=True, timeout=60, check=False)
+    run = subprocess.run(
+        [sys.executable, "-m", "triage_gui", "bundle", "verify", str(tampered)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert run.returncode == 1, run.stderr
     assert "notes.txt: not listed" in run.stdout

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from triage_gui.simulator import RealClock, Simulator
 from triage_gui.cli.main import main
+from triage_gui.simulator import RealClock, Simulator
 
 
 def run_check(capsys, monkeypatch, sim, *args: str, token: str | None = None) -> tuple[int, str, str]:
@@ -22,7 +22,9 @@ def run_check(capsys, monkeypatch, sim, *args: str, token: str | None = None) ->
 
 def test_json_is_one_object_with_the_documented_keys(capsys, monkeypatch, simulator):
     info = simulator.scenario("permit_starved")
-    code, out, _err = run_check(capsys, monkeypatch, simulator, "--workspace", info.workspace_id, "--job", info.job_id, "--json")
+    code, out, _err = run_check(
+        capsys, monkeypatch, simulator, "--workspace", info.workspace_id, "--job", info.job_id, "--json"
+    )
     assert code == 0
     payload = json.loads(out)  # stdout holds exactly one JSON object
     assert out.count("\n") == 1
@@ -43,7 +45,9 @@ def test_json_is_one_object_with_the_documented_keys(capsys, monkeypatch, simula
 
 def test_check_is_read_only(capsys, monkeypatch, simulator):
     info = simulator.scenario("completed")
-    code, _out, _err = run_check(capsys, monkeypatch, simulator, "--workspace", info.workspace_id, "--job", info.job_id, "--json")
+    code, _out, _err = run_check(
+        capsys, monkeypatch, simulator, "--workspace", info.workspace_id, "--job", info.job_id, "--json"
+    )
     assert code == 0
     assert [r for r in simulator.request_log if r.method != "GET"] == []
 
@@ -94,9 +98,29 @@ def test_watch_detects_a_stall_over_the_window(monkeypatch):
         info = sim.scenario("stalled")
         env = {**os.environ, "TRIAGE_API_TOKEN": sim.token}
         proc = subprocess.run(
-            [sys.executable, "-m", "triage_gui", "check", "--base-url", sim.base_url, "--workspace", info.workspace_id,
-             "--job", info.job_id, "--watch", "2", "--interval", "0.5", "--json", "--stall-threshold", "1"],
-            capture_output=True, text=True, env=env, timeout=120,
+            [
+                sys.executable,
+                "-m",
+                "triage_gui",
+                "check",
+                "--base-url",
+                sim.base_url,
+                "--workspace",
+                info.workspace_id,
+                "--job",
+                info.job_id,
+                "--watch",
+                "2",
+                "--interval",
+                "0.5",
+                "--json",
+                "--stall-threshold",
+                "1",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
         )
     assert proc.returncode == 0, proc.stderr
     payload = json.loads(proc.stdout)

@@ -3,6 +3,7 @@ against the real simulator; keyring-marked tests use the real Secret Service."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -16,8 +17,8 @@ import keyring.errors
 import pytest
 from keyring.backends import fail
 
-from triage_gui.simulator import DEMO_WORKSPACE, Simulator
 from triage_gui.cli.main import main
+from triage_gui.simulator import DEMO_WORKSPACE, Simulator
 from triage_gui.store.credentials import SERVICE_NAME
 
 TOKEN = "demo-token"
@@ -43,15 +44,12 @@ def no_keyring() -> Iterator[None]:
 @pytest.fixture
 def real_keyring_names() -> Iterator[list[str]]:
     if not os.environ.get("TRIAGE_REAL_KEYRING"):
-        pytest.skip("needs a real Secret Service: run inside .ci/keyring-session.sh "
-                    "(sets TRIAGE_REAL_KEYRING=1)")
+        pytest.skip("needs a real Secret Service: run inside .ci/keyring-session.sh (sets TRIAGE_REAL_KEYRING=1)")
     names: list[str] = []
     yield names
     for name in names:
-        try:
+        with contextlib.suppress(keyring.errors.PasswordDeleteError):
             keyring.delete_password(SERVICE_NAME, name)
-        except keyring.errors.PasswordDeleteError:
-            pass
 
 
 @pytest.fixture
@@ -68,8 +66,9 @@ def run(capsys, monkeypatch, *argv: str, stdin: str = "") -> tuple[int, str, str
 
 
 def test_add_list_rename_remove_without_a_token(home, no_keyring, capsys, monkeypatch):
-    code, out, _ = run(capsys, monkeypatch, "add", "staging", "--base-url",
-                       "https://staging.example.com/", "--workspace", "ws_1")
+    code, out, _ = run(
+        capsys, monkeypatch, "add", "staging", "--base-url", "https://staging.example.com/", "--workspace", "ws_1"
+    )
     assert code == 0
     assert "Added profile 'staging' (https://staging.example.com)" in out
     assert "No token stored" in out
@@ -92,10 +91,17 @@ def test_add_list_rename_remove_without_a_token(home, no_keyring, capsys, monkey
     assert "No profiles yet" in run(capsys, monkeypatch, "list")[1]
 
 
-def test_a_token_without_a_keyring_is_refused_and_nothing_saved(home, no_keyring, capsys,
-                                                                monkeypatch):
-    code, out, err = run(capsys, monkeypatch, "add", "prod", "--base-url",
-                         "https://api.example.com", "--token-stdin", stdin="s3cr3t-tok-99\n")
+def test_a_token_without_a_keyring_is_refused_and_nothing_saved(home, no_keyring, capsys, monkeypatch):
+    code, out, err = run(
+        capsys,
+        monkeypatch,
+        "add",
+        "prod",
+        "--base-url",
+        "https://api.example.com",
+        "--token-stdin",
+        stdin="s3cr3t-tok-99\n",
+    )
     assert code == 2
     assert "No system keyring is available" in err
     assert "TRIAGE_API_TOKEN" in err
@@ -129,8 +135,16 @@ def test_usage_errors_exit_2(home, capsys):
 
 
 def test_insecure_http_when_explicitly_allowed_is_flagged(home, no_keyring, capsys, monkeypatch):
-    code, out, _ = run(capsys, monkeypatch, "add", "lab", "--base-url", "http://lab.internal:8080",
-                       "--allow-insecure-http", "--no-verify-tls")
+    code, out, _ = run(
+        capsys,
+        monkeypatch,
+        "add",
+        "lab",
+        "--base-url",
+        "http://lab.internal:8080",
+        "--allow-insecure-http",
+        "--no-verify-tls",
+    )
     assert code == 0
     assert "NOT secure" in out
     row = run(capsys, monkeypatch, "list")[1].splitlines()[1]
@@ -138,8 +152,7 @@ def test_insecure_http_when_explicitly_allowed_is_flagged(home, no_keyring, caps
 
 
 def test_profile_test_with_the_environment_token(home, no_keyring, sim, capsys, monkeypatch):
-    assert run(capsys, monkeypatch, "add", "demo", "--base-url", sim.base_url,
-               "--workspace", DEMO_WORKSPACE)[0] == 0
+    assert run(capsys, monkeypatch, "add", "demo", "--base-url", sim.base_url, "--workspace", DEMO_WORKSPACE)[0] == 0
 
     monkeypatch.setenv("TRIAGE_API_TOKEN", TOKEN)
     code, out, _ = run(capsys, monkeypatch, "test", "demo")
@@ -158,17 +171,14 @@ def test_profile_test_with_the_environment_token(home, no_keyring, sim, capsys, 
     assert code == 1 and "(not_found)" in err
 
 
-def test_profile_test_without_any_token_says_what_to_do(home, no_keyring, sim, capsys,
-                                                        monkeypatch):
-    run(capsys, monkeypatch, "add", "demo", "--base-url", sim.base_url, "--workspace",
-        DEMO_WORKSPACE)
+def test_profile_test_without_any_token_says_what_to_do(home, no_keyring, sim, capsys, monkeypatch):
+    run(capsys, monkeypatch, "add", "demo", "--base-url", sim.base_url, "--workspace", DEMO_WORKSPACE)
     code, _, err = run(capsys, monkeypatch, "test", "demo")
     assert code == 2
     assert "TRIAGE_API_TOKEN" in err
 
 
-def test_profile_test_without_a_workspace_is_a_usage_error(home, no_keyring, sim, capsys,
-                                                           monkeypatch):
+def test_profile_test_without_a_workspace_is_a_usage_error(home, no_keyring, sim, capsys, monkeypatch):
     run(capsys, monkeypatch, "add", "demo", "--base-url", sim.base_url)
     monkeypatch.setenv("TRIAGE_API_TOKEN", TOKEN)
     code, _, err = run(capsys, monkeypatch, "test", "demo")
@@ -178,13 +188,22 @@ def test_profile_test_without_a_workspace_is_a_usage_error(home, no_keyring, sim
 
 
 @pytest.mark.keyring
-def test_scripted_set_up_with_the_real_keyring(home, real_keyring_names, sim, capsys,
-                                               monkeypatch):
+def test_scripted_set_up_with_the_real_keyring(home, real_keyring_names, sim, capsys, monkeypatch):
     name, renamed = f"pytest-cli-{uuid.uuid4().hex[:8]}", f"pytest-cli-{uuid.uuid4().hex[:8]}"
     real_keyring_names.extend([name, renamed])
 
-    code, out, _ = run(capsys, monkeypatch, "add", name, "--base-url", sim.base_url,
-                       "--workspace", DEMO_WORKSPACE, "--token-stdin", stdin=f"{TOKEN}\n")
+    code, out, _ = run(
+        capsys,
+        monkeypatch,
+        "add",
+        name,
+        "--base-url",
+        sim.base_url,
+        "--workspace",
+        DEMO_WORKSPACE,
+        "--token-stdin",
+        stdin=f"{TOKEN}\n",
+    )
     assert code == 0 and "stored in the system keyring" in out
     assert keyring.get_password(SERVICE_NAME, name) == TOKEN
 
@@ -210,6 +229,10 @@ def test_the_installed_entry_point_runs_as_a_process(home):
     env.pop("TRIAGE_API_TOKEN", None)
     done = subprocess.run(
         [sys.executable, "-m", "triage_gui", "profile", "list", "--json"],
-        capture_output=True, text=True, env=env, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
     )
     assert (done.returncode, json.loads(done.stdout)) == (0, []), done.stderr

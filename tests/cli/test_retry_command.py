@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from triage_gui.simulator import Fault, ManualClock, Simulator
 from triage_gui.cli.main import main
 from triage_gui.cli.retry_command import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
+from triage_gui.simulator import Fault, ManualClock, Simulator
 from triage_gui.store.retry_ledger import IntentState, RetryLedger
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,8 +35,18 @@ def run_cli(simulator, monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("TRIAGE_API_TOKEN", simulator.token)
 
     def run(*extra: str, job: str = "job_completed", case: Path | None = None) -> tuple[int, str, str]:
-        argv = ["retry", "--base-url", simulator.base_url, "--workspace", "ws_demo", "--job", job,
-                "--case", str(case or tmp_path / "case"), *extra]
+        argv = [
+            "retry",
+            "--base-url",
+            simulator.base_url,
+            "--workspace",
+            "ws_demo",
+            "--job",
+            job,
+            "--case",
+            str(case or tmp_path / "case"),
+            *extra,
+        ]
         code = main(argv)
         out, err = capsys.readouterr()
         return code, out, err
@@ -131,12 +141,25 @@ def test_killed_between_intent_and_answer_then_rerun_creates_one_job(simulator, 
     before = simulator.job_count("ws_demo")
     # The server does the work, then holds the answer: the kill lands inside that window.
     simulator.faults.add(Fault(kind="delay_after_processing", seconds=60, path=r"/retries$", method="POST", times=1))
-    argv = ["retry", "--base-url", simulator.base_url, "--workspace", "ws_demo", "--job", "job_completed",
-            "--case", str(case), "--execute"]
+    argv = [
+        "retry",
+        "--base-url",
+        simulator.base_url,
+        "--workspace",
+        "ws_demo",
+        "--job",
+        "job_completed",
+        "--case",
+        str(case),
+        "--execute",
+    ]
     env = {**os.environ, "TRIAGE_API_TOKEN": simulator.token, "PYTHONPATH": str(REPO)}
-    with (tmp_path / "child.log").open("wb") as log, subprocess.Popen(
-        [sys.executable, "-m", "triage_gui", *argv], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO
-    ) as child:
+    with (
+        (tmp_path / "child.log").open("wb") as log,
+        subprocess.Popen(
+            [sys.executable, "-m", "triage_gui", *argv], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO
+        ) as child,
+    ):
         deadline = time.monotonic() + 90
         while not (
             ledger.path.exists()

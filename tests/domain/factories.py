@@ -185,9 +185,7 @@ def call(
         dispatched = None
     finished = status in ("succeeded", "failed")
     ended = (
-        (dispatched + timedelta(seconds=60) if dispatched and finished else None)
-        if ended_at == "default"
-        else ended_at
+        (dispatched + timedelta(seconds=60) if dispatched and finished else None) if ended_at == "default" else ended_at
     )
     failure = None
     if status == "failed":

@@ -61,11 +61,7 @@ def test_healthy_running_job() -> None:
     }
     assert report.escalation.level == 1 and reason_codes(report) == ["no_cause_found"]
     assert [c.id for c in report.checks] == list(CheckId)
-    assert (
-        report.counts.total == 101
-        and report.counts.succeeded == 61
-        and report.counts.expected == 101
-    )
+    assert report.counts.total == 101 and report.counts.succeeded == 61 and report.counts.expected == 101
     assert report.counts.tally_from_calls["succeeded"] == 61
     assert report.progress.stage is Stage.DISPATCHING and report.progress.eta is not None
     assert report.retry_plan.recipient_ids == []
@@ -75,16 +71,10 @@ def test_healthy_running_job() -> None:
 
 
 def test_stalled_job_is_job_health_and_level_2() -> None:
-    calls = [call(i, at=1800 + i) for i in range(30)] + [
-        call(100 + i, status="queued") for i in range(20)
-    ]
-    stuck = job(
-        counters=counters_for(calls), dispatch={"last_dispatch_at": ago(1800), "permits_in_use": 0}
-    )
+    calls = [call(i, at=1800 + i) for i in range(30)] + [call(100 + i, status="queued") for i in range(20)]
+    stuck = job(counters=counters_for(calls), dispatch={"last_dispatch_at": ago(1800), "permits_in_use": 0})
     report = analyse(incident(stuck, calls))
-    assert verdicts(report)["job_health"] == "fail" and "stalled" in finding_ids(
-        report, CheckId.JOB_HEALTH
-    )
+    assert verdicts(report)["job_health"] == "fail" and "stalled" in finding_ids(report, CheckId.JOB_HEALTH)
     assert verdicts(report)["permits_dispatch"] == "pass"  # free permits: not a permit problem
     assert report.escalation.level == 2 and reason_codes(report) == ["stalled"]
     assert report.outcome.eta is None and "Level 2" in report.outcome.eta_text
@@ -112,11 +102,7 @@ def test_permit_starvation_fails_checks_1_and_2() -> None:
 
 
 def test_transient_storm_is_level_3_with_the_plan_on_hold() -> None:
-    storm = [
-        failed(i, "provider_timeout", attempt=a, at=3000 - a * 700)
-        for i in range(10)
-        for a in (1, 2, 3)
-    ]
+    storm = [failed(i, "provider_timeout", attempt=a, at=3000 - a * 700) for i in range(10) for a in (1, 2, 3)]
     storm += [failed(10 + i, "temporarily_unavailable") for i in range(5)]
     calls = storm + [call(100 + i) for i in range(20)] + [failed(200, "invalid_number")]
     finished = job(status="completed", finished_at=ago(60), counters=counters_for(calls))
@@ -132,21 +118,13 @@ def test_transient_storm_is_level_3_with_the_plan_on_hold() -> None:
 
 
 def test_retry_loop_is_permits_dispatch_and_level_2() -> None:
-    loop = [
-        failed(i, "invalid_number", attempt=a, at=3000 - a * 400)
-        for i in range(5)
-        for a in range(1, 7)
-    ]
+    loop = [failed(i, "invalid_number", attempt=a, at=3000 - a * 400) for i in range(5) for a in range(1, 7)]
     calls = loop + [call(100 + i) for i in range(45)]
     report = analyse(incident(job(counters=counters_for(calls)), calls))
-    assert {"permanent_failure_retried", "attempts_beyond_max"} <= finding_ids(
-        report, CheckId.PERMITS_DISPATCH
-    )
+    assert {"permanent_failure_retried", "attempts_beyond_max"} <= finding_ids(report, CheckId.PERMITS_DISPATCH)
     assert report.escalation.level == 2
     assert reason_codes(report) == ["retry_policy_violated", "permanent_failures_dominate"]
-    assert report.retry_plan.recipient_ids == [] and report.retry_plan.excluded == {
-        "permanent_failure": 5
-    }
+    assert report.retry_plan.recipient_ids == [] and report.retry_plan.excluded == {"permanent_failure": 5}
 
 
 def test_duplicate_delivery_is_level_3() -> None:
@@ -165,11 +143,7 @@ def test_duplicate_job_run_is_level_2() -> None:
 
 
 def test_stalled_retry_child_is_level_3() -> None:
-    calls = [
-        failed(i, "provider_timeout", attempt=a, at=7000 - a * 600)
-        for i in range(3)
-        for a in (1, 2, 3)
-    ]
+    calls = [failed(i, "provider_timeout", attempt=a, at=7000 - a * 600) for i in range(3) for a in (1, 2, 3)]
     calls += [call(10 + i, at=6000) for i in range(27)]
     parent = job(
         status="completed",
@@ -213,15 +187,11 @@ def test_config_mismatch_and_dirty_upload_are_level_1() -> None:
 
 
 def test_targeted_plan_for_a_completed_job() -> None:
-    calls = [
-        failed(i, "no_answer", attempt=a, at=3000 - a * 600) for i in range(3) for a in (1, 2, 3)
-    ]
+    calls = [failed(i, "no_answer", attempt=a, at=3000 - a * 600) for i in range(3) for a in (1, 2, 3)]
     calls += [call(10 + i) for i in range(47)]
     finished = job(status="completed", finished_at=ago(60), counters=counters_for(calls))
     report = analyse(incident(finished, calls))
-    assert (
-        report.retry_plan.recipient_ids == [rid(0), rid(1), rid(2)] and not report.retry_plan.hold
-    )
+    assert report.retry_plan.recipient_ids == [rid(0), rid(1), rid(2)] and not report.retry_plan.hold
     assert report.outcome.next_action.startswith("Retry a small sample cohort of 3")
     assert "47 succeeded, 3 failed" in report.outcome.customer_message
 
@@ -266,11 +236,7 @@ def json_types_only(value: Any) -> bool:
 
 @pytest.mark.parametrize("scenario", ["healthy", "stalled", "storm"])
 def test_every_evidence_value_is_json(scenario: str) -> None:
-    calls = (
-        healthy_calls()
-        if scenario != "storm"
-        else [failed(i, "busy", retryable=False) for i in range(30)]
-    )
+    calls = healthy_calls() if scenario != "storm" else [failed(i, "busy", retryable=False) for i in range(30)]
     the_job = job(counters=counters_for(calls))
     if scenario == "stalled":
         the_job = job(counters=counters_for(calls), dispatch={"last_dispatch_at": ago(3000)})
@@ -305,11 +271,7 @@ def big_incident(recipients: int) -> IncidentData:
         for a in range(1, attempts + 1):
             ok = a == attempts and i % 10 < 7 and not raw
             code = "invalid_number" if raw else codes[i % 5]
-            failure = (
-                None
-                if ok
-                else Failure.model_construct(code=code, sip_status=None, message="", retryable=None)
-            )
+            failure = None if ok else Failure.model_construct(code=code, sip_status=None, message="", retryable=None)
             at = start + (ago(0) - start) * (i / recipients) * 0.9
             calls.append(
                 CallAttempt.model_construct(
@@ -341,7 +303,5 @@ def test_100k_recipients_analyse_well_under_five_seconds() -> None:
     assert report.counts.tally_from_calls["recipients"] == 100_000
     failed = 100_000 - report.counts.succeeded
     assert len(report.retry_plan.recipient_ids) + sum(report.retry_plan.excluded.values()) == failed
-    assert report.retry_plan.excluded == {
-        "permanent_failure": 21_000
-    }  # declined, invalid, raw cells
+    assert report.retry_plan.excluded == {"permanent_failure": 21_000}  # declined, invalid, raw cells
     assert len(report.retry_plan.recipient_ids) == 10_000  # no_answer

@@ -58,16 +58,10 @@ def test_sibling_retry_of_another_parent_still_counts() -> None:
 
 
 def test_jobs_that_did_not_overlap_are_fine() -> None:
-    earlier = other(
-        created_at=ago(9000), started_at=ago(8990), finished_at=ago(3600), status="completed"
-    )
+    earlier = other(created_at=ago(9000), started_at=ago(8990), finished_at=ago(3600), status="completed")
     later_job = job(started_at=ago(3590))
-    assert "no_duplicate_job_run" in ids(
-        run(incident(later_job, [call(1)], related_jobs=[earlier]))
-    )
-    touching = other(
-        created_at=ago(9000), started_at=ago(8990), finished_at=ago(3589), status="completed"
-    )
+    assert "no_duplicate_job_run" in ids(run(incident(later_job, [call(1)], related_jobs=[earlier])))
+    touching = other(created_at=ago(9000), started_at=ago(8990), finished_at=ago(3589), status="completed")
     assert "duplicate_job_run" in ids(run(incident(later_job, [call(1)], related_jobs=[touching])))
 
 
@@ -84,9 +78,7 @@ def test_other_uploads_or_campaigns_are_not_duplicates() -> None:
 
 
 def test_a_job_without_upload_on_the_same_campaign_counts() -> None:
-    assert "duplicate_job_run" in ids(
-        run(incident(job(), [call(1)], related_jobs=[other(upload_id=None)]))
-    )
+    assert "duplicate_job_run" in ids(run(incident(job(), [call(1)], related_jobs=[other(upload_id=None)])))
 
 
 def test_job_runs_unknown_when_related_jobs_missing() -> None:
@@ -132,9 +124,7 @@ def test_one_recipient_reached_twice() -> None:
 
 def test_ordinary_retries_are_not_duplicates() -> None:
     calls = [call(1, attempt=1, status="failed", at=900), call(1, attempt=2, at=300), call(2)]
-    finding = only(
-        run(incident(job(), calls, events=[event("dedupe_dropped")])), "no_duplicate_delivery"
-    )
+    finding = only(run(incident(job(), calls, events=[event("dedupe_dropped")])), "no_duplicate_delivery")
     assert finding.verdict is Verdict.PASS
     assert "dropped 1 repeat" in finding.summary
 
@@ -167,10 +157,7 @@ def test_upload_duplicates_and_invalid_rows_warn_with_row_numbers() -> None:
 
 
 def test_clean_upload_passes() -> None:
-    assert (
-        only(run(incident(job(), [call(1)], contact_audit=audit(25))), "upload_clean").verdict
-        is Verdict.PASS
-    )
+    assert only(run(incident(job(), [call(1)], contact_audit=audit(25))), "upload_clean").verdict is Verdict.PASS
 
 
 def test_upload_not_audited_says_why() -> None:

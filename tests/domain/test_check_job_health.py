@@ -49,9 +49,7 @@ def ids(result: CheckResult) -> set[str]:
 
 def test_healthy_running_job_passes_with_evidence() -> None:
     calls = [call(i, at=60 + i * 10) for i in range(20)]
-    data = incident(
-        job(counters=counters_for(calls)), calls, upload=upload(20), contact_audit=audit(20)
-    )
+    data = incident(job(counters=counters_for(calls)), calls, upload=upload(20), contact_audit=audit(20))
     result = run(data)
     assert result.id is CheckId.JOB_HEALTH
     assert result.verdict is Verdict.PASS, [(f.id, f.summary) for f in result.findings]
@@ -85,9 +83,7 @@ def test_failed_job_fails() -> None:
         ("cancelled", "job_cancelled"),
     ],
 )
-def test_waiting_or_cancelled_jobs_are_reported_not_called_stalls(
-    status: str, finding_id: str
-) -> None:
+def test_waiting_or_cancelled_jobs_are_reported_not_called_stalls(status: str, finding_id: str) -> None:
     old = job(status=status, counters=WORK_LEFT, dispatch={"last_dispatch_at": ago(7200)})
     result = run(incident(old, [call(1)]))
     assert only(result, finding_id).verdict is Verdict.WARN
@@ -95,10 +91,7 @@ def test_waiting_or_cancelled_jobs_are_reported_not_called_stalls(
 
 
 def test_unknown_status_is_unknown() -> None:
-    assert (
-        only(run(incident(job(status="rebalancing"), [call(1)])), "job_status_unknown").verdict
-        is Verdict.UNKNOWN
-    )
+    assert only(run(incident(job(status="rebalancing"), [call(1)])), "job_status_unknown").verdict is Verdict.UNKNOWN
 
 
 def test_stall_from_last_dispatch_age() -> None:
@@ -121,9 +114,7 @@ def test_stall_from_last_dispatch_age() -> None:
     [(599, 600, False), (601, 600, True), (250, 240, True), (250, 300, False)],
 )
 def test_stall_threshold_is_configurable(idle: float, threshold: float, stalled: bool) -> None:
-    data = incident(
-        job(counters=WORK_LEFT, dispatch={"last_dispatch_at": ago(idle)}), [call(1, at=idle)]
-    )
+    data = incident(job(counters=WORK_LEFT, dispatch={"last_dispatch_at": ago(idle)}), [call(1, at=idle)])
     result = run(data, AnalysisSettings(stall_threshold_s=threshold))
     assert ("stalled" in ids(result)) is stalled
     assert ("not_stalled" in ids(result)) is not stalled
@@ -164,9 +155,7 @@ def test_watch_window_reports_moving_counters() -> None:
         dispatch={"last_dispatch_at": ago(200)},
     )
     now_job = job(counters=WORK_LEFT, dispatch={"last_dispatch_at": ago(20)})
-    data = incident(
-        now_job, [call(1, at=20)], snapshots=[snapshot(before, 180), snapshot(now_job, 0)]
-    )
+    data = incident(now_job, [call(1, at=20)], snapshots=[snapshot(before, 180), snapshot(now_job, 0)])
     finding = only(run(data), "not_stalled")
     assert finding.evidence["counters_moving"] is True
     assert "counters moved" in finding.summary
@@ -292,9 +281,7 @@ def test_counters_unknown_without_calls() -> None:
 def test_evidence_is_json_able() -> None:
     import json
 
-    stuck = job(
-        counters=WORK_LEFT, dispatch={"last_dispatch_at": ago(1800)}, from_number="+15551234567"
-    )
+    stuck = job(counters=WORK_LEFT, dispatch={"last_dispatch_at": ago(1800)}, from_number="+15551234567")
     result = run(incident(stuck, [call(1, at=1800)], upload=upload(10), now=NOW))
     for finding in result.findings:
         json.dumps(finding.evidence)
@@ -303,7 +290,9 @@ def test_evidence_is_json_able() -> None:
 def test_a_newer_live_snapshot_is_not_a_counters_disagreement() -> None:
     calls = [call(1), call(2), failed(3)]
     loaded = job(counters=counters_for(calls))
-    later = loaded.model_copy(update={"counters": loaded.counters.model_copy(update={"succeeded": 40, "dispatched": 45})})
+    later = loaded.model_copy(
+        update={"counters": loaded.counters.model_copy(update={"succeeded": 40, "dispatched": 45})}
+    )
     data = incident(later, calls).model_copy(update={"job_at_calls_fetch": loaded})
     assert "counters_agree" in ids(run(data))
     assert "counters_disagree" in ids(run(incident(later, calls)))  # without it: compared as given

@@ -56,12 +56,8 @@ def test_blocked_by_permits_when_full_waiting_and_idle() -> None:
 
 
 def test_blocked_by_permits_when_denials_dominate_despite_a_recent_dispatch() -> None:
-    events = [event("permit_denied", at=30 + i, seq=i) for i in range(8)] + [
-        event("dispatched", at=20, seq=99)
-    ]
-    finding = only(
-        run(incident(permits(10, 50, 20), [call(1)], events=events)), "dispatch_blocked_by_permits"
-    )
+    events = [event("permit_denied", at=30 + i, seq=i) for i in range(8)] + [event("dispatched", at=20, seq=99)]
+    finding = only(run(incident(permits(10, 50, 20), [call(1)], events=events)), "dispatch_blocked_by_permits")
     assert finding.evidence["recent_permit_denied"] == 8
     assert finding.evidence["recent_dispatched_events"] == 1
 
@@ -81,9 +77,7 @@ def test_old_denials_do_not_count_as_recent() -> None:
         (0, 0, 1800, "permits_available"),
     ],
 )
-def test_each_condition_of_the_permit_rule(
-    in_use: int, waiting: int, idle: float, expected: str
-) -> None:
+def test_each_condition_of_the_permit_rule(in_use: int, waiting: int, idle: float, expected: str) -> None:
     assert expected in ids(run(incident(permits(in_use, waiting, idle), [call(1)])))
 
 

@@ -49,9 +49,7 @@ def outcomes(transient: int, permanent: int = 0, succeeded: int = 0) -> list:
         (36, 64, 0.35, True),
     ],
 )
-def test_transient_threshold_both_sides(
-    transient: int, succeeded: int, threshold: float, above: bool
-) -> None:
+def test_transient_threshold_both_sides(transient: int, succeeded: int, threshold: float, above: bool) -> None:
     result = run(
         incident(finished(), outcomes(transient, succeeded=succeeded)),
         AnalysisSettings(transient_threshold=threshold),
@@ -77,9 +75,7 @@ def test_permanent_failures_dominating_warn() -> None:
 
 
 def test_half_permanent_is_not_most() -> None:
-    assert "permanent_failures_dominate" not in ids(
-        run(incident(finished(), outcomes(3, 3, succeeded=44)))
-    )
+    assert "permanent_failures_dominate" not in ids(run(incident(finished(), outcomes(3, 3, succeeded=44))))
 
 
 def test_server_flag_disagreements_are_listed_by_code() -> None:
@@ -127,9 +123,7 @@ def test_unclassifiable_failures_are_listed_for_a_human() -> None:
     calls = [failed(1, "carrier_hiccup", sip=None, message="??"), *[call(i) for i in range(2, 30)]]
     finding = only(run(incident(finished(), calls)), "unknown_failure_class")
     assert finding.verdict is Verdict.WARN and finding.evidence["sample_ids"] == [rid(1)]
-    assert finding.table is not None and finding.table.rows == [
-        [rid(1), "carrier_hiccup", None, "??"]
-    ]
+    assert finding.table is not None and finding.table.rows == [[rid(1), "carrier_hiccup", None, "??"]]
 
 
 def test_safe_targeted_plan_passes() -> None:

@@ -26,9 +26,7 @@ def test_each_check_names_the_fetch_error_of_the_part_it_needs_first() -> None:
 
 
 def test_a_job_without_an_upload_says_so_whatever_failed() -> None:
-    data = incident(
-        job(upload_id=None), [call(1)], campaign=campaign(upload_id=None), missing=BOTH_MISSING
-    )
+    data = incident(job(upload_id=None), [call(1)], campaign=campaign(upload_id=None), missing=BOTH_MISSING)
     assert upload_unavailable(data, "upload", otherwise="-") == "the job has no upload"
 
 

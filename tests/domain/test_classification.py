@@ -20,22 +20,22 @@ T, P, U = FailureClass.TRANSIENT, FailureClass.PERMANENT, FailureClass.UNKNOWN
 
 
 def test_the_table_holds_exactly_the_contract_codes() -> None:
-    assert TRANSIENT_CODES == {
+    assert {
         "provider_timeout",
         "temporarily_unavailable",
         "rate_limited",
         "network_error",
         "busy",
         "no_answer",
-    }
-    assert PERMANENT_CODES == {
+    } == TRANSIENT_CODES
+    assert {
         "invalid_number",
         "number_not_in_service",
         "do_not_call",
         "payload_invalid",
         "declined",
         "carrier_blocked",
-    }
+    } == PERMANENT_CODES
 
 
 @pytest.mark.parametrize("code", sorted(TRANSIENT_CODES))

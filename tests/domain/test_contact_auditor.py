@@ -47,7 +47,10 @@ def test_result_fills_every_field() -> None:
     result = auditor.result("contacts.csv", "phone", "utf-8", ",")
     assert result.source == "contacts.csv"
     assert (result.column, result.region, result.encoding, result.delimiter) == (
-        "phone", "GB", "utf-8", ",",
+        "phone",
+        "GB",
+        "utf-8",
+        ",",
     )
     assert (result.rows, result.valid, result.invalid, result.unique_valid) == (8, 6, 2, 3)
     assert result.invalid_rows == [
@@ -186,5 +189,7 @@ def test_parse_shortcut_changes_no_audit_result(monkeypatch: pytest.MonkeyPatch)
     assert fast_outcomes == slow_outcomes
     assert {outcome.status for outcome in fast_outcomes} == set(RowStatus)
     assert result["duplicate_groups_total"] > 100 and set(result["number_types"]) >= {
-        "mobile", "fixed_line", "fixed_line_or_mobile"
+        "mobile",
+        "fixed_line",
+        "fixed_line_or_mobile",
     }

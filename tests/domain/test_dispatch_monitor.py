@@ -85,8 +85,11 @@ def test_a_small_cohort_is_judged_when_all_of_it_finished():
 
 
 def test_stalled_retry_job_feeds_level_3():
-    job = retry_job(started_at=f.ago(1200), dispatch={"last_dispatch_at": None, "permits_in_use": 0},
-                    counters={"total": 20, "queued": 20})
+    job = retry_job(
+        started_at=f.ago(1200),
+        dispatch={"last_dispatch_at": None, "permits_in_use": 0},
+        counters={"total": 20, "queued": 20},
+    )
     verdict = judge(job, [])
     assert verdict.kind is MonitorKind.STALLED and verdict.escalation_level == 3
     assert "stalled after the validated retry path" in verdict.next_action

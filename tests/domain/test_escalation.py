@@ -35,13 +35,9 @@ CHECK_OF = {
 def checks_with(*flagged: tuple[str, Verdict]) -> list[CheckResult]:
     by_check: dict[CheckId, list[Finding]] = {c: [] for c in CheckId}
     for finding_id, verdict in flagged:
-        by_check[CHECK_OF[finding_id]].append(
-            Finding(id=finding_id, verdict=verdict, summary=f"[{finding_id}]")
-        )
+        by_check[CHECK_OF[finding_id]].append(Finding(id=finding_id, verdict=verdict, summary=f"[{finding_id}]"))
     return [
-        CheckResult.from_findings(
-            c, c.value, f or [Finding(id="ok", verdict=Verdict.PASS, summary="ok")], []
-        )
+        CheckResult.from_findings(c, c.value, f or [Finding(id="ok", verdict=Verdict.PASS, summary="ok")], [])
         for c, f in by_check.items()
     ]
 
@@ -89,9 +85,7 @@ def test_each_trigger(finding_id: str, verdict: Verdict, level: int, code: str) 
 
 
 def test_passing_findings_trigger_nothing() -> None:
-    assert codes(level_of(("duplicate_delivery", Verdict.PASS), ("stalled", Verdict.PASS))) == [
-        "no_cause_found"
-    ]
+    assert codes(level_of(("duplicate_delivery", Verdict.PASS), ("stalled", Verdict.PASS))) == ["no_cause_found"]
 
 
 def test_highest_level_wins_and_every_reason_is_listed() -> None:

@@ -10,10 +10,10 @@ from factories import NOW, call, counters_for, failed, incident, job
 from triage_gui.domain import runbook
 from triage_gui.domain.analysis import analyse
 from triage_gui.domain.case import Case, CaseInputs, Symptom, VerdictOverride
-from triage_gui.domain.retry_intent import IntentState, RetryIntent
 from triage_gui.domain.escalation_form import VERDICT_MARKS, FormEdits, build_form, format_time
 from triage_gui.domain.findings import CheckId, Verdict
 from triage_gui.domain.incident import JobSnapshot
+from triage_gui.domain.retry_intent import IntentState, RetryIntent
 
 
 def _report(**job_overrides):
@@ -24,9 +24,14 @@ def _report(**job_overrides):
 
 def _case(report=None, **inputs) -> Case:
     fields = dict(
-        workspace_id="ws_1", campaign_id="cmp_1", job_id="job_1", upload_id="upl_1",
-        window_start=datetime(2026, 7, 1, 8, 0, tzinfo=UTC), window_end=datetime(2026, 7, 1, 10, 30, tzinfo=UTC),
-        timezone="Europe/Berlin", symptoms=[Symptom.REPEATED_FAILURES],
+        workspace_id="ws_1",
+        campaign_id="cmp_1",
+        job_id="job_1",
+        upload_id="upl_1",
+        window_start=datetime(2026, 7, 1, 8, 0, tzinfo=UTC),
+        window_end=datetime(2026, 7, 1, 10, 30, tzinfo=UTC),
+        timezone="Europe/Berlin",
+        symptoms=[Symptom.REPEATED_FAILURES],
     )
     fields.update(inputs)
     return Case(created_at=NOW, updated_at=NOW, title="Renewals stuck", inputs=CaseInputs(**fields), report=report)
@@ -36,7 +41,16 @@ def test_every_required_diagnostic_is_a_field_prefilled_from_case_and_report() -
     report = _report()
     form = build_form(_case(report), report)
     keys = [f.key for f in form.fields]
-    assert keys == ["workspace_id", "campaign_id", "job_id", "upload_id", "time_window", "symptom_summary", "screenshot", "counts"]
+    assert keys == [
+        "workspace_id",
+        "campaign_id",
+        "job_id",
+        "upload_id",
+        "time_window",
+        "symptom_summary",
+        "screenshot",
+        "counts",
+    ]
     assert len(runbook.REQUIRED_DIAGNOSTICS) == 7  # the symptom line is two fields (summary, screenshot)
     assert form.field("job_id").value == "job_1"
     assert form.field("counts").value.startswith("about 3 failed vs 7 succeeded (10 contacts")
@@ -83,7 +97,10 @@ def test_times_are_rendered_in_the_case_timezone_with_its_name() -> None:
     form = build_form(_case(None), None)
     window = form.field("time_window").value
     assert window == "2026-07-01 10:00 CEST to 2026-07-01 12:30 CEST, timezone Europe/Berlin"
-    assert format_time(datetime(2026, 1, 15, 12, 0, tzinfo=UTC), "America/New_York") == "2026-01-15 07:00 EST (America/New_York)"
+    assert (
+        format_time(datetime(2026, 1, 15, 12, 0, tzinfo=UTC), "America/New_York")
+        == "2026-01-15 07:00 EST (America/New_York)"
+    )
     assert format_time(datetime(2026, 1, 15, 12, 0, tzinfo=UTC), "UTC") == "2026-01-15 12:00 UTC"
 
 
@@ -102,7 +119,9 @@ def test_overridden_verdicts_say_so_in_words_in_every_format() -> None:
     case = _case(report)
     engine = report.check(CheckId.RETRY_STRATEGY).verdict
     assert engine is not Verdict.PASS  # three invalid numbers: the override changes something
-    case.overrides[CheckId.RETRY_STRATEGY] = VerdictOverride(verdict=Verdict.PASS, reason="agreed with customer", at=NOW)
+    case.overrides[CheckId.RETRY_STRATEGY] = VerdictOverride(
+        verdict=Verdict.PASS, reason="agreed with customer", at=NOW
+    )
     form = build_form(case, report, screenshots=["a.png"])
     line = next(v for v in form.verdicts if v.number == 4)
     assert line.verdict is Verdict.PASS and line.engine_verdict is engine
@@ -145,9 +164,17 @@ def test_already_tried_lists_retries_and_the_proposed_cohort() -> None:
     report = _report()
     at = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
     entry = RetryIntent(
-        key="triage-abc", workspace="ws", job="job_1", recipient_ids=[f"r{i}" for i in range(10)],
-        phase="sample", state=IntentState.LAUNCHED, retry_job_id="job_r1", created_at=at, updated_at=at,
-        monitor={"kind": "failing_transiently"}, override_reason="customer fixed the numbers",
+        key="triage-abc",
+        workspace="ws",
+        job="job_1",
+        recipient_ids=[f"r{i}" for i in range(10)],
+        phase="sample",
+        state=IntentState.LAUNCHED,
+        retry_job_id="job_r1",
+        created_at=at,
+        updated_at=at,
+        monitor={"kind": "failing_transiently"},
+        override_reason="customer fixed the numbers",
     )
     form = build_form(_case(report), report, retries=[entry, "Paused and resumed the job at 10:05"])
     assert form.already_tried == [

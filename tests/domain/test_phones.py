@@ -181,9 +181,14 @@ def _plain_digit_cells(count: int, seed: int) -> list[tuple[str, str]]:
     """
     rnd = random.Random(seed)
     regions = sorted(phonenumbers.SUPPORTED_REGIONS)
-    kinds = [phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE,
-             phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.PREMIUM_RATE,
-             phonenumbers.PhoneNumberType.VOIP, phonenumbers.PhoneNumberType.UAN]
+    kinds = [
+        phonenumbers.PhoneNumberType.FIXED_LINE,
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.TOLL_FREE,
+        phonenumbers.PhoneNumberType.PREMIUM_RATE,
+        phonenumbers.PhoneNumberType.VOIP,
+        phonenumbers.PhoneNumberType.UAN,
+    ]
     examples = [
         (region, example)
         for region in regions
@@ -243,9 +248,7 @@ def test_plain_digits_split_exactly_like_parse() -> None:
         number = phones._number_from(country_code, national)
         assert number == parsed, (cell, region)
         assert national == phonenumbers.national_significant_number(parsed)
-        assert f"+{country_code}{national}" == phonenumbers.format_number(
-            parsed, phonenumbers.PhoneNumberFormat.E164
-        )
+        assert f"+{country_code}{national}" == phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
         written = cell[1 + len(str(country_code)) :] if cell.startswith("+") else cell
         stripped += len(national) < len(written)
         leading_zero += bool(parsed.italian_leading_zero)
@@ -267,8 +270,20 @@ def _mixed_cells(count: int, seed: int) -> list[str]:
         for kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE)
         if (example := phonenumbers.example_number_for_type(region, kind)) is not None
     ]
-    junk = ["", "n/a", "call me", "0", "+", "++44 7400 123456", "+0044 7400123456",
-            "1-800-FLOWERS", "tel:+1-415-555-2671", "٠٧٤٠٠١٢٣٤٥٦", "1.2E+10", "07400 12"]
+    junk = [
+        "",
+        "n/a",
+        "call me",
+        "0",
+        "+",
+        "++44 7400 123456",
+        "+0044 7400123456",
+        "1-800-FLOWERS",
+        "tel:+1-415-555-2671",
+        "٠٧٤٠٠١٢٣٤٥٦",
+        "1.2E+10",
+        "07400 12",
+    ]
     cells: list[str] = []
     for _ in range(count):
         example = rnd.choice(examples)
@@ -302,9 +317,7 @@ def _mixed_cells(count: int, seed: int) -> list[str]:
 
 
 @pytest.mark.parametrize("region", ["GB", "US", "DE", "IT", None])
-def test_shortcut_and_general_path_agree_on_mixed_cells(
-    region: str | None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_shortcut_and_general_path_agree_on_mixed_cells(region: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
     cells = _mixed_cells(3000, seed=13)
     phones.cache_clear()
     fast = [normalise(cell, region) for cell in cells]

@@ -43,9 +43,7 @@ def test_derive_stage(status: str, counters: dict[str, int], stage: Stage) -> No
 
 
 def test_running_but_nothing_ever_dispatched_is_waiting_to_start() -> None:
-    fresh = job(
-        started_at=None, counters={"total": 10, "queued": 10}, dispatch={"last_dispatch_at": None}
-    )
+    fresh = job(started_at=None, counters={"total": 10, "queued": 10}, dispatch={"last_dispatch_at": None})
     assert derive_stage(fresh) is Stage.WAITING_TO_START
 
 
@@ -160,9 +158,7 @@ def test_finished_job_eta_is_its_finish_time() -> None:
 
 @pytest.mark.parametrize("status", ["paused", "queued"])
 def test_no_eta_while_waiting(status: str) -> None:
-    progress = estimate_progress(
-        incident(job(status=status, counters={"total": 10, "queued": 10}), [])
-    )
+    progress = estimate_progress(incident(job(status=status, counters={"total": 10, "queued": 10}), []))
     assert progress.eta is None and "no ETA" in progress.eta_note
 
 

@@ -119,13 +119,14 @@ def test_too_short_secrets_are_ignored_rather_than_shredding_text():
     [
         ("Authorization: Bearer tok_123.abc", f"Authorization: {REDACTED}"),
         ("authorization=Basic dXNlcjpwYXNz", f"authorization={REDACTED}"),
-        ("{'Authorization': 'Bearer xyz', 'Accept': '*/*'}",
-         f"{{'Authorization': '{REDACTED}', 'Accept': '*/*'}}"),
+        ("{'Authorization': 'Bearer xyz', 'Accept': '*/*'}", f"{{'Authorization': '{REDACTED}', 'Accept': '*/*'}}"),
         ('"Proxy-Authorization": "Negotiate abc"', f'"Proxy-Authorization": "{REDACTED}"'),
         ("sent Bearer eyJhbGciOi.J9x-_y= along", f"sent Bearer {REDACTED} along"),
         ("(b'authorization', b'Bearer s3cr3t')", f"(b'authorization', b'Bearer {REDACTED}')"),
-        ("TRIAGE_API_TOKEN=zzz-top api_key: k1 access_token=t1&x=1",
-         f"TRIAGE_API_TOKEN={REDACTED} api_key: {REDACTED} access_token={REDACTED}&x=1"),
+        (
+            "TRIAGE_API_TOKEN=zzz-top api_key: k1 access_token=t1&x=1",
+            f"TRIAGE_API_TOKEN={REDACTED} api_key: {REDACTED} access_token={REDACTED}&x=1",
+        ),
         ("GET /v1/x?token=abc&limit=5", f"GET /v1/x?token={REDACTED}&limit=5"),
     ],
 )
@@ -168,9 +169,7 @@ def test_spreadsheet_forms_of_a_number_are_masked_consistently():
     from triage_gui.domain.redaction import Redactor
 
     redactor = Redactor()
-    out = redactor.redact(
-        "row 7: 447911123456.0 | row 8: 4.47911123456E+11 | row 9: 447911123456 | +44 7911 123456"
-    )
+    out = redactor.redact("row 7: 447911123456.0 | row 8: 4.47911123456E+11 | row 9: 447911123456 | +44 7911 123456")
     assert "7911123456" not in out and "4.479" not in out
     pseudonyms = set(re.findall(r"\[phone#\d+ [^\]]*\]", out))
     assert len(pseudonyms) == 1  # the same number, four spellings, one pseudonym

@@ -100,9 +100,7 @@ def test_permanent_failure_is_refused_without_override(plan, data):
 
 
 def test_succeeded_in_flight_unknown_and_already_retried_are_problems(plan, data):
-    cohort = Cohort(workspace_id="ws_1", job_id="job_1").select(
-        [f.rid(51), f.rid(61), f.rid(3), "rcp_nobody"]
-    )
+    cohort = Cohort(workspace_id="ws_1", job_id="job_1").select([f.rid(51), f.rid(61), f.rid(3), "rcp_nobody"])
     problems = {p.kind: p for p in validate_cohort(cohort, plan, data, already_retried={f.rid(3): "job_r1"})}
     assert problems[ProblemKind.ALREADY_SUCCEEDED].recipient_ids == [f.rid(51)]
     assert problems[ProblemKind.STILL_IN_FLIGHT].recipient_ids == [f.rid(61)]

@@ -29,9 +29,7 @@ def mixed_calls() -> list:
         failed(8, "busy", at=1200),  # retry scheduled by the platform (event below)
         failed(9, "rate_limited", number=phone(900)),
         failed(10, "busy", number=phone(900)),  # one number
-        *[
-            failed(11, "provider_timeout", attempt=a, at=3000 - 600 * a) for a in (1, 2, 3)
-        ],  # exhausted
+        *[failed(11, "provider_timeout", attempt=a, at=3000 - 600 * a) for a in (1, 2, 3)],  # exhausted
         failed(12, "busy", attempt=1, at=900),
         call(12, attempt=2, at=300),  # succeeded on retry
         failed(13, "no_answer", number="07911 000013"),  # national format: GB from the campaign
@@ -40,9 +38,7 @@ def mixed_calls() -> list:
 
 
 def mixed_plan(**settings: object) -> RetryPlan:
-    data = incident(
-        finished(), mixed_calls(), events=[event("retry_scheduled", at=1000, recipient=8)]
-    )
+    data = incident(finished(), mixed_calls(), events=[event("retry_scheduled", at=1000, recipient=8)])
     return plan_retry(data, AnalysisSettings(**settings))
 
 
@@ -84,9 +80,7 @@ def test_candidates_carry_the_details_a_human_needs() -> None:
     assert exhausted.failure_class is FailureClass.TRANSIENT
     assert by_id[rid(13)].e164 == "+447911000013"
     assert by_id[rid(2)].failure_class is FailureClass.PERMANENT and not by_id[rid(2)].included
-    assert (
-        by_id[rid(7)].failure_class is FailureClass.TRANSIENT
-    )  # its last failure, though a retry is queued
+    assert by_id[rid(7)].failure_class is FailureClass.TRANSIENT  # its last failure, though a retry is queued
 
 
 def test_retry_scheduled_before_the_latest_attempt_is_not_pending() -> None:
@@ -113,9 +107,7 @@ def test_duplicate_numbers_keep_the_first_recipient_id_even_across_formats() -> 
     assert plan.excluded == {"duplicate_number": 1}
 
 
-@pytest.mark.parametrize(
-    ("planned", "sample_size", "sample"), [(25, 10, 10), (25, 15, 15), (25, 20, 20), (7, 10, 7)]
-)
+@pytest.mark.parametrize(("planned", "sample_size", "sample"), [(25, 10, 10), (25, 15, 15), (25, 20, 20), (7, 10, 7)])
 def test_sample_is_the_first_n_by_recipient_id(planned: int, sample_size: int, sample: int) -> None:
     calls = [failed(i, "busy") for i in reversed(range(planned))]
     plan = plan_retry(incident(finished(), calls), AnalysisSettings(sample_size=sample_size))
@@ -129,9 +121,7 @@ def test_hold_above_the_transient_threshold_still_computes_the_plan() -> None:
     plan = plan_retry(incident(finished(), calls), SETTINGS)  # 30% > 20%
     assert plan.hold and plan.recipient_ids == [rid(0), rid(1), rid(2)]
     assert plan.hold_reason is not None and "30.0%" in plan.hold_reason
-    assert not plan_retry(
-        incident(finished(), calls), AnalysisSettings(transient_threshold=0.3)
-    ).hold
+    assert not plan_retry(incident(finished(), calls), AnalysisSettings(transient_threshold=0.3)).hold
 
 
 def test_threshold_share_counts_recipients_with_a_finished_attempt() -> None:
@@ -150,9 +140,7 @@ def test_region_from_settings_campaign_or_job() -> None:
     assert gb.excluded == {"invalid_number": 1}  # not a GB number
     us = plan_retry(incident(finished(), calls), AnalysisSettings(default_region="US"))
     assert us.recipient_ids == [rid(1)] and us.candidates[0].e164 == "+12125550123"
-    from_job = incident(
-        finished(from_number="+12015550100"), calls, campaign=campaign(from_number=None)
-    )
+    from_job = incident(finished(from_number="+12015550100"), calls, campaign=campaign(from_number=None))
     assert plan_region(from_job, SETTINGS) == "US"
     assert plan_retry(from_job, SETTINGS).recipient_ids == [rid(1)]
 

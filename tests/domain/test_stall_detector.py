@@ -26,9 +26,7 @@ def running(last_dispatch_s: float | None = 30, **kw: object) -> object:
     )
 
 
-@pytest.mark.parametrize(
-    ("idle", "stalled"), [(599, False), (600, True), (601, True), (1800, True)]
-)
+@pytest.mark.parametrize(("idle", "stalled"), [(599, False), (600, True), (601, True), (1800, True)])
 def test_single_snapshot_both_sides_of_the_threshold(idle: float, stalled: bool) -> None:
     result = detector.from_snapshot(running(idle), NOW)
     assert result.stalled is stalled
@@ -104,9 +102,7 @@ def test_window_stall_counts_from_the_last_change() -> None:
     result = detector.from_window(snaps)
     assert result.counters_moving is True  # reported either way
     assert result.unchanged_for_s == 500 and result.stalled is False
-    longer = detector.from_window(
-        [snapshot(before, 1300), snapshot(frozen, 700), snapshot(frozen, 0)]
-    )
+    longer = detector.from_window([snapshot(before, 1300), snapshot(frozen, 700), snapshot(frozen, 0)])
     assert longer.stalled is True and longer.counters_moving is True
 
 

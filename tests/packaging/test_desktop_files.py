@@ -128,7 +128,7 @@ def test_committed_pngs_match_a_fresh_render_of_the_svg(tmp_path, qapp):
         assert worst <= 48, f"{path.name} differs from the SVG (max channel diff {worst})"
 
 
-def _worst_channel_difference(a, b) -> int:  # noqa: ANN001 - two QImages of equal size
+def _worst_channel_difference(a, b) -> int:
     worst = 0
     for y in range(a.height()):
         for x in range(a.width()):

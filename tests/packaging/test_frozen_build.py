@@ -70,9 +70,24 @@ def frozen_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
         work = tmp_path_factory.mktemp("frozen")
         started = time.perf_counter()
         result = subprocess.run(
-            [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-             "--distpath", str(work / "dist"), "--workpath", str(work / "build"), str(SPEC)],
-            cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, check=False,
+            [
+                sys.executable,
+                "-m",
+                "PyInstaller",
+                "--noconfirm",
+                "--log-level",
+                "WARN",
+                "--distpath",
+                str(work / "dist"),
+                "--workpath",
+                str(work / "build"),
+                str(SPEC),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=BUILD_TIMEOUT_S,
+            check=False,
         )
         elapsed = time.perf_counter() - started
         assert result.returncode == 0, f"PyInstaller failed:\n{result.stdout}\n{result.stderr[-5000:]}"
@@ -88,7 +103,11 @@ def _run_frozen(app: FrozenApp, *args: str, stdin: str | None = None, env: dict 
     started = time.perf_counter()
     result = subprocess.run(
         [str(app.executable), *args],
-        input=stdin, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
+        check=False,
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})},
     )
     return result, time.perf_counter() - started
@@ -139,13 +158,19 @@ def test_frozen_bundle_has_the_resources_and_qt_plugins_it_needs(frozen_app):
     if not sys.platform.startswith("linux"):
         return
     plugins = internal / "PySide6" / "Qt" / "plugins"
-    for needed in ("platforms/libqoffscreen.so", "platforms/libqxcb.so",
-                   "iconengines/libqsvgicon.so", "imageformats/libqsvg.so"):
+    for needed in (
+        "platforms/libqoffscreen.so",
+        "platforms/libqxcb.so",
+        "iconengines/libqsvgicon.so",
+        "imageformats/libqsvg.so",
+    ):
         assert (plugins / needed).is_file(), needed
     # What the spec leaves out; one of these back means tens of MB more (or a GTK copy).
-    unwanted = [p.name for pattern in ("libQt6Quick*", "libQt6Qml*", "libQt6WebEngine*",
-                                       "libQt6Network*", "libgtk-3*", "libQt6Pdf*")
-                for p in internal.rglob(pattern)]
+    unwanted = [
+        p.name
+        for pattern in ("libQt6Quick*", "libQt6Qml*", "libQt6WebEngine*", "libQt6Network*", "libgtk-3*", "libQt6Pdf*")
+        for p in internal.rglob(pattern)
+    ]
     assert unwanted == []
 
 
@@ -154,11 +179,18 @@ def test_frozen_app_stores_a_token_in_the_system_keyring(frozen_app):
     # keyring finds its backends through entry points and imports them by name: this fails
     # (keyring unavailable) if the metadata or the backend modules were not bundled.
     if not os.environ.get("TRIAGE_REAL_KEYRING"):
-        pytest.skip("needs a real Secret Service: run inside .ci/keyring-session.sh "
-                    "(sets TRIAGE_REAL_KEYRING=1)")
+        pytest.skip("needs a real Secret Service: run inside .ci/keyring-session.sh (sets TRIAGE_REAL_KEYRING=1)")
     name = f"frozen-{uuid.uuid4().hex[:8]}"
-    added, _ = _run_frozen(frozen_app, "profile", "add", name, "--base-url",
-                           "http://127.0.0.1:9", "--token-stdin", stdin="frozen-test-token\n")
+    added, _ = _run_frozen(
+        frozen_app,
+        "profile",
+        "add",
+        name,
+        "--base-url",
+        "http://127.0.0.1:9",
+        "--token-stdin",
+        stdin="frozen-test-token\n",
+    )
     try:
         assert added.returncode == 0, added.stdout + added.stderr
         listed, _ = _run_frozen(frozen_app, "profile", "list", "--json")

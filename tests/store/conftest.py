@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import closing
+from contextlib import closing, suppress
 
 import keyring
 import pytest
@@ -69,10 +69,8 @@ def profile_names(real_keyring: KeyringBackend) -> Iterator[Callable[[str], str]
 
     yield new_name
     for name in made:
-        try:
+        with suppress(keyring.errors.PasswordDeleteError):
             real_keyring.delete_password(SERVICE_NAME, name)
-        except keyring.errors.PasswordDeleteError:
-            pass
     for name in made:
         assert real_keyring.get_password(SERVICE_NAME, name) is None
 

@@ -23,8 +23,9 @@ def make_bundle(path: Path) -> Path:
     return path
 
 
-def rewrite(source: Path, target: Path, *, change: dict[str, bytes | None] | None = None,
-            extra: dict[str, bytes] | None = None) -> Path:
+def rewrite(
+    source: Path, target: Path, *, change: dict[str, bytes | None] | None = None, extra: dict[str, bytes] | None = None
+) -> Path:
     """A copy of the zip with members replaced (None: removed) or added."""
     change = change or {}
     with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:

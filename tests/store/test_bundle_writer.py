@@ -22,15 +22,15 @@ import phonenumbers
 import pytest
 
 from triage_gui import __version__
-from triage_gui.providers.batch_v1.client import BatchApiClient
-from triage_gui.services.incident_loading import FetchRequest, fetch_incident
-from triage_gui.simulator import ManualClock, Simulator
-from triage_gui.services.bundle_assembly import case_from_incident, write_check_bundle
 from triage_gui.domain.analysis import analyse
 from triage_gui.domain.case import VerdictOverride
 from triage_gui.domain.findings import CheckId, Verdict
 from triage_gui.domain.incident import IncidentData
 from triage_gui.domain.report import Escalation, Report
+from triage_gui.providers.batch_v1.client import BatchApiClient
+from triage_gui.services.bundle_assembly import case_from_incident, write_check_bundle
+from triage_gui.services.incident_loading import FetchRequest, fetch_incident
+from triage_gui.simulator import ManualClock, Simulator
 from triage_gui.store.bundle_verify import verify_bundle
 from triage_gui.store.bundle_writer import (
     MANIFEST_NAME,
@@ -60,7 +60,13 @@ def png(*extra: tuple[bytes, bytes]) -> bytes:
     """A real 2x2 RGB PNG with ``extra`` chunks before the pixels."""
     header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
     pixels = zlib.compress(b"".join(b"\x00" + b"\xff\x00\x00\x00\xff\x00" for _ in range(2)))
-    return SIG + _chunk(b"IHDR", header) + b"".join(_chunk(k, d) for k, d in extra) + _chunk(b"IDAT", pixels) + _chunk(b"IEND", b"")
+    return (
+        SIG
+        + _chunk(b"IHDR", header)
+        + b"".join(_chunk(k, d) for k, d in extra)
+        + _chunk(b"IDAT", pixels)
+        + _chunk(b"IEND", b"")
+    )
 
 
 def chunk_types(data: bytes) -> list[str]:
@@ -84,7 +90,9 @@ def dirty_upload() -> tuple[IncidentData, Report]:
 def _inputs(data: IncidentData, report: Report, **overrides) -> BundleInputs:
     case = case_from_incident(data, report)
     case.notes["job_health"] = f"Customer rang from {UK[0]}, then {US[0]} and {DE[0]}; their token is {TOKEN}"
-    case.overrides[CheckId.DUPLICATES] = VerdictOverride(verdict=Verdict.FAIL, reason="customer confirms repeats", at=report.generated_at)
+    case.overrides[CheckId.DUPLICATES] = VerdictOverride(
+        verdict=Verdict.FAIL, reason="customer confirms repeats", at=report.generated_at
+    )
     log_text = (
         f"2026-11-25 09:58:00 INFO  triage_gui.api GET /v1/workspaces/ws_demo Authorization: Bearer {TOKEN}\n"
         f"2026-11-25 09:58:01 INFO  triage_gui.ui PLANTED-A {UK[1]} PLANTED-B {US[1]} PLANTED-C {DE[1]}\n"
@@ -92,12 +100,22 @@ def _inputs(data: IncidentData, report: Report, **overrides) -> BundleInputs:
     )
     text = f"Comment\x00caller {UK[1]} {US[1]} {DE[1]} token {TOKEN}".encode()
     itxt = b"Description\x00\x00\x00en\x00\x00" + f"{UK[0]} {TOKEN}".encode()
-    screenshot = png((b"tEXt", text), (b"iTXt", itxt), (b"zTXt", b"Note\x00\x00" + zlib.compress(TOKEN.encode())),
-                     (b"tIME", b"\x07\xea\x0b\x19\x09\x3a\x00"))
+    screenshot = png(
+        (b"tEXt", text),
+        (b"iTXt", itxt),
+        (b"zTXt", b"Note\x00\x00" + zlib.compress(TOKEN.encode())),
+        (b"tIME", b"\x07\xea\x0b\x19\x09\x3a\x00"),
+    )
     chart = png((b"eXIf", b"MM\x00*" + UK[1].encode()), (b"tEXt", b"Software\x00pyqtgraph"))
     fields = dict(
-        case=case, report=report, screenshots=[(f"customer {UK[0]} page.png", screenshot)], chart_png=chart,
-        events=data.events, contact_audit=data.contact_audit, log_text=log_text, secrets=[TOKEN],
+        case=case,
+        report=report,
+        screenshots=[(f"customer {UK[0]} page.png", screenshot)],
+        chart_png=chart,
+        events=data.events,
+        contact_audit=data.contact_audit,
+        log_text=log_text,
+        secrets=[TOKEN],
     )
     fields.update(overrides)
     return BundleInputs(**fields)
@@ -138,11 +156,25 @@ def test_full_run_bundle_hides_tokens_and_numbers_and_verifies(
     result = write_bundle(inputs, out, progress=lambda done, total, name: seen.append((done, total, name)))
 
     members = _members(out)
-    assert sorted(members) == sorted([
-        "app.log", "case.json", "chart.png", "events.jsonl", "form.html", "form.md", "form.pdf", MANIFEST_NAME,
-        "redaction_report.json", "retry_cohort.csv", "screenshots/01-customer-page.png", "snapshots.jsonl",
-        "upload_audit.json", "upload_audit_duplicates.csv", "upload_audit_invalid.csv",
-    ])
+    assert sorted(members) == sorted(
+        [
+            "app.log",
+            "case.json",
+            "chart.png",
+            "events.jsonl",
+            "form.html",
+            "form.md",
+            "form.pdf",
+            MANIFEST_NAME,
+            "redaction_report.json",
+            "retry_cohort.csv",
+            "screenshots/01-customer-page.png",
+            "snapshots.jsonl",
+            "upload_audit.json",
+            "upload_audit_duplicates.csv",
+            "upload_audit_invalid.csv",
+        ]
+    )
     # The manifest's checksums, recomputed by hand; every other member is listed.
     manifest = json.loads(members[MANIFEST_NAME])
     listed = {f["name"]: f for f in manifest["files"]}
@@ -179,7 +211,12 @@ def test_full_run_bundle_hides_tokens_and_numbers_and_verifies(
         image = QImage.fromData(members[name])
         assert not image.isNull() and image.width() == 2
     redaction = json.loads(members["redaction_report.json"])
-    assert redaction["images"]["screenshots/01-customer-page.png"]["metadata_chunks_removed"] == ["tEXt", "iTXt", "zTXt", "tIME"]
+    assert redaction["images"]["screenshots/01-customer-page.png"]["metadata_chunks_removed"] == [
+        "tEXt",
+        "iTXt",
+        "zTXt",
+        "tIME",
+    ]
     assert redaction["files"]["app.log"]["secrets"] >= 2 and redaction["files"]["app.log"]["phone_numbers"] == 3
     assert redaction["distinct_phone_numbers"] >= 3
     assert members["form.pdf"].startswith(b"%PDF")
@@ -227,7 +264,9 @@ def test_raw_numbers_only_for_level_3_and_recorded(dirty_upload: tuple[IncidentD
     assert json.loads(members["redaction_report.json"])["phone_numbers"].startswith("raw")
 
 
-def test_cancel_leaves_nothing_and_a_rewrite_replaces_the_old_bundle(dirty_upload: tuple[IncidentData, Report], tmp_path: Path) -> None:
+def test_cancel_leaves_nothing_and_a_rewrite_replaces_the_old_bundle(
+    dirty_upload: tuple[IncidentData, Report], tmp_path: Path
+) -> None:
     data, report = dirty_upload
     cancel = threading.Event()
 
@@ -251,8 +290,9 @@ def test_headless_check_bundle_with_a_screenshot(tmp_path: Path) -> None:
             data = fetch_incident(client, FetchRequest(workspace_id=info.workspace_id, job_id=info.job_id))
     report = analyse(data)
     shot = png((b"tEXt", f"Author\x00{UK[1]}".encode()))
-    result = write_check_bundle(tmp_path / "check.zip", data, report, token=TOKEN, screenshot_png=shot,
-                                log_text=f"GET with Bearer {TOKEN}\n")
+    result = write_check_bundle(
+        tmp_path / "check.zip", data, report, token=TOKEN, screenshot_png=shot, log_text=f"GET with Bearer {TOKEN}\n"
+    )
     members = _members(result.path)
     assert "screenshots/01-screenshot.png" in members and "chart.png" not in members
     assert verify_bundle(result.path).ok

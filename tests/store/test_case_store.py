@@ -36,7 +36,9 @@ def store(tmp_path: Path, clock: Clock) -> CaseStore:
 
 def _case(title: str = "Renewals", *, job: str = "job_1", minutes: int = 0, closed: bool = False) -> Case:
     at = T0 + timedelta(minutes=minutes)
-    return Case(created_at=T0, updated_at=at, title=title, inputs=CaseInputs(workspace_id="ws_1", job_id=job), closed=closed)
+    return Case(
+        created_at=T0, updated_at=at, title=title, inputs=CaseInputs(workspace_id="ws_1", job_id=job), closed=closed
+    )
 
 
 def _files(store: CaseStore) -> list[str]:
@@ -69,7 +71,11 @@ def test_corrupt_latest_save_falls_back_to_the_previous_and_is_set_aside(store: 
     assert summary.openable and summary.title == "good" and "previous version will be opened" in summary.problem
     loaded = store.load(case.case_id)
     assert loaded.from_backup and loaded.case.title == "good"
-    assert "damaged" in loaded.message and "kept aside as" in loaded.message and "previous version was opened" in loaded.message
+    assert (
+        "damaged" in loaded.message
+        and "kept aside as" in loaded.message
+        and "previous version was opened" in loaded.message
+    )
     bad = [n for n in _files(store) if ".bad-" in n]
     assert bad == [f"{case.case_id}.json.bad-20261125T120000"]
     assert (store.directory / bad[0]).read_text(encoding="utf-8").startswith('{"schema_version": 1')
@@ -133,7 +139,11 @@ def test_list_unfinished_duplicate_delete(store: CaseStore, clock: Clock) -> Non
     for case in (old, new, done):
         store.save(case)
     summaries = store.list()
-    assert [(s.title, s.job, s.closed) for s in summaries] == [("done", "job_c", True), ("new", "job_b", False), ("old", "job_a", False)]
+    assert [(s.title, s.job, s.closed) for s in summaries] == [
+        ("done", "job_c", True),
+        ("new", "job_b", False),
+        ("old", "job_a", False),
+    ]
     assert summaries[0].updated_at == T0 + timedelta(minutes=9)
     assert [s.title for s in store.unfinished()] == ["new", "old"]
     clock.now = T0 + timedelta(hours=1)

@@ -52,7 +52,11 @@ def _big_case() -> Case:
     case.notes["version"] = "note of version 0"
     for i in range(800):
         job = BatchJob(
-            id="job_1", workspace_id="ws_1", campaign_id="cmp_1", status="running", created_at=start,
+            id="job_1",
+            workspace_id="ws_1",
+            campaign_id="cmp_1",
+            status="running",
+            created_at=start,
             counters=Counters(total=5000, succeeded=i * 5, failed=i, queued=5000 - i * 6, dispatched=i * 6),
         )
         case.add_snapshot(JobSnapshot(at=start + timedelta(seconds=5 * i), job=job))
@@ -70,10 +74,15 @@ def test_sigkill_at_random_moments_never_loses_the_last_good_version(tmp_path: P
     landed_mid_save = 0
     for kill in range(KILLS):
         stderr_path = tmp_path / f"child-{kill}.err"
-        with open(stderr_path, "wb") as stderr, subprocess.Popen(
-            [sys.executable, "-c", CHILD, str(root), case.case_id],
-            stdout=subprocess.PIPE, stderr=stderr, text=True,
-        ) as child:
+        with (
+            open(stderr_path, "wb") as stderr,
+            subprocess.Popen(
+                [sys.executable, "-c", CHILD, str(root), case.case_id],
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+            ) as child,
+        ):
             assert child.stdout is not None
             assert child.stdout.readline().strip() == "ready", stderr_path.read_text()
             for _ in range(rng.randint(0, 3)):
@@ -89,7 +98,9 @@ def test_sigkill_at_random_moments_never_loses_the_last_good_version(tmp_path: P
             assert child.wait() == -signal.SIGKILL
         loaded = CaseStore(AppPaths.under(root)).load(case.case_id)
         version = int(loaded.case.title)
-        context = f"kill {kill} (seed {seed}): last saved {last_saved}, loaded {version} ({loaded.message or 'current'})"
+        context = (
+            f"kill {kill} (seed {seed}): last saved {last_saved}, loaded {version} ({loaded.message or 'current'})"
+        )
         assert last_saved <= version <= last_saved + 1, context
         assert loaded.case.notes["version"] == f"note of version {version}", context
         assert len(loaded.case.snapshots) == 800, context

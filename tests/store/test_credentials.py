@@ -160,8 +160,7 @@ class _Failing:
     ("error", "problem", "phrase"),
     [
         (keyring.errors.KeyringLocked("Failed to unlock"), CredentialProblem.LOCKED, "locked"),
-        (keyring.errors.InitError("Prompt dismissed"), CredentialProblem.UNAVAILABLE,
-         "failed (Prompt dismissed)"),
+        (keyring.errors.InitError("Prompt dismissed"), CredentialProblem.UNAVAILABLE, "failed (Prompt dismissed)"),
         (keyring.errors.NoKeyringError("none"), CredentialProblem.NO_BACKEND, "No system keyring"),
     ],
 )
@@ -228,9 +227,7 @@ def test_storing_replaces_an_earlier_token_and_a_session_one(real_keyring, profi
 
 
 @pytest.mark.keyring
-def test_a_profile_without_a_stored_token_falls_back_to_the_environment(
-    real_keyring, profile_names
-):
+def test_a_profile_without_a_stored_token_falls_back_to_the_environment(real_keyring, profile_names):
     name = profile_names()
     store = CredentialStore(environ={"TRIAGE_API_TOKEN": TOKEN})
     assert store.resolve(name).source is TokenSource.ENVIRONMENT

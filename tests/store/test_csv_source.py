@@ -170,7 +170,10 @@ def test_ragged_rows_are_counted_not_fatal(tmp_path: Path) -> None:
     # Row 3 has no phone cell; row 4 is too wide; rows 5 and 6 are blank and skipped, but the
     # numbering still counts them like a spreadsheet does.
     assert [(n, p) for n, p, _ in rows] == [
-        (2, "+447400123456"), (3, None), (4, "+447400654321"), (7, "+447400111222"),
+        (2, "+447400123456"),
+        (3, None),
+        (4, "+447400654321"),
+        (7, "+447400111222"),
     ]
     assert source.ragged_rows == 2
 
@@ -180,10 +183,12 @@ def test_decode_error_later_in_the_file_names_the_row(tmp_path: Path) -> None:
     lines = [b"phone,name"] + [b"+447400%06d,Ann" % i for i in range(5000)]
     lines[4000] = b"+447400999999,Ren\xe9e"
     path = _write(tmp_path, "late.csv", b"\n".join(lines) + b"\n")
-    with open_contact_file(path) as rows:
-        with pytest.raises(ContactFileDecodeError, match="row 4001 is not valid utf-8"):
-            for _ in rows:
-                pass
+    with (
+        open_contact_file(path) as rows,
+        pytest.raises(ContactFileDecodeError, match="row 4001 is not valid utf-8"),
+    ):
+        for _ in rows:
+            pass
 
 
 def test_audit_lines_same_path_as_files(tmp_path: Path) -> None:
@@ -191,9 +196,7 @@ def test_audit_lines_same_path_as_files(tmp_path: Path) -> None:
     from_lines = audit_lines(iter(text.splitlines()), "GB", source="upload:u1")
     from_file = audit_file(_write(tmp_path, "same.csv", text), "GB")
     assert from_lines.source == "upload:u1" and from_lines.encoding is None
-    assert from_lines.model_dump(exclude={"source", "encoding"}) == from_file.model_dump(
-        exclude={"source", "encoding"}
-    )
+    assert from_lines.model_dump(exclude={"source", "encoding"}) == from_file.model_dump(exclude={"source", "encoding"})
 
 
 def test_audit_lines_errors_are_contact_file_errors() -> None:
@@ -235,8 +238,14 @@ def test_audit_without_a_row_sink_matches_the_per_row_path(tmp_path: Path) -> No
     """audit_file skips per-row outcomes; the cleaner's per-row path must count the same."""
     lines = ["id;phone;city"]
     for i in range(3000):
-        phone = [f"07400 1{i % 700:05d}", f"+44 7400 1{i % 900:05d}", "n/a", f"+1 415 555 {i % 97:04d}",
-                 f"0044 161 234 {i % 50:04d}", "4.47400100123E+11"][i % 6]
+        phone = [
+            f"07400 1{i % 700:05d}",
+            f"+44 7400 1{i % 900:05d}",
+            "n/a",
+            f"+1 415 555 {i % 97:04d}",
+            f"0044 161 234 {i % 50:04d}",
+            "4.47400100123E+11",
+        ][i % 6]
         lines.append(f"r{i};{phone};Leeds" if i % 37 else f"r{i}")  # some rows without a phone
         if i % 101 == 0:
             lines.append(";;")  # blank spreadsheet row

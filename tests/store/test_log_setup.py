@@ -64,8 +64,7 @@ def test_the_token_never_reaches_the_log_files_or_stderr(app_paths, logging_setu
     assert written.count("request failed") == 2  # the file and stderr both got the record
 
 
-def test_a_failing_handler_does_not_print_the_token_either(app_paths, logging_setup, stderr,
-                                                           capsys):
+def test_a_failing_handler_does_not_print_the_token_either(app_paths, logging_setup, stderr, capsys):
     logging_setup.add_secret(TOKEN)
     file_handler = logging_setup.handlers[0]
     file_handler.stream.close()  # the file handler now fails to write

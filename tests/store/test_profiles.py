@@ -77,12 +77,14 @@ def test_profile_fields_are_validated_with_one_message_each():
 
 def test_defaults_are_the_secure_ones():
     p = make_profile(name="prod", base_url="https://api.example.com")
-    assert (p.verify_tls, p.use_env_proxy, p.allow_insecure_http, p.timeout_s) == (
-        True, True, False, 10.0
-    )
+    assert (p.verify_tls, p.use_env_proxy, p.allow_insecure_http, p.timeout_s) == (True, True, False, 10.0)
     assert p.connection_options() == {
-        "base_url": "https://api.example.com", "label": "prod", "verify": True,
-        "timeout_s": 10.0, "trust_env": True, "insecure": False,
+        "base_url": "https://api.example.com",
+        "label": "prod",
+        "verify": True,
+        "timeout_s": 10.0,
+        "trust_env": True,
+        "insecure": False,
     }
 
 
@@ -96,8 +98,7 @@ def store(app_paths, fail_keyring) -> ProfileStore:
 
 def test_add_list_get_update_rename_remove(store, app_paths):
     store.add(make_profile(name="staging", base_url="https://staging.example.com"))
-    store.add(make_profile(name="Prod", base_url="https://api.example.com",
-                           default_workspace="ws_1"))
+    store.add(make_profile(name="Prod", base_url="https://api.example.com", default_workspace="ws_1"))
     assert store.names() == ["Prod", "staging"]
     assert store.get("Prod").default_workspace == "ws_1"
 
@@ -119,8 +120,14 @@ def test_the_file_holds_no_token_field_and_is_private(store, app_paths):
     document = json.loads(app_paths.profiles_file.read_text(encoding="utf-8"))
     assert document["format"] == 1
     assert set(document["profiles"][0]) == {
-        "name", "base_url", "default_workspace", "verify_tls", "ca_bundle", "use_env_proxy",
-        "timeout_s", "allow_insecure_http",
+        "name",
+        "base_url",
+        "default_workspace",
+        "verify_tls",
+        "ca_bundle",
+        "use_env_proxy",
+        "timeout_s",
+        "allow_insecure_http",
     }
     assert stat.S_IMODE(app_paths.profiles_file.stat().st_mode) == 0o600
 
@@ -137,8 +144,7 @@ def test_names_are_unique_ignoring_case(store):
 
 def test_a_missing_ca_bundle_is_refused(store, tmp_path):
     with pytest.raises(ProfileError) as caught:
-        store.add(make_profile(name="corp", base_url="https://h",
-                               ca_bundle=str(tmp_path / "no.pem")))
+        store.add(make_profile(name="corp", base_url="https://h", ca_bundle=str(tmp_path / "no.pem")))
     assert "does not exist" in caught.value.field_errors["ca_bundle"]
 
 

@@ -128,7 +128,7 @@ def test_concurrent_writers_lose_nothing(tmp_path):
             own = RetryLedger(tmp_path / "case")  # as another window or process would
             for n in range(25):
                 own.record_intent(f"{prefix}{n}", workspace="ws", job="j", recipient_ids=[f"r{n}"])
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=write, args=(p,)) for p in "ab"]

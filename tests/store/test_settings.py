@@ -58,17 +58,13 @@ def test_every_bad_field_gets_its_own_plain_message():
             }
         )
     errors = caught.value.field_errors
-    assert set(errors) == {
-        "stall_threshold_min", "transient_threshold_pct", "default_region", "log_level"
-    }
+    assert set(errors) == {"stall_threshold_min", "transient_threshold_pct", "default_region", "log_level"}
     assert "from 0 to 100" in errors["transient_threshold_pct"]
     assert "'XX' is not a phone region code" in errors["default_region"]
     assert "DEBUG, INFO, WARNING, ERROR" in errors["log_level"]
 
 
-@pytest.mark.parametrize(
-    ("given", "stored"), [("gb", "GB"), (" us ", "US"), ("", None), (None, None)]
-)
+@pytest.mark.parametrize(("given", "stored"), [("gb", "GB"), (" us ", "US"), ("", None), (None, None)])
 def test_region_is_normalised(given, stored):
     assert AppSettings(default_region=given).default_region == stored
 
@@ -82,8 +78,7 @@ def test_with_changes_validates():
 
 def test_save_then_load_round_trips(app_paths):
     store = SettingsStore(app_paths)
-    wanted = AppSettings(poll_interval_s=12, default_region="FR", log_level="debug",
-                         redact_phone_numbers=False)
+    wanted = AppSettings(poll_interval_s=12, default_region="FR", log_level="debug", redact_phone_numbers=False)
     store.save(wanted)
     loaded = store.load(now=NOW)
     assert loaded.settings == wanted

@@ -7,16 +7,17 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Callable  # noqa: E402
-from datetime import UTC, datetime, timedelta  # noqa: E402
-from typing import Any  # noqa: E402
+import contextlib
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-import pytest  # noqa: E402
-from pytestqt.exceptions import TimeoutError as QtBotTimeout  # noqa: E402
+import pytest
+from pytestqt.exceptions import TimeoutError as QtBotTimeout
 
-from triage_gui.domain.incident import JobSnapshot  # noqa: E402
-from triage_gui.domain.models import BatchJob  # noqa: E402
-from triage_gui.ui.tasks import thread_registry  # noqa: E402
+from triage_gui.domain.incident import JobSnapshot
+from triage_gui.domain.models import BatchJob
+from triage_gui.ui.tasks import thread_registry
 
 BASE_TIME = datetime(2025, 3, 4, 12, 0, 0, tzinfo=UTC)
 
@@ -25,10 +26,8 @@ BASE_TIME = datetime(2025, 3, 4, 12, 0, 0, tzinfo=UTC)
 def no_running_qthreads(qtbot):
     """Fail a test that leaves a registered QThread running (pollers must stop on close)."""
     yield
-    try:
+    with contextlib.suppress(QtBotTimeout):
         qtbot.waitUntil(lambda: not thread_registry.running(), timeout=2_000)
-    except QtBotTimeout:
-        pass
     left = thread_registry.running()
     assert left == [], f"QThreads left running: {[t.objectName() for t in left]}"
 
@@ -97,8 +96,8 @@ def make_snapshots() -> Callable[[int], list[JobSnapshot]]:
 @pytest.fixture
 def window(qtbot, simulator):
     """The app's main window on the simulator (a test module may override ``simulator``)."""
-    from triage_gui.providers.connection import Connection
     from triage_gui.domain.incident import AnalysisSettings
+    from triage_gui.providers.connection import Connection
     from triage_gui.ui.app.main_window import MainWindow
 
     conn = Connection(base_url=simulator.base_url, token=simulator.token, label="test")

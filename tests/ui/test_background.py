@@ -12,7 +12,9 @@ def test_results_and_errors_arrive_on_the_gui_thread(qtbot):
     gui = threading.get_ident()
     seen = []
     runner.run(lambda ctx: threading.get_ident(), lambda r: seen.append(("ok", r, threading.get_ident())), seen.append)
-    runner.run(lambda ctx: 1 / 0, lambda r: None, lambda e: seen.append(("err", type(e).__name__, threading.get_ident())))
+    runner.run(
+        lambda ctx: 1 / 0, lambda r: None, lambda e: seen.append(("err", type(e).__name__, threading.get_ident()))
+    )
     qtbot.waitUntil(lambda: len(seen) == 2, timeout=5_000)
     ok = next(s for s in seen if s[0] == "ok")
     err = next(s for s in seen if s[0] == "err")

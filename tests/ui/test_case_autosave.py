@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from triage_gui.providers.connection import Connection
 from triage_gui.domain.case import Case, CaseInputs
 from triage_gui.domain.incident import AnalysisSettings
+from triage_gui.providers.connection import Connection
 from triage_gui.store.case_store import CaseStore, SaveDebounce
 from triage_gui.store.paths import AppPaths
 from triage_gui.ui.case.autosave import CaseAutosaver
@@ -23,7 +23,7 @@ class RecordingStore(CaseStore):
         super().__init__(paths)
         self.threads: list[threading.Thread] = []
 
-    def save(self, case: Case):  # noqa: ANN201 - same as the base
+    def save(self, case: Case):
         self.threads.append(threading.current_thread())
         return super().save(case)
 
@@ -124,9 +124,9 @@ def test_a_failed_save_is_reported_and_retried(qtbot, controller, store, tmp_pat
 def test_an_older_copy_never_overwrites_a_newer_save(qtbot, tmp_path):
     from datetime import UTC, datetime, timedelta
 
-    from triage_gui.providers.connection import Connection
     from triage_gui.domain.case import Case, CaseInputs
     from triage_gui.domain.incident import AnalysisSettings
+    from triage_gui.providers.connection import Connection
     from triage_gui.store.case_store import CaseStore
     from triage_gui.store.paths import AppPaths
     from triage_gui.ui.case.autosave import CaseAutosaver
@@ -136,8 +136,12 @@ def test_an_older_copy_never_overwrites_a_newer_save(qtbot, tmp_path):
     store = CaseStore(AppPaths.under(tmp_path))
     saver = CaseAutosaver(controller, store)
     now = datetime.now(UTC)
-    newer = Case(created_at=now, updated_at=now, inputs=CaseInputs(workspace_id="ws", job_id="job_1"),
-                 notes={"job_health": "newer"})
+    newer = Case(
+        created_at=now,
+        updated_at=now,
+        inputs=CaseInputs(workspace_id="ws", job_id="job_1"),
+        notes={"job_health": "newer"},
+    )
     older = newer.model_copy(update={"updated_at": now - timedelta(seconds=5), "notes": {"job_health": "older"}})
     saver._write([newer])
     saver._write([older])  # a background save that was queued before, running late

@@ -26,9 +26,17 @@ def store(paths) -> CaseStore:
     return CaseStore(paths)
 
 
-def saved_case(store: CaseStore, paths: AppPaths, job: str, *, minutes: int = 0, closed: bool = False, shot: bool = False) -> Case:
+def saved_case(
+    store: CaseStore, paths: AppPaths, job: str, *, minutes: int = 0, closed: bool = False, shot: bool = False
+) -> Case:
     at = T0 + timedelta(minutes=minutes)
-    case = Case(created_at=at, updated_at=at, title=f"Stalled {job}", inputs=CaseInputs(workspace_id="ws", job_id=job), closed=closed)
+    case = Case(
+        created_at=at,
+        updated_at=at,
+        title=f"Stalled {job}",
+        inputs=CaseInputs(workspace_id="ws", job_id=job),
+        closed=closed,
+    )
     if shot:
         folder = case_folder(paths, case.case_id) / "screenshots"
         folder.mkdir(parents=True)
@@ -40,7 +48,10 @@ def saved_case(store: CaseStore, paths: AppPaths, job: str, *, minutes: int = 0,
 
 def rows(dialog: CaseListDialog) -> list[tuple[str, str, str]]:
     tree = dialog.tree
-    return [(tree.topLevelItem(i).text(0), tree.topLevelItem(i).text(1), tree.topLevelItem(i).text(3)) for i in range(tree.topLevelItemCount())]
+    return [
+        (tree.topLevelItem(i).text(0), tree.topLevelItem(i).text(1), tree.topLevelItem(i).text(3))
+        for i in range(tree.topLevelItemCount())
+    ]
 
 
 def test_lists_newest_first_and_reopens_a_case(qtbot, store, paths):
@@ -160,7 +171,7 @@ def test_with_a_runner_the_list_is_read_off_the_gui_thread(qtbot, store, paths, 
     readers: list[bool] = []
     real_list = store.list
 
-    def recording_list():  # noqa: ANN202
+    def recording_list():
         readers.append(threading.current_thread() is threading.main_thread())
         return real_list()
 
@@ -187,7 +198,7 @@ def test_only_the_newest_listing_fills_the_list(qtbot, store, paths, runner, mon
     first_may_finish = threading.Event()
     calls = {"n": 0}
 
-    def list_slow_first():  # noqa: ANN202
+    def list_slow_first():
         calls["n"] += 1
         if calls["n"] == 1:
             result = real_list()  # job_a only

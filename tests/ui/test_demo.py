@@ -8,15 +8,18 @@ import socket
 import subprocess
 import sys
 
-from triage_gui.ui.tasks import thread_registry
 from triage_gui.ui.app.startup import _make_window, build_context, start_demo
+from triage_gui.ui.tasks import thread_registry
 
 
 def test_demo_smoke_exits_zero_offscreen(tmp_path):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TRIAGE_HOME": str(tmp_path)}
     proc = subprocess.run(
         [sys.executable, "-m", "triage_gui", "--demo", "--smoke", "--scenario", "permit_starved"],
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "smoke ok: job job_permit_starved" in proc.stdout
@@ -51,7 +54,10 @@ def test_an_unknown_demo_scenario_is_a_clear_error(tmp_path):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TRIAGE_HOME": str(tmp_path)}
     proc = subprocess.run(
         [sys.executable, "-m", "triage_gui", "--demo", "--smoke", "--scenario", "nope"],
-        capture_output=True, text=True, env=env, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert proc.returncode == 2
     assert "no demo scenario 'nope'" in proc.stderr and "permit_starved" in proc.stderr

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QWizard
 from triage_gui.simulator import ManualClock, Simulator
 from triage_gui.store.bundle_verify import verify_bundle
 from triage_gui.ui.app.main_window import MainWindow
-from triage_gui.ui.pages.export_page import ExportPage
 from triage_gui.ui.export.capture import grab_widget
+from triage_gui.ui.pages.export_page import ExportPage
 
 TOKEN = "tok_Export-Page-Secret-7c6b5a4d"
 
@@ -28,6 +28,7 @@ def simulator():
         yield sim
     finally:
         sim.stop()
+
 
 def open_export_page(qtbot, window: MainWindow, simulator, scenario: str) -> ExportPage:
     info = simulator.scenario(scenario)

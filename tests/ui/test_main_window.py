@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QGuiApplication
 
-from triage_gui.providers.connection import Connection
 from triage_gui.domain.incident import AnalysisSettings
+from triage_gui.providers.connection import Connection
 from triage_gui.ui.app.main_window import MainWindow
 
 

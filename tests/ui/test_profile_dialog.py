@@ -8,6 +8,7 @@ Secret Service); the tests marked ``keyring`` use the real Secret Service of
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -65,11 +66,14 @@ def open_dialog(qtbot):
             dialog.reject()
 
 
-def fill(qtbot, dialog: ProfileDialog, *, name: str, base_url: str, workspace: str = "",
-         token: str = "") -> None:
+def fill(qtbot, dialog: ProfileDialog, *, name: str, base_url: str, workspace: str = "", token: str = "") -> None:
     form = dialog.form
-    for edit, text in ((form.name_edit, name), (form.base_url_edit, base_url),
-                       (form.workspace_edit, workspace), (form.token_field.edit, token)):
+    for edit, text in (
+        (form.name_edit, name),
+        (form.base_url_edit, base_url),
+        (form.workspace_edit, workspace),
+        (form.token_field.edit, token),
+    ):
         edit.clear()
         qtbot.keyClicks(edit, text)
 
@@ -79,8 +83,7 @@ def click(qtbot, button: QAbstractButton) -> None:
 
 
 def test_result(qtbot, dialog: ProfileDialog) -> str:
-    qtbot.waitUntil(lambda: not dialog.testing and dialog.form.test_button.isEnabled(),
-                    timeout=10_000)
+    qtbot.waitUntil(lambda: not dialog.testing and dialog.form.test_button.isEnabled(), timeout=10_000)
     return dialog.form.test_result.text()
 
 
@@ -88,19 +91,16 @@ test_result.__test__ = False  # a helper, not a test
 
 
 def config_text(paths: AppPaths) -> str:
-    return "".join(p.read_text(encoding="utf-8") for p in paths.config_dir.iterdir()
-                   if p.is_file())
+    return "".join(p.read_text(encoding="utf-8") for p in paths.config_dir.iterdir() if p.is_file())
 
 
 # -- add and test connection -------------------------------------------------------------------
 
 
-def test_add_a_profile_then_test_it_with_the_right_and_a_wrong_token(qtbot, store, paths,
-                                                                      open_dialog, simulator):
+def test_add_a_profile_then_test_it_with_the_right_and_a_wrong_token(qtbot, store, paths, open_dialog, simulator):
     dialog = open_dialog(store)
     assert dialog.form.title() == "New profile"  # no profiles yet: the form is ready to add
-    fill(qtbot, dialog, name="sim", base_url=simulator.base_url, workspace=DEMO_WORKSPACE,
-         token=simulator.token)
+    fill(qtbot, dialog, name="sim", base_url=simulator.base_url, workspace=DEMO_WORKSPACE, token=simulator.token)
     click(qtbot, dialog.form.test_button)
     assert "Connected: workspace" in test_result(qtbot, dialog)
     assert dialog.form.test_icon.isVisible()
@@ -113,8 +113,7 @@ def test_add_a_profile_then_test_it_with_the_right_and_a_wrong_token(qtbot, stor
     dialog.form.token_field.edit.setText(simulator.token)
     click(qtbot, dialog.form.save_button)
     assert store.get("sim").base_url == simulator.base_url
-    assert [dialog.profile_list.item(i).text() for i in range(dialog.profile_list.count())] == [
-        "sim"]
+    assert [dialog.profile_list.item(i).text() for i in range(dialog.profile_list.count())] == ["sim"]
     assert dialog.message.text() == "Added profile 'sim'."
     # No keyring: the token is kept for this session only, never written.
     assert store.credentials.is_session_only("sim")
@@ -130,8 +129,7 @@ def test_add_a_profile_then_test_it_with_the_right_and_a_wrong_token(qtbot, stor
 def test_unreachable_and_timeout_are_said_in_plain_words(qtbot, store, open_dialog, simulator):
     dialog = open_dialog(store)
     simulator.faults.add(Fault("latency", seconds=2.0))
-    fill(qtbot, dialog, name="slow", base_url=simulator.base_url, workspace=DEMO_WORKSPACE,
-         token=simulator.token)
+    fill(qtbot, dialog, name="slow", base_url=simulator.base_url, workspace=DEMO_WORKSPACE, token=simulator.token)
     dialog.form.timeout.setValue(0.5)
     click(qtbot, dialog.form.test_button)
     assert "Testing the connection" in dialog.form.test_result.text()
@@ -157,12 +155,10 @@ def test_test_connection_needs_a_workspace_and_a_token(qtbot, store, open_dialog
     assert simulator.request_log == []
 
 
-def test_closing_during_a_test_stops_the_worker_and_ignores_its_result(qtbot, store,
-                                                                       open_dialog, simulator):
+def test_closing_during_a_test_stops_the_worker_and_ignores_its_result(qtbot, store, open_dialog, simulator):
     dialog = open_dialog(store)
     simulator.faults.add(Fault("latency", seconds=0.5))
-    fill(qtbot, dialog, name="sim", base_url=simulator.base_url, workspace=DEMO_WORKSPACE,
-         token=simulator.token)
+    fill(qtbot, dialog, name="sim", base_url=simulator.base_url, workspace=DEMO_WORKSPACE, token=simulator.token)
     click(qtbot, dialog.form.test_button)
     dialog.reject()  # returns once the worker is done
     assert not dialog.isVisible()
@@ -173,14 +169,11 @@ def test_closing_during_a_test_stops_the_worker_and_ignores_its_result(qtbot, st
 # -- validation and the token field ------------------------------------------------------------
 
 
-def test_every_problem_is_shown_beside_its_field_and_nothing_is_saved(qtbot, store, paths,
-                                                                     open_dialog):
+def test_every_problem_is_shown_beside_its_field_and_nothing_is_saved(qtbot, store, paths, open_dialog):
     dialog = open_dialog(store)
-    fill(qtbot, dialog, base_url="http://10.0.0.5", name="", workspace="ws demo",
-         token="two words")
+    fill(qtbot, dialog, base_url="http://10.0.0.5", name="", workspace="ws demo", token="two words")
     click(qtbot, dialog.form.save_button)
-    errors = {field: label.text() for field, label in dialog.form.errors.items()
-              if label.isVisible()}
+    errors = {field: label.text() for field, label in dialog.form.errors.items() if label.isVisible()}
     assert errors.keys() == {"name", "base_url", "default_workspace"}
     assert errors["base_url"].startswith("Base URL: http:// sends your token unencrypted")
     assert errors["name"].startswith("Profile name:")
@@ -200,8 +193,7 @@ def test_every_problem_is_shown_beside_its_field_and_nothing_is_saved(qtbot, sto
     assert store.get("lab").insecure_http
 
 
-def test_the_token_is_masked_with_a_reveal_toggle_and_never_prefilled(qtbot, store,
-                                                                      open_dialog):
+def test_the_token_is_masked_with_a_reveal_toggle_and_never_prefilled(qtbot, store, open_dialog):
     store.add(make_profile(name="prod", base_url="https://api.example.com"))
     store.credentials.set_session_token("prod", "stored-secret")
     dialog = open_dialog(store)
@@ -271,10 +263,8 @@ def test_delete_asks_first(qtbot, store, open_dialog):
 # -- no keyring --------------------------------------------------------------------------------
 
 
-def test_without_a_keyring_it_explains_and_offers_the_environment_token(qtbot, store,
-                                                                       open_dialog, simulator):
-    store.add(make_profile(name="sim", base_url=simulator.base_url,
-                           default_workspace=DEMO_WORKSPACE))
+def test_without_a_keyring_it_explains_and_offers_the_environment_token(qtbot, store, open_dialog, simulator):
+    store.add(make_profile(name="sim", base_url=simulator.base_url, default_workspace=DEMO_WORKSPACE))
     dialog = open_dialog(store, environ={TOKEN_ENV: simulator.token})
     text = dialog.keyring.text.text()
     assert "No usable system keyring" in text and "keyring.backends.fail.Keyring" in text
@@ -320,21 +310,19 @@ def test_keyboard_mnemonics_are_unique_and_fields_have_accessible_names(store, o
 @pytest.fixture
 def real_keyring_names() -> Iterator[list[str]]:
     if not os.environ.get("TRIAGE_REAL_KEYRING"):
-        pytest.skip("needs a real Secret Service: run inside .ci/keyring-session.sh "
-                    "(sets TRIAGE_REAL_KEYRING=1)")
+        pytest.skip("needs a real Secret Service: run inside .ci/keyring-session.sh (sets TRIAGE_REAL_KEYRING=1)")
     assert type(keyring.get_keyring()).__module__ == "keyring.backends.SecretService"
     names: list[str] = []
     yield names
     for name in names:
-        try:
+        with contextlib.suppress(keyring.errors.PasswordDeleteError):
             keyring.delete_password(SERVICE_NAME, name)
-        except keyring.errors.PasswordDeleteError:
-            pass
 
 
 @pytest.mark.keyring
 def test_with_the_real_keyring_tokens_are_stored_moved_and_removed(
-        qtbot, paths, open_dialog, simulator, real_keyring_names):
+    qtbot, paths, open_dialog, simulator, real_keyring_names
+):
     first, renamed = f"pytest-ui-{uuid.uuid4().hex[:8]}", f"pytest-ui-{uuid.uuid4().hex[:8]}"
     real_keyring_names.extend([first, renamed])
     store = ProfileStore(paths, CredentialStore(environ={}))
@@ -343,8 +331,7 @@ def test_with_the_real_keyring_tokens_are_stored_moved_and_removed(
     assert "System keyring" in text and "SecretService" in text
     assert not dialog.keyring.session_choice.isVisible()
 
-    fill(qtbot, dialog, name=first, base_url=simulator.base_url, workspace=DEMO_WORKSPACE,
-         token=simulator.token)
+    fill(qtbot, dialog, name=first, base_url=simulator.base_url, workspace=DEMO_WORKSPACE, token=simulator.token)
     click(qtbot, dialog.form.save_button)
     assert keyring.get_password(SERVICE_NAME, first) == simulator.token
     assert dialog.form.token_hint.text() == "A token is stored — leave empty to keep it."

@@ -10,8 +10,6 @@ import httpx
 import pytest
 from PySide6.QtCore import Qt
 
-from triage_gui.services.retry_launch import LaunchStatus
-from triage_gui.simulator import Fault, ManualClock, Simulator
 from triage_gui.domain.dispatch_monitor import MonitorKind
 from triage_gui.domain.report import FailureClass
 from triage_gui.domain.retry_cohort import (
@@ -23,10 +21,12 @@ from triage_gui.domain.retry_cohort import (
     idempotency_key,
 )
 from triage_gui.domain.retry_intent import IntentState
+from triage_gui.services.retry_launch import LaunchStatus
+from triage_gui.simulator import Fault, ManualClock, Simulator
 from triage_gui.store.retry_ledger import RetryLedger
 from triage_gui.ui.app.main_window import MainWindow
-from triage_gui.ui.pages.retry_page import CohortModel, RetryStrategyPage
 from triage_gui.ui.dialogs.retry_confirm_dialog import RetryConfirmDialog
+from triage_gui.ui.pages.retry_page import CohortModel, RetryStrategyPage
 from triage_gui.ui.widgets.retry_monitor_panel import DispatchRowsModel
 
 SCENARIO = "completed"
@@ -91,7 +91,9 @@ def test_healthy_sample_retry_is_confirmed_launched_once_watched_and_recorded(
     groups = [model.data(model.index(r, CohortModel.GROUP)) for r in range(model.rowCount())]
     assert groups == sorted(groups, key=["sample", "remainder", "excluded"].index)
     assert groups.count("sample") == 10 and groups.count("remainder") == 8 and groups.count("excluded") == 17
-    reasons = {model.member(r).recipient_id: model.data(model.index(r, CohortModel.REASON)) for r in range(model.rowCount())}
+    reasons = {
+        model.member(r).recipient_id: model.data(model.index(r, CohortModel.REASON)) for r in range(model.rowCount())
+    }
     assert all(reasons.values())
     assert "permanent failure" in reasons[next(iter(sorted(info.truth["permanent_failed_ids"])))]
     assert model.data(model.index(0, CohortModel.RECIPIENT), Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
@@ -137,17 +139,27 @@ def test_healthy_sample_retry_is_confirmed_launched_once_watched_and_recorded(
     qtbot.waitUntil(lambda: not panel.polling, timeout=5_000)  # settled: no more automatic looks
 
     # the case records the retry: key, cohort size, result, monitor verdict
-    qtbot.waitUntil(lambda: (window.controller.case.retries or [None])[0] is not None
-                    and window.controller.case.retries[0].monitor is not None
-                    and window.controller.case.retries[0].monitor["kind"] == "healthy", timeout=10_000)
+    qtbot.waitUntil(
+        lambda: (
+            (window.controller.case.retries or [None])[0] is not None
+            and window.controller.case.retries[0].monitor is not None
+            and window.controller.case.retries[0].monitor["kind"] == "healthy"
+        ),
+        timeout=10_000,
+    )
     (entry,) = window.controller.case.retries
     assert entry.key == cohort.key and entry.cohort_size == 10 and entry.state is IntentState.LAUNCHED
     assert entry.retry_job_id == outcome.retry_job_id and entry.phase == "sample" and "created" in entry.result
     assert RetryLedger(page.session.ledger_dir).entries() == window.controller.case.retries
 
     # the engine now sees the retry child; the remainder unlocks after the healthy sample
-    qtbot.waitUntil(lambda: window.controller.data is not None and any(
-        j.id == outcome.retry_job_id for j in window.controller.data.related_jobs), timeout=20_000)
+    qtbot.waitUntil(
+        lambda: (
+            window.controller.data is not None
+            and any(j.id == outcome.retry_job_id for j in window.controller.data.related_jobs)
+        ),
+        timeout=20_000,
+    )
     qtbot.waitUntil(lambda: page.phase is CohortPhase.REMAINDER and page.remainder_button.isEnabled(), timeout=10_000)
     assert not page.sample_button.isEnabled()
     assert page.cohort.size == 8 and set(page.cohort.recipient_ids).isdisjoint(cohort.recipient_ids)
@@ -161,8 +173,9 @@ def test_failing_retry_says_so_and_the_remainder_needs_a_written_reason(qtbot, w
     qtbot.waitUntil(lambda: page.monitor.retry_job_id is not None, timeout=20_000)
     simulator.clock.advance(10 * 60)
     panel = page.monitor
-    qtbot.waitUntil(lambda: panel.verdict is not None and panel.verdict.kind is MonitorKind.FAILING_TRANSIENTLY,
-                    timeout=15_000)
+    qtbot.waitUntil(
+        lambda: panel.verdict is not None and panel.verdict.kind is MonitorKind.FAILING_TRANSIENTLY, timeout=15_000
+    )
     assert panel.headline.text().startswith("STILL FAILING TRANSIENTLY")
     assert "failed (transient)" in panel.model.data(panel.model.index(0, DispatchRowsModel.RESULT))
     assert panel.polling  # not healthy: keep watching
@@ -192,8 +205,9 @@ def test_a_permanent_failure_is_refused_without_an_override_and_the_override_is_
     model = page.model
     permanent = sorted(info.truth["permanent_failed_ids"])[0]
     row = next(r for r in range(model.rowCount()) if model.member(r).recipient_id == permanent)
-    assert model.setData(model.index(row, CohortModel.RECIPIENT), Qt.CheckState.Checked.value,
-                         Qt.ItemDataRole.CheckStateRole)
+    assert model.setData(
+        model.index(row, CohortModel.RECIPIENT), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole
+    )
     assert permanent in page.cohort.recipient_ids and page.cohort.size == 11
 
     before = simulator.job_count(info.workspace_id)
@@ -255,8 +269,11 @@ def test_a_pending_retry_is_resumed_with_its_own_key_when_the_case_opens(qtbot, 
         key, workspace=info.workspace_id, job=info.job_id, recipient_ids=cohort_ids, note=note, phase="sample"
     )
     with httpx.Client(base_url=simulator.base_url, headers={"Authorization": f"Bearer {simulator.token}"}) as http:
-        created = http.post(f"/v1/workspaces/{info.workspace_id}/batch-jobs/{info.job_id}/retries",
-                            json={"recipient_ids": cohort_ids, "note": note}, headers={"Idempotency-Key": key})
+        created = http.post(
+            f"/v1/workspaces/{info.workspace_id}/batch-jobs/{info.job_id}/retries",
+            json={"recipient_ids": cohort_ids, "note": note},
+            headers={"Idempotency-Key": key},
+        )
     assert created.status_code == 201
     before = simulator.job_count(info.workspace_id)
 
@@ -288,8 +305,14 @@ def test_the_monitor_stops_asking_when_hidden(qtbot, window, simulator, info):
 
 def _cohort() -> Cohort:
     members = [
-        CohortMember(recipient_id=f"rcp_{i}", selected=True, reason="transient failure", e164=f"+4930123456{i:02d}",
-                     last_failure_code="provider_timeout", failure_class=FailureClass.TRANSIENT)
+        CohortMember(
+            recipient_id=f"rcp_{i}",
+            selected=True,
+            reason="transient failure",
+            e164=f"+4930123456{i:02d}",
+            last_failure_code="provider_timeout",
+            failure_class=FailureClass.TRANSIENT,
+        )
         for i in range(3)
     ]
     return Cohort(workspace_id="ws_1", job_id="job_1", members=members)
@@ -339,8 +362,9 @@ def test_a_stalled_retry_is_a_level_3_escalation(qtbot, window, simulator, info)
     assert panel.polling  # a stall may come or go: keep watching
     qtbot.waitUntil(lambda: not window.controller.loading, timeout=20_000)
     window.controller.refresh()  # what F5 does: the engine sees the stalled retry child
-    qtbot.waitUntil(lambda: window.controller.report is not None and window.controller.report.escalation.level == 3,
-                    timeout=20_000)
+    qtbot.waitUntil(
+        lambda: window.controller.report is not None and window.controller.report.escalation.level == 3, timeout=20_000
+    )
     reasons = window.controller.report.escalation.reasons
     assert any(r.code == "retry_job_stalled" and panel.retry_job_id in r.text for r in reasons)
     settle(qtbot, window, page)
@@ -366,8 +390,11 @@ def test_an_unresolved_launch_stays_pending_and_a_refresh_resumes_it_into_one_jo
     (again,) = resumed.args[0]
     assert again.ok and again.key == outcome.key
     assert simulator.job_count(info.workspace_id) == before + 1
-    keys = {next((v for k, v in h.items() if k.lower() == "idempotency-key"), None)
-            for (m, p, _s, h) in simulator.request_log if m == "POST"}
+    keys = {
+        next((v for k, v in h.items() if k.lower() == "idempotency-key"), None)
+        for (m, p, _s, h) in simulator.request_log
+        if m == "POST"
+    }
     assert keys == {outcome.key}
     qtbot.waitUntil(lambda: page.monitor.retry_job_id == again.retry_job_id, timeout=10_000)
     settle(qtbot, window, page)

@@ -35,8 +35,14 @@ def click(qtbot, button: QAbstractButton) -> None:
 
 
 def test_it_shows_the_current_settings(open_dialog):
-    current = AppSettings(poll_interval_s=7, stall_threshold_min=25, transient_threshold_pct=12.5,
-                          default_region="DE", redact_phone_numbers=False, log_level="DEBUG")
+    current = AppSettings(
+        poll_interval_s=7,
+        stall_threshold_min=25,
+        transient_threshold_pct=12.5,
+        default_region="DE",
+        redact_phone_numbers=False,
+        log_level="DEBUG",
+    )
     dialog = open_dialog(current)
     assert dialog.poll_interval.value() == 7
     assert dialog.stall_threshold.value() == 25
@@ -58,9 +64,14 @@ def test_save_writes_the_file_and_hands_back_the_new_settings(qtbot, store, open
 
     with qtbot.waitSignal(dialog.saved) as saved:
         click(qtbot, dialog.save_button)
-    expected = AppSettings(poll_interval_s=15, stall_threshold_min=30,
-                           transient_threshold_pct=35.0, default_region="GB",
-                           redact_phone_numbers=False, log_level=LogLevel.WARNING)
+    expected = AppSettings(
+        poll_interval_s=15,
+        stall_threshold_min=30,
+        transient_threshold_pct=35.0,
+        default_region="GB",
+        redact_phone_numbers=False,
+        log_level=LogLevel.WARNING,
+    )
     assert saved.args == [expected]
     assert store.load().settings == expected
     assert not dialog.isVisible()
@@ -96,8 +107,11 @@ def test_values_outside_the_ranges_cannot_be_entered(open_dialog):
     dialog.poll_interval.setValue(0)
     dialog.stall_threshold.setValue(100_000)
     dialog.transient_threshold.setValue(250.0)
-    assert (dialog.poll_interval.value(), dialog.stall_threshold.value(),
-            dialog.transient_threshold.value()) == (1, 1440, 100.0)
+    assert (dialog.poll_interval.value(), dialog.stall_threshold.value(), dialog.transient_threshold.value()) == (
+        1,
+        1440,
+        100.0,
+    )
 
 
 def test_restore_defaults_fills_in_without_saving(qtbot, store, open_dialog):
@@ -128,8 +142,14 @@ def test_keyboard_mnemonics_are_unique_and_every_field_is_named(open_dialog):
     dialog = open_dialog()
     keys = mnemonics(dialog)
     assert len(keys) == len(set(keys)), sorted(keys)
-    for field in (dialog.poll_interval, dialog.stall_threshold, dialog.transient_threshold,
-                  dialog.region, dialog.redact, dialog.log_level):
+    for field in (
+        dialog.poll_interval,
+        dialog.stall_threshold,
+        dialog.transient_threshold,
+        dialog.region,
+        dialog.redact,
+        dialog.log_level,
+    ):
         assert field.accessibleName() and field.toolTip()
     label = next(w for w in dialog.findChildren(QLabel) if w.text() == "Default phone &region:")
     buddy = label.buddy()

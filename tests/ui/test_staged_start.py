@@ -18,11 +18,11 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QWizard
 
-from triage_gui.providers.connection import Connection
 from triage_gui.domain.incident import AnalysisSettings
-from triage_gui.ui.tasks import thread_registry
-from triage_gui.ui.app.startup import AfterFirstFrame
+from triage_gui.providers.connection import Connection
 from triage_gui.ui.app.main_window import STARTING_TEXT, MainWindow
+from triage_gui.ui.app.startup import AfterFirstFrame
+from triage_gui.ui.tasks import thread_registry
 from triage_gui.ui.tasks.step_runner import StepRunner
 
 
@@ -143,7 +143,10 @@ def test_the_first_frame_loads_no_models_http_or_phone_library():
         "print(json.dumps({m: m in sys.modules for m in heavy}))\n"
     )
     proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -201,7 +204,7 @@ def test_the_window_makes_the_tls_context_on_a_worker_before_any_load(qtbot, mon
     calls: list[tuple[str, bool]] = []
     real = tls.context_for
 
-    def recording(base_url, verify, *, trust_env=True):  # noqa: ANN001, ANN202
+    def recording(base_url, verify, *, trust_env=True):
         calls.append((base_url, threading.current_thread() is threading.main_thread()))
         return real(base_url, verify, trust_env=trust_env)
 
@@ -228,7 +231,7 @@ def test_closing_between_steps_builds_and_loads_nothing_more(qtbot, simulator):
     win.wizard.start_page.load()  # asked for while starting up
     finished: list[bool] = []
 
-    def steps():  # noqa: ANN202 - the window's steps, with the agent closing it after the first
+    def steps():
         inner = win.completion_steps(AnalysisSettings())
         yield next(inner)
         win.close()

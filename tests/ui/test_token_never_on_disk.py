@@ -16,17 +16,19 @@ from pathlib import Path
 
 import pytest
 
-from triage_gui.simulator import ManualClock, Simulator
-from triage_gui.services.bundle_assembly import write_check_bundle
 from triage_gui.domain.findings import CheckId
+from triage_gui.services.bundle_assembly import write_check_bundle
+from triage_gui.simulator import ManualClock, Simulator
 from triage_gui.store.profiles import ProfileStore, make_profile
-from triage_gui.ui.app.startup import _make_window, build_context
 from triage_gui.ui.app.connect_flow import choose_connection
+from triage_gui.ui.app.startup import _make_window, build_context
 
 pytestmark = pytest.mark.keyring
 
 
-@pytest.mark.skipif(not os.environ.get("TRIAGE_REAL_KEYRING"), reason="needs a real Secret Service: run inside .ci/keyring-session.sh")
+@pytest.mark.skipif(
+    not os.environ.get("TRIAGE_REAL_KEYRING"), reason="needs a real Secret Service: run inside .ci/keyring-session.sh"
+)
 def test_the_token_is_nowhere_on_disk_but_the_keyring(qtbot, isolated_home, tmp_path):
     token = f"tok-{uuid.uuid4().hex}"
     name = f"scan-{uuid.uuid4().hex[:8]}"

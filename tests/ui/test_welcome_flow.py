@@ -15,8 +15,8 @@ from triage_gui.store.credentials import TOKEN_ENV, CredentialStore, TokenSource
 from triage_gui.store.paths import AppPaths
 from triage_gui.store.profiles import ProfileStore, make_profile
 from triage_gui.store.settings import AppSettings
-from triage_gui.ui.app.startup import AppContext
 from triage_gui.ui.app.connect_flow import ConnectFlow, choose_connection, last_profile
+from triage_gui.ui.app.startup import AppContext
 from triage_gui.ui.dialogs.profile_dialog import ProfileDialog
 from triage_gui.ui.dialogs.token_prompt import TokenPrompt
 from triage_gui.ui.dialogs.welcome_dialog import WelcomeChoice, WelcomeDialog
@@ -66,8 +66,7 @@ def next_dialog(qtbot, flow: ConnectFlow, kind: type):
 # -- first run ---------------------------------------------------------------------------------
 
 
-def test_first_run_shows_the_welcome_and_the_demo_choice_starts_the_demo(qtbot, ctx,
-                                                                        start_flow):
+def test_first_run_shows_the_welcome_and_the_demo_choice_starts_the_demo(qtbot, ctx, start_flow):
     flow = start_flow(ctx, store=make_store(ctx))
     welcome = next_dialog(qtbot, flow, WelcomeDialog)
     assert "Connect to your platform" in welcome.connect_button.text()
@@ -81,8 +80,7 @@ def test_first_run_shows_the_welcome_and_the_demo_choice_starts_the_demo(qtbot, 
     assert last_profile(ctx.paths) is None
 
 
-def test_connect_to_your_platform_adds_a_profile_and_connects(qtbot, ctx, start_flow,
-                                                             simulator):
+def test_connect_to_your_platform_adds_a_profile_and_connects(qtbot, ctx, start_flow, simulator):
     store = make_store(ctx)
     flow = start_flow(ctx, store=store)
     click(qtbot, next_dialog(qtbot, flow, WelcomeDialog).connect_button)
@@ -187,12 +185,12 @@ def test_an_unknown_profile_option_says_so_in_the_profiles(qtbot, ctx, start_flo
     assert "no profile named 'prdo'" in profiles.message.text()
 
 
-def test_choose_connection_returns_without_blocking_when_nothing_needs_asking(ctx,
-                                                                             monkeypatch):
+def test_choose_connection_returns_without_blocking_when_nothing_needs_asking(ctx, monkeypatch):
     # The app's own entry point: the default credential store reads TRIAGE_API_TOKEN.
     monkeypatch.setenv(TOKEN_ENV, "env-token")
     ProfileStore(ctx.paths, CredentialStore(backend=fail.Keyring())).add(
-        make_profile(name="only", base_url="https://only.example.com"))
+        make_profile(name="only", base_url="https://only.example.com")
+    )
     connection = choose_connection(ctx, None)
     assert (connection.label, connection.token) == ("only", "env-token")
     assert last_profile(ctx.paths) == "only"

@@ -39,8 +39,7 @@ def local(at: datetime) -> str:
 
 
 def test_live_status_counts_down_to_the_next_poll(status, clock):
-    status.set_status(PollStatus(state=PollState.OK, last_ok=T0, next_poll=T0 + timedelta(seconds=5),
-                                 polls=3))
+    status.set_status(PollStatus(state=PollState.OK, last_ok=T0, next_poll=T0 + timedelta(seconds=5), polls=3))
     assert status.text() == f"Live · last poll {local(T0)} · next in 5 s"
     assert status.counting_down
     assert not status.retry.isVisible()
@@ -54,9 +53,16 @@ def test_live_status_counts_down_to_the_next_poll(status, clock):
 
 def test_error_shows_the_message_and_retry_emits(status, qtbot, clock):
     message = "Server error 503: temporarily unavailable " + "x" * 200
-    status.set_status(PollStatus(state=PollState.ERROR, last_ok=T0 - timedelta(minutes=1),
-                                 next_poll=T0 + timedelta(seconds=20), error=message,
-                                 consecutive_failures=3, polls=7))
+    status.set_status(
+        PollStatus(
+            state=PollState.ERROR,
+            last_ok=T0 - timedelta(minutes=1),
+            next_poll=T0 + timedelta(seconds=20),
+            error=message,
+            consecutive_failures=3,
+            polls=7,
+        )
+    )
     assert status.text().startswith("Connection error · retry in 20 s · last good poll")
     assert message in status.text()
     shown = status._text.text()

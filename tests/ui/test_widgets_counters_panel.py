@@ -15,9 +15,18 @@ def panel(qtbot):
 
 
 def test_counters_and_progress(panel, make_job, base_time):
-    job = make_job(total=1000, queued=400, dispatched=610, in_progress=10, succeeded=520,
-                   failed=70, retry_scheduled=0, permits_in_use=10, waiting_for_permit=400,
-                   last_dispatch_at=(base_time - timedelta(seconds=192)).isoformat())
+    job = make_job(
+        total=1000,
+        queued=400,
+        dispatched=610,
+        in_progress=10,
+        succeeded=520,
+        failed=70,
+        retry_scheduled=0,
+        permits_in_use=10,
+        waiting_for_permit=400,
+        last_dispatch_at=(base_time - timedelta(seconds=192)).isoformat(),
+    )
     panel.set_job(job, expected=1020, server_now=base_time)
     assert panel.value_text("status") == "running"
     assert panel.value_text("expected") == "1,020"
@@ -48,8 +57,14 @@ def test_large_jobs_fit_the_progress_bar(panel, make_job, base_time):
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(0, "0 s ago"), (59, "59 s ago"), (192, "3 min 12 s ago"), (7_500, "2 h 5 min ago"),
-     (3 * 86_400 + 4 * 3600, "3 d 4 h ago"), (-5, "0 s ago")],
+    [
+        (0, "0 s ago"),
+        (59, "59 s ago"),
+        (192, "3 min 12 s ago"),
+        (7_500, "2 h 5 min ago"),
+        (3 * 86_400 + 4 * 3600, "3 d 4 h ago"),
+        (-5, "0 s ago"),
+    ],
 )
 def test_age_text(seconds, text):
     assert age_text(seconds) == text

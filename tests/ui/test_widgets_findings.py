@@ -10,16 +10,23 @@ from triage_gui.ui.widgets.sorting import KeySortProxy
 
 def sample_findings() -> list[Finding]:
     return [
-        Finding(id="a_pass", verdict=Verdict.PASS, summary="Counters moved.",
-                evidence={"processed": 10}),
+        Finding(id="a_pass", verdict=Verdict.PASS, summary="Counters moved.", evidence={"processed": 10}),
         Finding(id="b_unknown", verdict=Verdict.UNKNOWN, summary="No events were readable."),
-        Finding(id="c_fail", verdict=Verdict.FAIL, summary="No dispatch for 42 min.",
-                evidence={"waiting_for_permit": 600, "permits": {"in_use": 10, "limit": 10}},
-                table=EvidenceTable(columns=["recipient", "attempts"],
-                                    rows=[["r_9", 9], ["r_10", 10], ["r_100", 100]],
-                                    total_rows=250)),
-        Finding(id="d_warn", verdict=Verdict.WARN, summary="Upload has 20 more rows.",
-                table=EvidenceTable(columns=["row", "number"], rows=[[2, "+44"]])),
+        Finding(
+            id="c_fail",
+            verdict=Verdict.FAIL,
+            summary="No dispatch for 42 min.",
+            evidence={"waiting_for_permit": 600, "permits": {"in_use": 10, "limit": 10}},
+            table=EvidenceTable(
+                columns=["recipient", "attempts"], rows=[["r_9", 9], ["r_10", 10], ["r_100", 100]], total_rows=250
+            ),
+        ),
+        Finding(
+            id="d_warn",
+            verdict=Verdict.WARN,
+            summary="Upload has 20 more rows.",
+            table=EvidenceTable(columns=["row", "number"], rows=[[2, "+44"]]),
+        ),
     ]
 
 

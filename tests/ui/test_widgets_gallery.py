@@ -26,7 +26,6 @@ from triage_gui.ui.widgets.note_override import NoteOverrideBox
 from triage_gui.ui.widgets.progress_chart import ProgressChart
 from triage_gui.ui.widgets.verdict_badge import VerdictBadge
 
-
 OUT = Path(os.environ.get("TRIAGE_WIDGET_PNG_DIR", "/tmp/widgets"))
 BASE_TIME = datetime(2025, 3, 4, 12, 0, 0, tzinfo=UTC)  # same instant as conftest's base_time
 
@@ -49,42 +48,64 @@ def dark_palette() -> QPalette:
     }
     for role, colour in roles.items():
         p.setColor(role, QColor(colour))
-    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text,
-                 QPalette.ColorRole.ButtonText):
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
         p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6f7378"))
     return p
 
 
 def findings() -> list[Finding]:
     return [
-        Finding(id="counters_moving", verdict=Verdict.PASS, summary="Counters moved in the last 5 min.",
-                evidence={"processed_then": 120, "processed_now": 410}),
-        Finding(id="dispatch_stalled", verdict=Verdict.FAIL,
-                summary="No dispatch for 42 min while 600 recipients wait for a permit.",
-                evidence={"last_dispatch_at": "2025-03-04T11:18:00Z", "waiting_for_permit": 600,
-                          "permits": {"in_use": 10, "limit": 10}},
-                table=EvidenceTable(columns=["recipient", "attempts", "code"],
-                                    rows=[["r_9", 3, "provider_timeout"], ["r_10", 12, "busy"],
-                                          ["r_2", 1, "invalid_number"]], total_rows=250)),
-        Finding(id="expected_vs_processed", verdict=Verdict.WARN,
-                summary="The upload has 1,020 rows; the job has 1,000 recipients."),
+        Finding(
+            id="counters_moving",
+            verdict=Verdict.PASS,
+            summary="Counters moved in the last 5 min.",
+            evidence={"processed_then": 120, "processed_now": 410},
+        ),
+        Finding(
+            id="dispatch_stalled",
+            verdict=Verdict.FAIL,
+            summary="No dispatch for 42 min while 600 recipients wait for a permit.",
+            evidence={
+                "last_dispatch_at": "2025-03-04T11:18:00Z",
+                "waiting_for_permit": 600,
+                "permits": {"in_use": 10, "limit": 10},
+            },
+            table=EvidenceTable(
+                columns=["recipient", "attempts", "code"],
+                rows=[["r_9", 3, "provider_timeout"], ["r_10", 12, "busy"], ["r_2", 1, "invalid_number"]],
+                total_rows=250,
+            ),
+        ),
+        Finding(
+            id="expected_vs_processed",
+            verdict=Verdict.WARN,
+            summary="The upload has 1,020 rows; the job has 1,000 recipients.",
+        ),
     ]
 
 
 def plan() -> RetryPlan:
     cands = [
-        RetryCandidate(recipient_id=f"r_{i:03d}", included=i % 3 != 0,
-                       reason="transient failure" if i % 3 else "permanent_failure",
-                       e164=f"+4420794601{i:02d}", last_failure_code="provider_timeout" if i % 3 else "invalid_number",
-                       failure_class=FailureClass.TRANSIENT if i % 3 else FailureClass.PERMANENT,
-                       attempts=i % 4 + 1)
+        RetryCandidate(
+            recipient_id=f"r_{i:03d}",
+            included=i % 3 != 0,
+            reason="transient failure" if i % 3 else "permanent_failure",
+            e164=f"+4420794601{i:02d}",
+            last_failure_code="provider_timeout" if i % 3 else "invalid_number",
+            failure_class=FailureClass.TRANSIENT if i % 3 else FailureClass.PERMANENT,
+            attempts=i % 4 + 1,
+        )
         for i in range(1, 16)
     ]
     included = sorted(c.recipient_id for c in cands if c.included)
-    return RetryPlan(recipient_ids=included, sample_ids=included[:4],
-                     excluded={"permanent_failure": 5}, hold=True,
-                     hold_reason="32 % of failures are transient (threshold 20 %): wait for the provider.",
-                     candidates=cands)
+    return RetryPlan(
+        recipient_ids=included,
+        sample_ids=included[:4],
+        excluded={"permanent_failure": 5},
+        hold=True,
+        hold_reason="32 % of failures are transient (threshold 20 %): wait for the provider.",
+        candidates=cands,
+    )
 
 
 def build_gallery(make_job, make_snapshots) -> dict[str, QWidget]:
@@ -112,11 +133,15 @@ def build_gallery(make_job, make_snapshots) -> dict[str, QWidget]:
     widgets["progress_chart"] = chart
 
     gl = GuidanceList()
-    gl.set_lines("Runbook: 2) Validate permit and dispatch behavior", [
-        "Check whether dispatch is blocked by permit/concurrency limits.",
-        "Confirm retries are occurring for transient failures.",
-        "Verify that non-retryable failures are not being retried indefinitely.",
-    ], emphasis={0})
+    gl.set_lines(
+        "Runbook: 2) Validate permit and dispatch behavior",
+        [
+            "Check whether dispatch is blocked by permit/concurrency limits.",
+            "Confirm retries are occurring for transient failures.",
+            "Verify that non-retryable failures are not being retried indefinitely.",
+        ],
+        emphasis={0},
+    )
     gl.resize(360, 200)
     widgets["guidance_list"] = gl
 
@@ -127,36 +152,60 @@ def build_gallery(make_job, make_snapshots) -> dict[str, QWidget]:
     nob.resize(380, 330)
     widgets["note_override_invalid"] = nob
     nob2 = NoteOverrideBox()
-    nob2.set_state("", VerdictOverride(verdict=Verdict.FAIL, reason="Provider confirmed outage",
-                                       at=BASE_TIME))
+    nob2.set_state("", VerdictOverride(verdict=Verdict.FAIL, reason="Provider confirmed outage", at=BASE_TIME))
     nob2.resize(380, 330)
     widgets["note_override_applied"] = nob2
 
     ok = ConnectionStatus(clock=lambda: BASE_TIME)
-    ok.set_status(PollStatus(state=PollState.OK, last_ok=BASE_TIME - timedelta(seconds=1),
-                             next_poll=BASE_TIME + timedelta(seconds=4), polls=12))
+    ok.set_status(
+        PollStatus(
+            state=PollState.OK,
+            last_ok=BASE_TIME - timedelta(seconds=1),
+            next_poll=BASE_TIME + timedelta(seconds=4),
+            polls=12,
+        )
+    )
     ok.resize(520, 32)
     widgets["connection_ok"] = ok
     err = ConnectionStatus(clock=lambda: BASE_TIME)
-    err.set_status(PollStatus(state=PollState.ERROR, last_ok=BASE_TIME - timedelta(seconds=60),
-                              next_poll=BASE_TIME + timedelta(seconds=20),
-                              error="Server error 503: the service is temporarily unavailable "
-                                    "(request id 7f3a9c, upstream dispatch-api timed out)",
-                              consecutive_failures=3, polls=12))
+    err.set_status(
+        PollStatus(
+            state=PollState.ERROR,
+            last_ok=BASE_TIME - timedelta(seconds=60),
+            next_poll=BASE_TIME + timedelta(seconds=20),
+            error="Server error 503: the service is temporarily unavailable "
+            "(request id 7f3a9c, upstream dispatch-api timed out)",
+            consecutive_failures=3,
+            polls=12,
+        )
+    )
     err.resize(520, 32)
     widgets["connection_error"] = err
 
     demo = DemoBanner("http://127.0.0.1:8765")
-    demo.set_scenarios([("stalled", "Stalled job", "Running, nothing dispatched for 40 min"),
-                        ("healthy", "Healthy job", "All good")])
+    demo.set_scenarios(
+        [("stalled", "Stalled job", "Running, nothing dispatched for 40 min"), ("healthy", "Healthy job", "All good")]
+    )
     demo.resize(760, 44)
     widgets["demo_banner"] = demo
 
     cp = CountersPanel()
-    cp.set_job(make_job(total=1000, queued=400, dispatched=610, in_progress=10, succeeded=520,
-                        failed=70, retry_scheduled=0, permits_in_use=10, waiting_for_permit=400,
-                        last_dispatch_at=(BASE_TIME - timedelta(seconds=192)).isoformat()),
-               expected=1020, server_now=BASE_TIME)
+    cp.set_job(
+        make_job(
+            total=1000,
+            queued=400,
+            dispatched=610,
+            in_progress=10,
+            succeeded=520,
+            failed=70,
+            retry_scheduled=0,
+            permits_in_use=10,
+            waiting_for_permit=400,
+            last_dispatch_at=(BASE_TIME - timedelta(seconds=192)).isoformat(),
+        ),
+        expected=1020,
+        server_now=BASE_TIME,
+    )
     cp.resize(760, 150)
     widgets["counters_panel"] = cp
     return widgets

@@ -50,8 +50,7 @@ def test_apply_emits_the_override_with_the_trimmed_reason(box, qtbot):
     with qtbot.waitSignal(box.override_changed) as emitted:
         qtbot.mouseClick(box.apply, Qt.MouseButton.LeftButton)
     override = emitted.args[0]
-    assert override == VerdictOverride(verdict=Verdict.FAIL, reason="Provider confirmed outage",
-                                       at=NOW)
+    assert override == VerdictOverride(verdict=Verdict.FAIL, reason="Provider confirmed outage", at=NOW)
     assert box.override == override
     assert not box.apply.isEnabled()  # nothing new to apply
     assert "FAIL" in box.state.text()

@@ -19,11 +19,7 @@ def chart(qtbot):
 
 
 def distinct_colours(image: QImage, step: int = 3) -> int:
-    colours = {
-        image.pixel(x, y)
-        for x in range(0, image.width(), step)
-        for y in range(0, image.height(), step)
-    }
+    colours = {image.pixel(x, y) for x in range(0, image.width(), step) for y in range(0, image.height(), step)}
     return len(colours)
 
 

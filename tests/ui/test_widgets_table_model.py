@@ -66,9 +66,15 @@ def test_read_only_table_takes_whole_rows_and_lets_tab_leave(qtbot):
 
 def retry_plan() -> RetryPlan:
     def candidate(rid: str, code: str | None, cls: FailureClass | None, included: bool = True) -> RetryCandidate:
-        return RetryCandidate(recipient_id=rid, included=included,
-                              reason="transient failure" if included else "invalid_number",
-                              e164=f"+4479460001{rid[-2:]}", last_failure_code=code, failure_class=cls, attempts=1)
+        return RetryCandidate(
+            recipient_id=rid,
+            included=included,
+            reason="transient failure" if included else "invalid_number",
+            e164=f"+4479460001{rid[-2:]}",
+            last_failure_code=code,
+            failure_class=cls,
+            attempts=1,
+        )
 
     candidates = [
         candidate("r_01", "provider_timeout", FailureClass.TRANSIENT),
@@ -76,8 +82,12 @@ def retry_plan() -> RetryPlan:
         candidate("r_03", "temporarily_unavailable", FailureClass.TRANSIENT),
         candidate("r_04", "invalid_number", FailureClass.PERMANENT, included=False),
     ]
-    return RetryPlan(recipient_ids=["r_01", "r_02", "r_03"], sample_ids=["r_01", "r_02", "r_03"],
-                     excluded={"invalid_number": 1}, candidates=candidates)
+    return RetryPlan(
+        recipient_ids=["r_01", "r_02", "r_03"],
+        sample_ids=["r_01", "r_02", "r_03"],
+        excluded={"invalid_number": 1},
+        candidates=candidates,
+    )
 
 
 def test_deselect_choices_count_the_selected_by_code_then_class():

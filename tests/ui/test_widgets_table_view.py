@@ -14,13 +14,13 @@ class CountingModel(QAbstractTableModel):
         self.rows = rows
         self.calls = 0
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: ANN001, N802, B008
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else self.rows
 
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: ANN001, N802, B008
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else 4
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):  # noqa: ANN001, ANN201
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         self.calls += 1
         if role == Qt.ItemDataRole.DisplayRole:
             return "x" * (1 + (index.row() * 7 + index.column()) % 30)

@@ -27,7 +27,7 @@ def test_registry_does_not_keep_threads_alive(qtbot):
     assert thread_registry.running() == []
 
 
-LEAKY_TEST = '''
+LEAKY_TEST = """
 import atexit
 
 from PySide6.QtCore import QThread
@@ -52,7 +52,7 @@ def test_leaves_a_thread_running(qtbot):
     _threads.append(thread)
     thread_registry.register(thread)
     thread.start()
-'''
+"""
 
 
 def test_the_autouse_fixture_fails_a_test_that_leaves_a_qthread_running(tmp_path):
@@ -67,7 +67,10 @@ def test_the_autouse_fixture_fails_a_test_that_leaves_a_qthread_running(tmp_path
     (tmp_path / "pytest.ini").write_text("[pytest]\nqt_api = pyside6\n", encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "QThreads left running: ['leaky-poller']" in result.stdout

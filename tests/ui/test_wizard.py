@@ -8,13 +8,13 @@ import pytest
 from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtWidgets import QWizard
 
-from triage_gui.simulator import Fault
 from triage_gui.domain.case import Symptom
 from triage_gui.domain.findings import CheckId, Verdict
-from triage_gui.ui.tasks import thread_registry
-from triage_gui.ui.tasks.job_poller import PollState
+from triage_gui.simulator import Fault
 from triage_gui.ui.app.main_window import MainWindow
 from triage_gui.ui.pages.check_page import CheckPage
+from triage_gui.ui.tasks import thread_registry
+from triage_gui.ui.tasks.job_poller import PollState
 
 
 def load(qtbot, window: MainWindow, simulator, scenario: str, symptoms=()) -> None:

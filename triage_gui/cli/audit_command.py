@@ -37,9 +37,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "use the country of the campaign's from-number",
     )
     parser.add_argument("--column", default=None, help="the phone column (default: detected)")
-    parser.add_argument(
-        "--json", action="store_true", help="print one JSON object (the audit result) and nothing else"
-    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object (the audit result) and nothing else")
     parser.add_argument(
         "--out",
         metavar="CLEAN.csv",
@@ -211,8 +209,13 @@ class CleanFileWriter:
             return None
         final = Path(target)
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in commit/abort
-            "w", encoding="utf-8", newline="", dir=final.parent or Path("."),
-            prefix=f".{final.name}.", suffix=".tmp", delete=False,
+            "w",
+            encoding="utf-8",
+            newline="",
+            dir=final.parent or Path("."),
+            prefix=f".{final.name}.",
+            suffix=".tmp",
+            delete=False,
         )
         self._files.append((handle, final))
         writer = csv.writer(handle, delimiter=delimiter)

@@ -31,8 +31,12 @@ def run(args: argparse.Namespace) -> int:
     result = verify_bundle(args.file)
     code = EXIT_OK if result.ok else (EXIT_MISMATCH if result.readable else EXIT_UNREADABLE)
     if args.json:
-        payload = {"ok": result.ok, "readable": result.readable, "files_checked": result.files_checked,
-                   "problems": result.problems}
+        payload = {
+            "ok": result.ok,
+            "readable": result.readable,
+            "files_checked": result.files_checked,
+            "problems": result.problems,
+        }
         sys.stdout.write(json.dumps(payload) + "\n")
         return code
     if result.ok:

@@ -14,10 +14,10 @@ import threading
 import time
 from functools import partial
 
-from triage_gui.providers.errors import ApiError
 from triage_gui.cli.api_errors import api_failure, fail
 from triage_gui.cli.connection_args import ConnectionArgsError, add_connection_args, resolve_connection
 from triage_gui.domain.incident import AnalysisSettings, JobSnapshot
+from triage_gui.providers.errors import ApiError
 
 EXIT_OK, EXIT_USAGE = 0, 2  # 3 to 6: a failed API call (see cli.api_errors)
 
@@ -30,18 +30,29 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--campaign", help="campaign ID (default: the job's)")
     parser.add_argument("--upload", help="upload ID (default: the job's, else the campaign's)")
     parser.add_argument(
-        "--watch", type=float, default=0.0, metavar="SECONDS",
+        "--watch",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
         help="watch the job this long before judging (stall over a window of snapshots)",
     )
-    parser.add_argument("--interval", type=float, default=5.0, metavar="SECONDS", help="poll interval while watching (default 5)")
+    parser.add_argument(
+        "--interval", type=float, default=5.0, metavar="SECONDS", help="poll interval while watching (default 5)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout and nothing else")
     parser.add_argument("--candidates", action="store_true", help="with --json: include every retry candidate and why")
     parser.add_argument("--region", help="default phone region for numbers without '+' (e.g. GB)")
-    parser.add_argument("--stall-threshold", type=float, metavar="MINUTES", help="no dispatch for this long is a stall (default 10)")
-    parser.add_argument("--transient-threshold", type=float, metavar="PERCENT", help="Level 3 transient-failure share (default 20)")
+    parser.add_argument(
+        "--stall-threshold", type=float, metavar="MINUTES", help="no dispatch for this long is a stall (default 10)"
+    )
+    parser.add_argument(
+        "--transient-threshold", type=float, metavar="PERCENT", help="Level 3 transient-failure share (default 20)"
+    )
     parser.add_argument("--sample", type=int, metavar="N", help="size of the first retry cohort, 10–20 (default 10)")
     parser.add_argument("--bundle", metavar="OUT.zip", help="also write a redacted diagnostics bundle for escalation")
-    parser.add_argument("--screenshot", metavar="PNG", help="with --bundle: a screenshot to include (metadata stripped)")
+    parser.add_argument(
+        "--screenshot", metavar="PNG", help="with --bundle: a screenshot to include (metadata stripped)"
+    )
 
 
 def analysis_settings(args: argparse.Namespace, base: AnalysisSettings) -> AnalysisSettings:
@@ -60,9 +71,9 @@ def analysis_settings(args: argparse.Namespace, base: AnalysisSettings) -> Analy
 def run(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from triage_gui.services.incident_loading import FetchRequest, fetch_incident
     from triage_gui.domain.analysis import analyse
     from triage_gui.domain.report_text import report_as_text
+    from triage_gui.services.incident_loading import FetchRequest, fetch_incident
 
     try:
         resolved = resolve_connection(args)
@@ -104,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write_bundle(args: argparse.Namespace, data, report, token: str) -> int:  # noqa: ANN001
+def _write_bundle(args: argparse.Namespace, data, report, token: str) -> int:
     from pathlib import Path
 
     from triage_gui.services.bundle_assembly import write_check_bundle
@@ -126,7 +137,7 @@ def _write_bundle(args: argparse.Namespace, data, report, token: str) -> int:  #
     return 0
 
 
-def _watch(client, workspace: str, args: argparse.Namespace) -> list[JobSnapshot]:  # noqa: ANN001
+def _watch(client, workspace: str, args: argparse.Namespace) -> list[JobSnapshot]:
     """Collect snapshots for ``--watch`` seconds (stall judged over the window)."""
     snapshots: list[JobSnapshot] = []
     deadline = time.monotonic() + args.watch
@@ -144,8 +155,7 @@ def _watch(client, workspace: str, args: argparse.Namespace) -> list[JobSnapshot
         pause.wait(min(max(args.interval, 0.2), remaining))
 
 
-def _progress(args: argparse.Namespace):  # noqa: ANN202
+def _progress(args: argparse.Namespace):
     if args.json or not sys.stderr.isatty():
         return None
     return lambda message: print(message, file=sys.stderr)
-

@@ -10,9 +10,8 @@ import argparse
 import os
 from dataclasses import dataclass
 
-from triage_gui.providers.connection import Connection
 from triage_gui.domain.incident import AnalysisSettings
-
+from triage_gui.providers.connection import Connection
 from triage_gui.store.paths import TOKEN_ENV
 
 
@@ -33,7 +32,8 @@ def add_connection_args(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--base-url", help="the Batch API's base URL, e.g. https://api.example.com")
     where.add_argument("--workspace", help="workspace ID (default: the profile's)")
     where.add_argument(
-        "--allow-insecure-http", action="store_true",
+        "--allow-insecure-http",
+        action="store_true",
         help="allow plain http:// to a host that is not loopback (not recommended)",
     )
 

@@ -26,9 +26,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 
 
 def _gui_parser() -> argparse.ArgumentParser:
-    epilog = "sub-commands:\n" + "\n".join(
-        f"  {name:<10} {help_}" for name, (_, help_) in SUBCOMMANDS.items()
-    )
+    epilog = "sub-commands:\n" + "\n".join(f"  {name:<10} {help_}" for name, (_, help_) in SUBCOMMANDS.items())
     parser = argparse.ArgumentParser(
         prog="triage-gui",
         description="Outbound Triage: walk a batch outbound call incident through the runbook.",
@@ -41,9 +39,7 @@ def _gui_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start the bundled simulator on loopback and open the app on it (no account needed)",
     )
-    parser.add_argument(
-        "--scenario", default=None, help="with --demo: the scenario to open first (default: stalled)"
-    )
+    parser.add_argument("--scenario", default=None, help="with --demo: the scenario to open first (default: stalled)")
     parser.add_argument(
         "--smoke",
         action="store_true",

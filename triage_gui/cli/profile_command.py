@@ -47,15 +47,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="allow http:// to a host other than this computer (the token travels unencrypted)",
     )
-    add.add_argument(
-        "--ca-bundle", default=None, metavar="PATH", help="extra CA certificates (PEM)"
-    )
-    add.add_argument(
-        "--no-verify-tls", action="store_true", help="do not check TLS certificates (unsafe)"
-    )
-    add.add_argument(
-        "--no-env-proxy", action="store_true", help="ignore HTTPS_PROXY and friends"
-    )
+    add.add_argument("--ca-bundle", default=None, metavar="PATH", help="extra CA certificates (PEM)")
+    add.add_argument("--no-verify-tls", action="store_true", help="do not check TLS certificates (unsafe)")
+    add.add_argument("--no-env-proxy", action="store_true", help="ignore HTTPS_PROXY and friends")
     add.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS")
 
     listing = actions.add_parser("list", help="list profiles (tokens are never shown)")
@@ -132,9 +126,7 @@ def _add(args: argparse.Namespace, store: ProfileStore, stdin: TextIO, out: Text
     if token is not None:
         print(f"Its token is stored in the system keyring ({store.credentials.service}).", file=out)
     else:
-        print(
-            "No token stored: add one with --token-stdin, or set TRIAGE_API_TOKEN.", file=out
-        )
+        print("No token stored: add one with --token-stdin, or set TRIAGE_API_TOKEN.", file=out)
     if profile.is_insecure:
         print("warning: this profile's connection is NOT secure (see the flags above).", file=out)
     return EXIT_OK
@@ -150,25 +142,19 @@ def _list(args: argparse.Namespace, store: ProfileStore, out: TextIO) -> int:
     profiles = store.list()
     rows = [(p, store.credentials.has_token(p.name)) for p in profiles]
     if args.json:
-        document = [
-            p.model_dump(mode="json") | {"token_stored": stored} for p, stored in rows
-        ]
+        document = [p.model_dump(mode="json") | {"token_stored": stored} for p, stored in rows]
         print(json.dumps(document, indent=2), file=out)
         return EXIT_OK
     if not rows:
-        print("No profiles yet. Add one with: triage-gui profile add NAME --base-url URL "
-              "--token-stdin", file=out)
+        print("No profiles yet. Add one with: triage-gui profile add NAME --base-url URL --token-stdin", file=out)
         return EXIT_OK
     table = [("NAME", "BASE URL", "WORKSPACE", "TOKEN", "NOTES")]
     for profile, stored in rows:
         token = {True: "stored", False: "none", None: "unknown (keyring unavailable)"}[stored]
-        table.append(
-            (profile.name, profile.base_url, profile.default_workspace or "-", token,
-             _notes(profile))
-        )
+        table.append((profile.name, profile.base_url, profile.default_workspace or "-", token, _notes(profile)))
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     for row in table:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip(), file=out)
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip(), file=out)
     return EXIT_OK
 
 

@@ -24,9 +24,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from triage_gui.providers.errors import ApiError
 from triage_gui.cli.api_errors import api_failure, fail
 from triage_gui.cli.connection_args import ConnectionArgsError, add_connection_args, resolve_connection
+from triage_gui.providers.errors import ApiError
 
 EXIT_OK, EXIT_USAGE = 0, 2  # 3 to 6: a failed API call (see cli.api_errors)
 EXIT_REFUSED, EXIT_UNRESOLVED = 7, 8
@@ -37,15 +37,37 @@ _fail = partial(fail, "retry")  # the command's own errors; a failed API call: a
 def configure(parser: argparse.ArgumentParser) -> None:
     add_connection_args(parser)
     parser.add_argument("--job", required=True, help="batch job ID (the job whose failures are retried)")
-    parser.add_argument("--sample", type=int, metavar="N", help="size of the sample cohort, 10–20 (default: settings, 10)")
+    parser.add_argument(
+        "--sample", type=int, metavar="N", help="size of the sample cohort, 10–20 (default: settings, 10)"
+    )
     parser.add_argument("--remainder", action="store_true", help="the rest of the plan, after a healthy sample")
-    parser.add_argument("--case", metavar="DIR", help="case directory holding the retry ledger (default: per job, in the user data dir)")
+    parser.add_argument(
+        "--case", metavar="DIR", help="case directory holding the retry ledger (default: per job, in the user data dir)"
+    )
     parser.add_argument("--execute", action="store_true", help="launch the retry (without it: a dry run, no POST)")
-    parser.add_argument("--override-reason", metavar="TEXT", help="launch despite cohort problems or a hold; at least 10 characters, recorded with the launch")
-    parser.add_argument("--exclude-code", action="append", default=[], metavar="CODE", help="leave out recipients whose last failure has this code (repeatable)")
+    parser.add_argument(
+        "--override-reason",
+        metavar="TEXT",
+        help="launch despite cohort problems or a hold; at least 10 characters, recorded with the launch",
+    )
+    parser.add_argument(
+        "--exclude-code",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="leave out recipients whose last failure has this code (repeatable)",
+    )
     parser.add_argument("--note", help="note sent with the retry (default: says which phase of which job)")
-    parser.add_argument("--watch", type=float, default=0.0, metavar="SECONDS", help="after launching, follow the first dispatches this long (default 0: one look)")
-    parser.add_argument("--interval", type=float, default=5.0, metavar="SECONDS", help="poll interval while watching (default 5)")
+    parser.add_argument(
+        "--watch",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="after launching, follow the first dispatches this long (default 0: one look)",
+    )
+    parser.add_argument(
+        "--interval", type=float, default=5.0, metavar="SECONDS", help="poll interval while watching (default 5)"
+    )
     parser.add_argument("--region", help="default phone region for numbers without '+' (e.g. GB)")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout and nothing else")
 
@@ -59,9 +81,9 @@ def default_case_dir(workspace: str, job: str) -> Path:
 def run(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from triage_gui.providers.batch_v1.client import check_id
     from triage_gui.domain.incident import AnalysisSettings
     from triage_gui.domain.retry_cohort import override_is_valid
+    from triage_gui.providers.batch_v1.client import check_id
     from triage_gui.store.retry_ledger import LedgerError, RetryLedger
 
     try:
@@ -95,9 +117,7 @@ def run(args: argparse.Namespace) -> int:
         return api_failure("retry", exc)
 
 
-def _run(args, client, ledger, ws: str, job: str, settings, out: _Output) -> int:  # noqa: ANN001, PLR0911
-    from triage_gui.services.incident_loading import FetchRequest, fetch_incident
-    from triage_gui.services.retry_launch import LaunchStatus, RetryLauncher
+def _run(args, client, ledger, ws: str, job: str, settings, out: _Output) -> int:
     from triage_gui.domain.retry_cohort import (
         CohortPhase,
         blocking_problems,
@@ -107,6 +127,8 @@ def _run(args, client, ledger, ws: str, job: str, settings, out: _Output) -> int
         validate_cohort,
     )
     from triage_gui.domain.retry_planning import plan_retry
+    from triage_gui.services.incident_loading import FetchRequest, fetch_incident
+    from triage_gui.services.retry_launch import LaunchStatus, RetryLauncher
 
     launcher = RetryLauncher(client, ledger, progress=out.progress)
     out.data["ledger"] = str(ledger.path)
@@ -116,14 +138,18 @@ def _run(args, client, ledger, ws: str, job: str, settings, out: _Output) -> int
         for outcome in resumed:
             out.line(f"Resumed pending retry {outcome.key}: {outcome.status.value} — {outcome.message}")
         if any(o.status is LaunchStatus.UNRESOLVED for o in resumed):
-            out.line("A pending retry is still unresolved: nothing new is launched until it is known. Run this again later.")
+            out.line(
+                "A pending retry is still unresolved: nothing new is launched until it is known. Run this again later."
+            )
             return out.finish(EXIT_UNRESOLVED)
     else:
         for intent in ledger.pending(ws, job):
             out.line(f"Pending retry {intent.key} ({intent.cohort_size} recipients): run with --execute to resume it.")
         out.data["pending"] = [i.key for i in ledger.pending(ws, job)]
 
-    data = fetch_incident(client, FetchRequest(workspace_id=ws, job_id=job, region=settings.default_region, audit_upload=False))
+    data = fetch_incident(
+        client, FetchRequest(workspace_id=ws, job_id=job, region=settings.default_region, audit_upload=False)
+    )
     for what, why in data.missing.items():
         out.warn(f"could not fetch {what}: {why}")
     plan = plan_retry(data, settings)
@@ -176,7 +202,7 @@ def _run(args, client, ledger, ws: str, job: str, settings, out: _Output) -> int
     return out.finish(EXIT_OK)
 
 
-def _retried_on_server(client, ws: str, job: str, related: list) -> dict[str, str]:  # noqa: ANN001
+def _retried_on_server(client, ws: str, job: str, related: list) -> dict[str, str]:
     """recipient id -> retry job, from the job's retry children (another agent's launches too)."""
     out: dict[str, str] = {}
     for child in sorted((j for j in related if j.parent_job_id == job), key=lambda j: j.created_at):
@@ -185,7 +211,7 @@ def _retried_on_server(client, ws: str, job: str, related: list) -> dict[str, st
     return out
 
 
-def _sample_job(ledger, ws: str, job: str, related: list) -> str | None:  # noqa: ANN001
+def _sample_job(ledger, ws: str, job: str, related: list) -> str | None:
     launched = [e for e in ledger.for_job(ws, job) if e.phase == "sample" and e.retry_job_id]
     if launched:
         return launched[0].retry_job_id
@@ -193,12 +219,14 @@ def _sample_job(ledger, ws: str, job: str, related: list) -> str | None:  # noqa
     return children[0].id if children else None
 
 
-def _watch(launcher, retry_job_id: str, ws: str, args, settings, out: _Output) -> None:  # noqa: ANN001
+def _watch(launcher, retry_job_id: str, ws: str, args, settings, out: _Output) -> None:
     deadline = time.monotonic() + max(args.watch, 0.0)
     pause = threading.Event()
     while True:
         verdict = launcher.monitor(
-            retry_job_id, ws, stall_threshold_s=settings.stall_threshold_s,
+            retry_job_id,
+            ws,
+            stall_threshold_s=settings.stall_threshold_s,
             failure_threshold=settings.transient_threshold,
         )
         out.progress(f"monitor: {verdict.kind.value}: {verdict.summary}")
@@ -211,7 +239,7 @@ def _watch(launcher, retry_job_id: str, ws: str, args, settings, out: _Output) -
     out.line(f"Next: {verdict.next_action}")
 
 
-def _outcome_json(outcome) -> dict[str, Any]:  # noqa: ANN001
+def _outcome_json(outcome) -> dict[str, Any]:
     return {
         "status": outcome.status.value,
         "key": outcome.key,
@@ -241,7 +269,7 @@ class _Output:
     def warn(self, text: str) -> None:
         print(f"warning: {text}", file=sys.stderr, flush=True)
 
-    def plan(self, plan, cohort, problems, blocking, retried) -> None:  # noqa: ANN001
+    def plan(self, plan, cohort, problems, blocking, retried) -> None:
         from triage_gui.domain.retry_cohort import cohort_csv_rows
 
         left_out: dict[str, int] = {}
@@ -260,7 +288,11 @@ class _Output:
                 "hold": plan.hold,
                 "hold_reason": plan.hold_reason,
             },
-            cohort={"size": cohort.size, "key": cohort.key if cohort.size else None, "recipients": cohort_csv_rows(cohort)},
+            cohort={
+                "size": cohort.size,
+                "key": cohort.key if cohort.size else None,
+                "recipients": cohort_csv_rows(cohort),
+            },
             not_in_cohort=left_out,
             already_retried=len(retried),
             problems=[{**p.model_dump(mode="json"), "overridable": p.overridable} for p in problems],
@@ -269,12 +301,16 @@ class _Output:
         if self.json:
             return
         print(f"Retry plan for job {cohort.job_id} (workspace {cohort.workspace_id}):")
-        print(f"  planned: {len(plan.recipient_ids)} recipients (sample {len(plan.sample_ids)}, remainder {len(plan.remainder_ids)})")
+        print(
+            f"  planned: {len(plan.recipient_ids)} recipients (sample {len(plan.sample_ids)}, remainder {len(plan.remainder_ids)})"
+        )
         for reason, n in plan.excluded.items():
             print(f"  excluded by the plan: {n} — {_words(reason)}")
         if plan.hold:
             print(f"  ON HOLD: {plan.hold_reason}")
-        print(f"Cohort ({cohort.phase.value}): {cohort.size} recipient{'s' if cohort.size != 1 else ''} would be called:")
+        print(
+            f"Cohort ({cohort.phase.value}): {cohort.size} recipient{'s' if cohort.size != 1 else ''} would be called:"
+        )
         for row in cohort_csv_rows(cohort):
             print(f"  {row['recipient_id']}  {row['masked_number']}  last failure {row['last_failure'] or '-'}")
         for reason, n in sorted(left_out.items(), key=lambda kv: -kv[1]):
@@ -294,4 +330,3 @@ class _Output:
 def _words(reason: str) -> str:
     """The plan's reason keys ("permanent_failure") in words; other reasons are words already."""
     return reason.replace("_", " ") if " " not in reason else reason
-

@@ -23,21 +23,15 @@ EXIT_OK, EXIT_USAGE = 0, 2
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
-    )
-    parser.add_argument(
-        "--port", type=int, default=8765, help="port (default: 8765; 0 = any free port)"
-    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8765, help="port (default: 8765; 0 = any free port)")
     parser.add_argument(
         "--speed",
         type=float,
         default=1.0,
         help="simulated time runs this many times faster than wall time (default: 1)",
     )
-    parser.add_argument(
-        "--token", default="demo-token", help="bearer token clients must send (default: demo-token)"
-    )
+    parser.add_argument("--token", default="demo-token", help="bearer token clients must send (default: demo-token)")
     parser.add_argument(
         "--scenario",
         action="append",
@@ -51,9 +45,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"recipients per selected scenario, 1..{MAX_SIZE} (default: each one's own)",
     )
-    parser.add_argument(
-        "--seed", type=int, default=7, help="seed of the generated data (default: 7)"
-    )
+    parser.add_argument("--seed", type=int, default=7, help="seed of the generated data (default: 7)")
     parser.add_argument(
         "--allow-remote",
         action="store_true",
@@ -115,9 +107,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{'scenario':<20} {'campaign':<24} {'upload':<24} jobs")
         for name in sim.scenario_names:
             spec = SCENARIOS[name]
-            print(
-                f"{name:<20} {spec.campaign_id:<24} {spec.upload_id:<24} {', '.join(spec.job_ids)}"
-            )
+            print(f"{name:<20} {spec.campaign_id:<24} {spec.upload_id:<24} {', '.join(spec.job_ids)}")
         print()
         print("Press Ctrl+C to stop.", flush=True)
         while not stop.wait(0.5):

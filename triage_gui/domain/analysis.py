@@ -42,9 +42,7 @@ def _analyse(data: IncidentData, settings: AnalysisSettings) -> Report:
         job_id=job.id,
         campaign_id=data.campaign.id if data.campaign else job.campaign_id,
         upload_id=(
-            data.upload.id
-            if data.upload
-            else (job.upload_id or (data.campaign.upload_id if data.campaign else None))
+            data.upload.id if data.upload else (job.upload_id or (data.campaign.upload_id if data.campaign else None))
         ),
         checks=checks,
         escalation=escalation,
@@ -58,11 +56,7 @@ def _analyse(data: IncidentData, settings: AnalysisSettings) -> Report:
 def count(data: IncidentData, history: CallHistory) -> Counts:
     """The job's own counters, with the engine's tally from the calls beside them."""
     counters, audit = data.job.counters, data.contact_audit
-    expected = (
-        data.upload.row_count
-        if data.upload
-        else (audit.rows if audit and not audit.error else None)
-    )
+    expected = data.upload.row_count if data.upload else (audit.rows if audit and not audit.error else None)
     return Counts(
         expected=None if data.job.is_retry else expected,
         total=counters.total,

@@ -8,14 +8,14 @@ classification of each failure happen here once and the checks share the result.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from triage_gui.domain.classification import classify
 from triage_gui.domain.models import CallAttempt, CallStatus, EventType, JobEvent
 from triage_gui.domain.report import FailureClass
 
-_NEVER = datetime.min.replace(tzinfo=timezone.utc)
+_NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 def _attempt_order(call: CallAttempt) -> tuple[int, datetime, str]:
@@ -26,9 +26,7 @@ def _attempt_order(call: CallAttempt) -> tuple[int, datetime, str]:
 _SUCCEEDED, _FAILED = CallStatus.SUCCEEDED, CallStatus.FAILED
 # One shared ``classes`` tuple per class for single-attempt recipients: fewer allocations
 # means fewer full garbage collections over the job's 150k attempt objects.
-_SINGLE_CLASSES: dict[FailureClass | None, tuple[FailureClass | None]] = {
-    c: (c,) for c in (None, *FailureClass)
-}
+_SINGLE_CLASSES: dict[FailureClass | None, tuple[FailureClass | None]] = {c: (c,) for c in (None, *FailureClass)}
 
 
 class RecipientHistory(NamedTuple):
@@ -74,9 +72,7 @@ class RecipientHistory(NamedTuple):
         return cls(
             recipient_id,
             attempts,
-            tuple(
-                classify(c.failure) if s is _FAILED else None for c, s in zip(attempts, statuses)
-            ),
+            tuple(classify(c.failure) if s is _FAILED else None for c, s in zip(attempts, statuses, strict=False)),
             _SUCCEEDED in statuses,
             latest is _FAILED,
             latest is not _FAILED and latest is not _SUCCEEDED,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from triage_gui.domain.contact_audit import ContactAuditResult, DuplicateGroup, InvalidRow
 from triage_gui.domain.phones import normalise, normaliser
@@ -19,7 +19,7 @@ from triage_gui.domain.phones import normalise, normaliser
 MISSING_CELL = "no phone cell (the row is shorter than the header)"
 
 
-class RowStatus(str, Enum):
+class RowStatus(StrEnum):
     KEPT = "kept"  # first row holding this number: goes to the cleaned file
     DUPLICATE = "duplicate"  # a later row with an earlier row's number
     REJECTED = "rejected"  # no valid number
@@ -87,9 +87,7 @@ class ContactAuditor:
         if not result.valid or result.e164 is None:
             reason = result.reason or "invalid"
             self._reject(row_number, raw_phone, reason)
-            return RowOutcome(
-                row=row_number, status=RowStatus.REJECTED, reason=reason, note=result.note
-            )
+            return RowOutcome(row=row_number, status=RowStatus.REJECTED, reason=reason, note=result.note)
         self._valid += 1
         key = int(result.e164[1:])
         first = self._first_row.get(key)

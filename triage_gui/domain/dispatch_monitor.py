@@ -180,8 +180,7 @@ def judge_first_dispatches(
     return verdict(
         MonitorKind.FAILING_PERMANENTLY,
         f"Retry job {retry_job.id} is failing permanently ({share * 100:.0f}% failed): {seen}",
-        "Stop: do not launch the remainder. Review the failure codes and the contact data before any "
-        "further retry.",
+        "Stop: do not launch the remainder. Review the failure codes and the contact data before any further retry.",
     )
 
 
@@ -211,7 +210,6 @@ def _seen_text(
     if unknown:
         parts.append(f"{unknown} failed (unclassified)")
     top = ", ".join(f"{code} ×{n}" for code, n in codes.most_common(3))
-    return (
-        f"{finished} of the first {dispatched} dispatches finished: {', '.join(parts)}"
-        + (f" ({top})." if top else ".")
+    return f"{finished} of the first {dispatched} dispatches finished: {', '.join(parts)}" + (
+        f" ({top})." if top else "."
     )

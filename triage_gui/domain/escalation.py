@@ -52,9 +52,7 @@ def _from_findings(code: str, level: int, *finding_ids: str, prefix: str = "") -
         found = ctx.problems(*finding_ids)
         if not found:
             return None
-        return EscalationReason(
-            code=code, level=level, text=prefix + " ".join(f.summary for f in found)
-        )
+        return EscalationReason(code=code, level=level, text=prefix + " ".join(f.summary for f in found))
 
     rule.__name__ = code
     return rule
@@ -62,22 +60,14 @@ def _from_findings(code: str, level: int, *finding_ids: str, prefix: str = "") -
 
 # Level 1: operator self-service
 configuration_mismatch = _from_findings("config_mismatch", 1, "config_mismatch")
-contact_file_quality = _from_findings(
-    "contact_file_quality", 1, "upload_duplicates", "upload_invalid_rows"
-)
+contact_file_quality = _from_findings("contact_file_quality", 1, "upload_duplicates", "upload_invalid_rows")
 fewer_contacts_than_expected = _from_findings("short_of_expected", 1, "short_of_expected")
 job_failed = _from_findings("job_failed", 1, "job_failed")
-permanent_failures_dominate = _from_findings(
-    "permanent_failures_dominate", 1, "permanent_failures_dominate"
-)
+permanent_failures_dominate = _from_findings("permanent_failures_dominate", 1, "permanent_failures_dominate")
 
 # Level 2: support-assisted recovery
-dispatch_blocked_by_permits = _from_findings(
-    "dispatch_blocked_by_permits", 2, "dispatch_blocked_by_permits"
-)
-retry_policy_violated = _from_findings(
-    "retry_policy_violated", 2, "permanent_failure_retried", "attempts_beyond_max"
-)
+dispatch_blocked_by_permits = _from_findings("dispatch_blocked_by_permits", 2, "dispatch_blocked_by_permits")
+retry_policy_violated = _from_findings("retry_policy_violated", 2, "permanent_failure_retried", "attempts_beyond_max")
 duplicate_job_run = _from_findings("duplicate_job_run", 2, "duplicate_job_run")
 
 
@@ -88,9 +78,7 @@ def stalled_before_retry_path(ctx: EscalationContext) -> EscalationReason | None
     stalled = ctx.problems("stalled")
     if not stalled:
         return None
-    return EscalationReason(
-        code="stalled", level=2, text=stalled[0].summary + " No retry path has been tried yet."
-    )
+    return EscalationReason(code="stalled", level=2, text=stalled[0].summary + " No retry path has been tried yet.")
 
 
 # Level 3: engineering escalation
@@ -133,9 +121,7 @@ duplicate_delivery = _from_findings(
     "duplicate_recipient_reached",
     prefix="Duplicate processing persists despite dedupe checks: ",
 )
-transient_above_threshold = _from_findings(
-    "transient_above_threshold", 3, "transient_above_threshold"
-)
+transient_above_threshold = _from_findings("transient_above_threshold", 3, "transient_above_threshold")
 
 
 RULES: tuple[Rule, ...] = (
@@ -154,9 +140,7 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def escalate(
-    checks: list[CheckResult], data: IncidentData, plan: RetryPlan, settings: AnalysisSettings
-) -> Escalation:
+def escalate(checks: list[CheckResult], data: IncidentData, plan: RetryPlan, settings: AnalysisSettings) -> Escalation:
     ctx = EscalationContext(checks=checks, data=data, plan=plan, settings=settings)
     reasons = [reason for rule in RULES if (reason := rule(ctx)) is not None]
     if not reasons:
@@ -173,6 +157,4 @@ def escalate(
     actions = list(level.actions)
     if level.lead_in:  # Level 3's criteria read under their lead-in, said once
         actions = [level.lead_in, *actions]
-    return Escalation(
-        level=top, title=f"Level {top}: {level.title}", reasons=reasons, actions=actions
-    )
+    return Escalation(level=top, title=f"Level {top}: {level.title}", reasons=reasons, actions=actions)

@@ -266,7 +266,9 @@ def _symptom_summary(case: Case, report: Report | None) -> str:
     if report is not None:
         c = report.counts
         observed = f"Observed: stage {report.progress.stage.value}, {c.processed:,} of {c.total:,} contacts processed"
-        failing = [runbook.check_guidance(ch.id).title for ch in report.checks if case.effective_verdict(ch.id) is Verdict.FAIL]
+        failing = [
+            runbook.check_guidance(ch.id).title for ch in report.checks if case.effective_verdict(ch.id) is Verdict.FAIL
+        ]
         if failing:
             observed += "; failing checks: " + "; ".join(failing)
         parts.append(observed + ".")
@@ -354,4 +356,3 @@ def _notes(case: Case) -> list[tuple[str, str]]:
             label = titles.get(page) or page.replace("_", " ").capitalize()
             out.append((label, text))
     return out
-

@@ -88,9 +88,7 @@ def render_markdown(form: EscalationForm) -> str:
         elif kind == "list":
             lines += [f"- {md(text)}" for text in items]
         else:
-            lines += [
-                f"> {md(line)}" if line else ">" for text in items for line in text.splitlines()
-            ]
+            lines += [f"> {md(line)}" if line else ">" for text in items for line in text.splitlines()]
         lines.append("")
     return "\n".join(lines)
 
@@ -114,10 +112,7 @@ def render_html(form: EscalationForm, image_src: Mapping[str, str] | None = None
                 f"<td>{'<br>'.join(e(t) for t in v.findings)}</td></tr>"
                 for v in items
             )
-            body.append(
-                "<table><tr><th>#</th><th>Check</th><th>Verdict</th><th>Findings</th></tr>"
-                f"{rows}</table>"
-            )
+            body.append(f"<table><tr><th>#</th><th>Check</th><th>Verdict</th><th>Findings</th></tr>{rows}</table>")
         elif kind == "pairs":
             pairs = "".join(f"<li><strong>{e(a)}:</strong> {e(b)}</li>" for a, b in items)
             body.append(f"<ul>{pairs}</ul>")

@@ -51,9 +51,7 @@ class CheckResult(BaseModel):
     guidance: list[str] = Field(default_factory=list)  # the runbook's lines for this step
 
     @staticmethod
-    def from_findings(
-        check_id: CheckId, title: str, findings: list[Finding], guidance: list[str]
-    ) -> CheckResult:
+    def from_findings(check_id: CheckId, title: str, findings: list[Finding], guidance: list[str]) -> CheckResult:
         """The check's verdict is the worst of its findings' verdicts."""
         return CheckResult(
             id=check_id,

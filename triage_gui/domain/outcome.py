@@ -8,7 +8,7 @@ reason; the customer message puts both in plain words with the job's counts.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from triage_gui.domain.incident import IncidentData
 from triage_gui.domain.report import Counts, Escalation, Progress, RecoveryOutcome, RetryPlan, Stage
@@ -16,8 +16,7 @@ from triage_gui.domain.report import Counts, Escalation, Progress, RecoveryOutco
 # Reason code -> next action (the most serious reason decides; wording follows the runbook).
 _ACTIONS: dict[str, Callable[[IncidentData, RetryPlan], str]] = {
     "retry_job_stalled": lambda d, p: (
-        "Escalate to engineering: the job remains stalled after the retry path; attach the "
-        "required diagnostics."
+        "Escalate to engineering: the job remains stalled after the retry path; attach the required diagnostics."
     ),
     "duplicate_delivery": lambda d, p: (
         "Escalate to engineering: duplicate processing persists despite dedupe checks; pause "
@@ -41,8 +40,7 @@ _ACTIONS: dict[str, Callable[[IncidentData, RetryPlan], str]] = {
         "recipient exceeds max_attempts; collect diagnostics for support."
     ),
     "duplicate_job_run": lambda d, p: (
-        "Stop the duplicate job run (keep one job per campaign and upload) and collect "
-        "diagnostics for support."
+        "Stop the duplicate job run (keep one job per campaign and upload) and collect diagnostics for support."
     ),
     "config_mismatch": lambda d, p: (
         "Recheck job configuration (agent, number, campaign, upload), correct it, then retry a "
@@ -53,15 +51,13 @@ _ACTIONS: dict[str, Callable[[IncidentData, RetryPlan], str]] = {
         "upload before relaunching the missing contacts."
     ),
     "contact_file_quality": lambda d, p: (
-        "Fix the contact file (malformed/duplicate numbers: use the cleaned file) before the "
-        "next launch."
+        "Fix the contact file (malformed/duplicate numbers: use the cleaned file) before the next launch."
     ),
     "permanent_failures_dominate": lambda d, p: (
         "Do not mass-retry: fix the contact data behind the permanent failures first."
     ),
     "job_failed": lambda d, p: (
-        f"Recheck job configuration, then retry a small sample cohort{_cohort(p)} before a full "
-        "relaunch."
+        f"Recheck job configuration, then retry a small sample cohort{_cohort(p)} before a full relaunch."
     ),
 }
 
@@ -85,9 +81,7 @@ def _default_action(data: IncidentData, plan: RetryPlan, progress: Progress) -> 
         if finished:
             text = _targeted_retry(plan)
             return text[0].upper() + text[1:] + "."
-        return (
-            f"No action needed while the job progresses; once it finishes, {_targeted_retry(plan)}."
-        )
+        return f"No action needed while the job progresses; once it finishes, {_targeted_retry(plan)}."
     if finished:
         return "No action needed: the job finished and its counts are traceable."
     return "No action needed: the job is progressing; keep monitoring."
@@ -115,9 +109,7 @@ def recovery_outcome(
         eta = progress.eta
         window = ""
         if progress.eta_earliest and progress.eta_latest:
-            window = (
-                f" (between {_hhmm(progress.eta_earliest)} and {_hhmm(progress.eta_latest)} UTC)"
-            )
+            window = f" (between {_hhmm(progress.eta_earliest)} and {_hhmm(progress.eta_latest)} UTC)"
         eta_text = f"the job should finish around {_hhmm(progress.eta)} UTC{window}"
     else:
         eta = None
@@ -132,9 +124,7 @@ def recovery_outcome(
         f"{max(counts.total - counts.processed, 0):,} still in progress"
     )
     message = _customer_message(data.job.id, counted, escalation.level, next_action, eta, eta_text)
-    return RecoveryOutcome(
-        next_action=next_action, eta=eta, eta_text=eta_text, customer_message=message
-    )
+    return RecoveryOutcome(next_action=next_action, eta=eta, eta_text=eta_text, customer_message=message)
 
 
 def _customer_message(
@@ -160,4 +150,4 @@ def _customer_message(
 
 
 def _hhmm(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")

@@ -24,16 +24,14 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType
 
 # Human-typed separators that never carry meaning in a phone number. Stripping them before the
 # cache lookup makes "07400 123456" and "07400-123-456" one cache entry.
-_SEPARATORS = str.maketrans(
-    "", "", " \t\u00a0\u2007\u202f-\u2010\u2011\u2012\u2013\u2014\u2015\u2212./()[]"
-)
+_SEPARATORS = str.maketrans("", "", " \t\u00a0\u2007\u202f-\u2010\u2011\u2012\u2013\u2014\u2015\u2212./()[]")
 
 # Excel turns a long digit string into a number and shows it as 4.47700900123E+11 (a comma is
 # the decimal mark in many European locales).
@@ -265,7 +263,7 @@ def _type_of(country_code: int, national: str) -> int:
     return PhoneNumberType.UNKNOWN
 
 
-@lru_cache(maxsize=None)  # one entry per calling code in use
+@cache  # one entry per calling code in use
 def _regions_of(country_code: int) -> tuple[tuple[_PhoneMetadata, re.Pattern[str] | None], ...]:
     """The metadata to classify a number of this calling code against, in the library's order.
 
@@ -335,13 +333,13 @@ def _split_plain(text: str, region: str | None) -> tuple[int, str] | None:
     return country_code, national
 
 
-@lru_cache(maxsize=None)  # one entry per calling code in use
+@cache  # one entry per calling code in use
 def _metadata_of(country_code: int) -> _PhoneMetadata | None:
     region = phonenumbers.region_code_for_country_code(country_code)
     return _PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
 
 
-@lru_cache(maxsize=None)  # one entry per default region in use
+@cache  # one entry per default region in use
 def _national_rules(region: str) -> tuple[_PhoneMetadata, re.Pattern[str] | None, str] | None:
     metadata = _PhoneMetadata.metadata_for_region(region, None)
     if metadata is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from triage_gui.domain.incident import IncidentData, JobSnapshot
 from triage_gui.domain.models import BatchJob, CallAttempt, JobStatus
@@ -46,11 +46,7 @@ def derive_stage(job: BatchJob) -> Stage:
         return Stage.FINISHED
     if status is not JobStatus.RUNNING:
         return Stage.UNKNOWN
-    if (
-        counters.dispatched == 0
-        and job.started_at is None
-        and job.dispatch.last_dispatch_at is None
-    ):
+    if counters.dispatched == 0 and job.started_at is None and job.dispatch.last_dispatch_at is None:
         return Stage.WAITING_TO_START
     if counters.queued > 0 or job.dispatch.waiting_for_permit > 0:
         return Stage.DISPATCHING
@@ -62,9 +58,7 @@ def rate_from_calls(
     calls: list[CallAttempt], now: datetime, start_floor: datetime | None = None
 ) -> DispatchRate | None:
     """Dispatches per minute over the trailing window (cut at the job's start)."""
-    times = [
-        c.dispatched_at for c in calls if c.dispatched_at is not None and c.dispatched_at <= now
-    ]
+    times = [c.dispatched_at for c in calls if c.dispatched_at is not None and c.dispatched_at <= now]
     if not times:
         return None
     start = now - timedelta(seconds=RATE_WINDOW_S)
@@ -92,7 +86,7 @@ def rate_from_snapshots(snapshots: list[JobSnapshot]) -> DispatchRate | None:
         return None
     count = max(ordered[-1].job.counters.dispatched - ordered[0].job.counters.dispatched, 0)
     interval_rates = []
-    for before, after in zip(ordered, ordered[1:]):
+    for before, after in zip(ordered, ordered[1:], strict=False):
         span = (after.at - before.at).total_seconds()
         if span > 0:
             delta = after.job.counters.dispatched - before.job.counters.dispatched
@@ -104,9 +98,7 @@ def _rate(count: int, window_s: float, part_rates: list[float], source: str) -> 
     minutes = window_s / 60
     per_min = count / minutes
     counting_error = math.sqrt(count) / minutes
-    spread_error = (
-        statistics.stdev(part_rates) / math.sqrt(len(part_rates)) if len(part_rates) > 1 else 0.0
-    )
+    spread_error = statistics.stdev(part_rates) / math.sqrt(len(part_rates)) if len(part_rates) > 1 else 0.0
     error = max(counting_error, spread_error)
     return DispatchRate(
         per_min=per_min,
@@ -141,11 +133,7 @@ def estimate_progress(data: IncidentData, rate: DispatchRate | None = None) -> P
     rate = rate if rate is not None else measure_rate(data)
     per_min = round(rate.per_min, 2) if rate else None
     if stage is Stage.FINISHED:
-        when = (
-            job.finished_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-            if job.finished_at
-            else "an unknown time"
-        )
+        when = job.finished_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if job.finished_at else "an unknown time"
         return Progress(
             stage=stage,
             dispatch_rate_per_min=per_min,
@@ -182,8 +170,7 @@ def estimate_progress(data: IncidentData, rate: DispatchRate | None = None) -> P
             stage=stage,
             dispatch_rate_per_min=0.0,
             eta_note=(
-                f"no ETA: no dispatch in the last {rate.window_s / 60:.0f} min "
-                f"with {work:,} recipient(s) left to dial"
+                f"no ETA: no dispatch in the last {rate.window_s / 60:.0f} min with {work:,} recipient(s) left to dial"
             ),
         )
 
@@ -193,8 +180,7 @@ def estimate_progress(data: IncidentData, rate: DispatchRate | None = None) -> P
     eta = finish(rate.per_min)
     latest = finish(rate.low_per_min) if rate.low_per_min > 0 else None
     note = (
-        f"{work} dial(s) left at {rate.per_min:.1f}/min "
-        f"(measured from {rate.source} over {rate.window_s / 60:.0f} min)"
+        f"{work} dial(s) left at {rate.per_min:.1f}/min (measured from {rate.source} over {rate.window_s / 60:.0f} min)"
     )
     if latest is None:
         note += "; the pace is too uneven to bound the latest finish"

@@ -49,7 +49,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
-
 REDACTED = "[REDACTED]"
 
 # Shorter strings would shred ordinary text if treated as secrets; real API tokens are far longer.
@@ -58,16 +57,12 @@ MIN_SECRET_LENGTH = 4
 _NOT_REDACTED = r"(?!\[REDACTED\])"
 
 _AUTHORIZATION = re.compile(
-    r"(?i)(\b(?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?)"
-    + _NOT_REDACTED
-    + r"([^\s\"'][^\r\n\"']*)"
+    r"(?i)(\b(?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?)" + _NOT_REDACTED + r"([^\s\"'][^\r\n\"']*)"
 )
 _BEARER = re.compile(r"(?i)\b(bearer\s+)" + _NOT_REDACTED + r"([A-Za-z0-9\-._~+/]+=*)")
 _CREDENTIAL_FIELD = re.compile(
     r"(?i)(\b(?:triage_api_token|api[_-]?token|access[_-]?token|refresh[_-]?token|api[_-]?key"
-    r"|client[_-]?secret|password|passwd)[\"']?\s*[:=]\s*[\"']?|[?&]token=)"
-    + _NOT_REDACTED
-    + r"([^\s\"'&,;]+)"
+    r"|client[_-]?secret|password|passwd)[\"']?\s*[:=]\s*[\"']?|[?&]token=)" + _NOT_REDACTED + r"([^\s\"'&,;]+)"
 )
 
 # Separators between digit groups of a written phone number: one space / hyphen / dot, or a
@@ -134,9 +129,7 @@ class RedactionCounts:
     phone_numbers: int = 0
 
     def __add__(self, other: RedactionCounts) -> RedactionCounts:
-        return RedactionCounts(
-            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
-        )
+        return RedactionCounts(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
 
     @property
     def total(self) -> int:
@@ -244,9 +237,7 @@ class Redactor:
     def _mask_run(self, run: str, international: bool, glued: bool) -> tuple[str, int]:
         """Mask the phone numbers in one run of digit groups, longest numbers first."""
         pieces = [m.span() for m in re.finditer(r"\S+", run)]
-        usable = [
-            _NEVER_PHONE_PIECE.fullmatch(run[a:b].strip("()")) is None for a, b in pieces
-        ]
+        usable = [_NEVER_PHONE_PIECE.fullmatch(run[a:b].strip("()")) is None for a, b in pieces]
         if glued:
             usable[-1] = False
         out: list[str] = []
@@ -273,13 +264,12 @@ class Redactor:
                 break
             ends.append(end)
         candidates = [
-            end for end in reversed(ends)
-            if _looks_like_phone(run[pieces[i][0]:pieces[end - 1][1]], international)
+            end for end in reversed(ends) if _looks_like_phone(run[pieces[i][0] : pieces[end - 1][1]], international)
         ]
         if international:
             # "+44 20 7946 0958 12": the trailing counter is not part of the number.
             for end in candidates:
-                if _is_possible_number(run[pieces[i][0]:pieces[end - 1][1]]):
+                if _is_possible_number(run[pieces[i][0] : pieces[end - 1][1]]):
                     return end
         return candidates[0] if candidates else None
 

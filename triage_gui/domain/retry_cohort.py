@@ -118,7 +118,7 @@ class Cohort(BaseModel):
         members = sorted([*cohort.members, *extra], key=lambda m: m.recipient_id)
         return cohort.model_copy(update={"members": members, "phase": CohortPhase.CUSTOM})
 
-    def _replace(self, match, **changes: object) -> Cohort:  # noqa: ANN001 - a predicate
+    def _replace(self, match, **changes: object) -> Cohort:
         members = [m.model_copy(update=changes) if match(m) else m for m in self.members]
         return self.model_copy(update={"members": members})
 
@@ -287,7 +287,9 @@ def _already_retried(ids: list[str], retried: Mapping[str, str]) -> str:
 
 _MESSAGES = {
     ProblemKind.EMPTY: lambda ids, _r: "The cohort is empty.",
-    ProblemKind.UNKNOWN_RECIPIENT: lambda ids, _r: f"{_count(ids)} not in this job (unknown ids): the server refuses them.",
+    ProblemKind.UNKNOWN_RECIPIENT: lambda ids, _r: (
+        f"{_count(ids)} not in this job (unknown ids): the server refuses them."
+    ),
     ProblemKind.PERMANENT_FAILURE: lambda ids, _r: (
         f"{_count(ids)} failed permanently (invalid number, do-not-call, blocked…): the runbook says not to retry them."
     ),

@@ -78,15 +78,11 @@ class _Numbers:
         return self.result(raw).e164 or raw.strip()
 
 
-def plan_retry(
-    data: IncidentData, settings: AnalysisSettings, *, history: CallHistory | None = None
-) -> RetryPlan:
+def plan_retry(data: IncidentData, settings: AnalysisSettings, *, history: CallHistory | None = None) -> RetryPlan:
     history = history if history is not None else CallHistory.build(data.calls, data.events)
     numbers = _Numbers(plan_region(data, settings))
     succeeded_numbers = {
-        numbers.key(r.phone_number)
-        for r in history.recipients.values()
-        if r.succeeded and r.phone_number
+        numbers.key(r.phone_number) for r in history.recipients.values() if r.succeeded and r.phone_number
     }
     candidates: list[RetryCandidate] = []
     eligible: list[tuple[RecipientHistory, str]] = []
@@ -153,9 +149,7 @@ def _exclusion(
     return None, phone.e164
 
 
-def _candidate(
-    recipient: RecipientHistory, reason: str, e164: str | None, *, included: bool
-) -> RetryCandidate:
+def _candidate(recipient: RecipientHistory, reason: str, e164: str | None, *, included: bool) -> RetryCandidate:
     failed = next((c for c in reversed(recipient.attempts) if c.failure is not None), None)
     return RetryCandidate(
         recipient_id=recipient.recipient_id,

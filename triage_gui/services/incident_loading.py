@@ -12,11 +12,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from triage_gui.providers.batch_v1.client import BatchApiClient
-from triage_gui.providers.errors import ApiError
 from triage_gui.domain.contact_audit import ContactAuditResult
 from triage_gui.domain.incident import IncidentData, JobSnapshot
 from triage_gui.domain.models import BatchJob, CallAttempt, Campaign, JobEvent, Upload, Workspace
+from triage_gui.providers.batch_v1.client import BatchApiClient
+from triage_gui.providers.errors import ApiError
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +51,7 @@ def fetch_incident(
     say = progress or (lambda _msg: None)
     missing: dict[str, str] = {}
 
-    def step(
-        name: str, fn: Callable[[], object], tolerate: tuple[type[Exception], ...] = ()
-    ) -> object | None:
+    def step(name: str, fn: Callable[[], object], tolerate: tuple[type[Exception], ...] = ()) -> object | None:
         if cancel is not None and cancel.is_set():
             raise FetchCancelled()
         say(f"Fetching {name}…")
@@ -72,9 +70,7 @@ def fetch_incident(
     workspace = step("workspace", lambda: client.get_workspace(ws))
     campaign_id = request.campaign_id or job.campaign_id
     campaign = step("campaign", lambda: client.get_campaign(ws, campaign_id))
-    upload_id = request.upload_id or job.upload_id or (
-        campaign.upload_id if isinstance(campaign, Campaign) else None
-    )
+    upload_id = request.upload_id or job.upload_id or (campaign.upload_id if isinstance(campaign, Campaign) else None)
     upload = step("upload", lambda: client.get_upload(ws, upload_id)) if upload_id else None
     audit = None
     if upload_id and request.audit_upload:
@@ -96,9 +92,7 @@ def fetch_incident(
             if j.id != job.id
         ],
     )
-    if job.parent_job_id and isinstance(related, list) and not any(
-        j.id == job.parent_job_id for j in related
-    ):
+    if job.parent_job_id and isinstance(related, list) and not any(j.id == job.parent_job_id for j in related):
         parent = step("parent job", lambda: client.get_job(ws, job.parent_job_id or ""))
         if isinstance(parent, BatchJob):
             related.append(parent)

@@ -27,12 +27,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from triage_gui.providers.batch_v1.client import BatchApiClient
-from triage_gui.providers.errors import ApiError, AuthError, NotFound, RequestRejected
 from triage_gui.domain.dispatch_monitor import DEFAULT_WINDOW, MonitorVerdict, judge_first_dispatches
 from triage_gui.domain.models import BatchJob
 from triage_gui.domain.retry_cohort import CohortProblem, blocking_problems, idempotency_key
 from triage_gui.domain.retry_intent import IntentState, RetryIntent
+from triage_gui.providers.batch_v1.client import BatchApiClient
+from triage_gui.providers.errors import ApiError, AuthError, NotFound, RequestRejected
 from triage_gui.store.retry_ledger import RetryLedger
 
 log = logging.getLogger(__name__)
@@ -118,7 +118,9 @@ class RetryLauncher:
         blocking = blocking_problems(problems, override_reason)
         if blocking:
             return LaunchOutcome(
-                LaunchStatus.REFUSED, key, None,
+                LaunchStatus.REFUSED,
+                key,
+                None,
                 message="refused before sending: " + " ".join(p.message for p in blocking),
                 problems=tuple(blocking),
             )
@@ -128,7 +130,9 @@ class RetryLauncher:
         existing = self.ledger.get(key)
         if existing is not None and existing.state is IntentState.LAUNCHED:
             return LaunchOutcome(
-                LaunchStatus.ALREADY_LAUNCHED, key, existing,
+                LaunchStatus.ALREADY_LAUNCHED,
+                key,
+                existing,
                 message=f"already launched as retry job {existing.retry_job_id}; nothing sent",
             )
         if existing is None or existing.state is IntentState.FAILED:
@@ -195,8 +199,9 @@ class RetryLauncher:
             found = self._find_quietly(intent)
             if found is not None:
                 entry = self.ledger.record_launched(key, found, f"already launched: found retry job {found.id}")
-                return LaunchOutcome(LaunchStatus.ALREADY_LAUNCHED, key, entry, found,
-                                     f"found retry job {found.id} for this cohort")
+                return LaunchOutcome(
+                    LaunchStatus.ALREADY_LAUNCHED, key, entry, found, f"found retry job {found.id} for this cohort"
+                )
         if after_ambiguous and not isinstance(exc, RequestRejected):
             # e.g. the token expired after a timed-out send: the job may exist; keep it pending.
             entry = self.ledger.record_unresolved(key, f"{UNRESOLVED_MESSAGE} ({exc})")
@@ -213,9 +218,12 @@ class RetryLauncher:
             ambiguous.append(f"look-up failed: {exc}")
             found = None
         if found is not None:
-            entry = self.ledger.record_launched(key, found, f"launched: found retry job {found.id} after an ambiguous send")
-            return LaunchOutcome(LaunchStatus.LAUNCHED, key, entry, found,
-                                 f"found retry job {found.id} after an ambiguous result")
+            entry = self.ledger.record_launched(
+                key, found, f"launched: found retry job {found.id} after an ambiguous send"
+            )
+            return LaunchOutcome(
+                LaunchStatus.LAUNCHED, key, entry, found, f"found retry job {found.id} after an ambiguous result"
+            )
         why = ambiguous[-1] if ambiguous else "cancelled before an answer"
         entry = self.ledger.record_unresolved(key, f"{UNRESOLVED_MESSAGE} ({why})")
         return LaunchOutcome(LaunchStatus.UNRESOLVED, key, entry, message=f"{UNRESOLVED_MESSAGE}: {why}")
@@ -235,7 +243,8 @@ class RetryLauncher:
         parent = self.client.get_job(intent.workspace, intent.job)
         since = (intent.server_time_at_intent or intent.created_at) - LOOKUP_MARGIN
         taken = {
-            e.retry_job_id for e in self.ledger.for_job(intent.workspace, intent.job)
+            e.retry_job_id
+            for e in self.ledger.for_job(intent.workspace, intent.job)
             if e.retry_job_id and e.key != intent.key
         }
         children = [
@@ -249,13 +258,18 @@ class RetryLauncher:
             if child.counters.total and child.counters.total != len(wanted):
                 continue
             recipients = {
-                c.recipient_id for c in self.client.iter_calls(intent.workspace, child.id, max_items=10 * len(wanted) + 100)
+                c.recipient_id
+                for c in self.client.iter_calls(intent.workspace, child.id, max_items=10 * len(wanted) + 100)
             }
             if recipients == wanted or (not recipients and child.counters.total == len(wanted)):
                 matches.append(child)
         if len(matches) > 1:
-            log.warning("retry %s: %d retry jobs match the cohort: %s", intent.key, len(matches),
-                        ", ".join(j.id for j in matches))
+            log.warning(
+                "retry %s: %d retry jobs match the cohort: %s",
+                intent.key,
+                len(matches),
+                ", ".join(j.id for j in matches),
+            )
         return matches[0] if matches else None
 
     # -- the first-dispatches monitor ------------------------------------------------------
@@ -286,4 +300,3 @@ class RetryLauncher:
         if intent is not None:
             self.ledger.record_monitor(intent.key, verdict.model_dump(mode="json", exclude={"rows"}))
         return verdict
-

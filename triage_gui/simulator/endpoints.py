@@ -39,9 +39,7 @@ class ApiRequest:
 
 
 class Problem(Exception):
-    def __init__(
-        self, status: int, title: str, detail: str, headers: dict[str, str] | None = None
-    ) -> None:
+    def __init__(self, status: int, title: str, detail: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.status, self.title, self.detail = status, title, detail
         self.headers = headers or {}
@@ -152,9 +150,7 @@ def list_jobs(h: ApiRequest, ids: list[str], q: dict[str, str], _: bytes) -> Rep
     page = jobs[:limit]
     more = len(jobs) > limit
     cursor = (
-        encode_cursor(
-            [page[-1].meta.created_at, page[-1].meta.id], fingerprint(f"jobs:{ids[0]}", filters)
-        )
+        encode_cursor([page[-1].meta.created_at, page[-1].meta.id], fingerprint(f"jobs:{ids[0]}", filters))
         if more
         else None
     )
@@ -184,9 +180,7 @@ def list_events(h: ApiRequest, ids: list[str], q: dict[str, str], _: bytes) -> R
     try:
         after = int(raw_after) if raw_after is not None else 0
     except ValueError:
-        raise Problem(
-            400, "Invalid filter", f"after must be an integer, got {raw_after!r}"
-        ) from None
+        raise Problem(400, "Invalid filter", f"after must be an integer, got {raw_after!r}") from None
     fp = fingerprint(f"events:{ids[1]}", {"after": raw_after})
     position = _position(q, fp)
     if position is not None:
@@ -216,11 +210,7 @@ def post_retry(h: ApiRequest, ids: list[str], q: dict[str, str], body: bytes) ->
     if not isinstance(data, dict):
         raise Problem(400, "Invalid JSON", "the request body must be a JSON object")
     recipient_ids = data.get("recipient_ids")
-    if (
-        not isinstance(recipient_ids, list)
-        or not recipient_ids
-        or not all(isinstance(r, str) for r in recipient_ids)
-    ):
+    if not isinstance(recipient_ids, list) or not recipient_ids or not all(isinstance(r, str) for r in recipient_ids):
         raise Problem(
             422,
             "Invalid retry request",

@@ -8,6 +8,7 @@ server's clock from it.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import hmac
 import re
@@ -52,25 +53,25 @@ class ApiHandler(BaseHTTPRequestHandler):
     server: SimulatorHTTPServer
 
     # -- http.server hooks --------------------------------------------------------------------
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib's name)
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # requests are recorded in sim.request_log instead of stderr
 
     def date_time_string(self, timestamp: float | None = None) -> str:
         return email.utils.formatdate(self.server.context.clock.now_ts(), usegmt=True)
 
-    def do_GET(self) -> None:  # noqa: N802 (stdlib's name)
+    def do_GET(self) -> None:
         self._serve("GET")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._serve("POST")
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         self._serve("PUT")
 
-    def do_PATCH(self) -> None:  # noqa: N802
+    def do_PATCH(self) -> None:
         self._serve("PATCH")
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         self._serve("DELETE")
 
     # -- one request --------------------------------------------------------------------------
@@ -80,21 +81,16 @@ class ApiHandler(BaseHTTPRequestHandler):
         body = self._read_body()
         if body is None:
             self._log(method, 400)
-            self._send(
-                problem_reply(
-                    Problem(400, "Invalid Content-Length", "Content-Length is missing a valid size")
-                )
-            )
+            self._send(problem_reply(Problem(400, "Invalid Content-Length", "Content-Length is missing a valid size")))
             return
         fault = ctx.faults.take(method, path)
         if fault is not None and fault.kind == "drop":
             self._log(method, 0)
             self._drop()
             return
-        if fault is not None and fault.kind == "latency":
-            if ctx.stopping.wait(fault.seconds):
-                self._drop()
-                return
+        if fault is not None and fault.kind == "latency" and ctx.stopping.wait(fault.seconds):
+            self._drop()
+            return
         reply = self._fault_reply(fault) if fault is not None else None
         if reply is None:
             try:
@@ -104,10 +100,9 @@ class ApiHandler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "malformed_json":
             whole = reply.body if isinstance(reply.body, bytes) else b"".join(reply.body)
             reply = Reply(200, whole[: max(1, len(whole) // 2)])
-        if fault is not None and fault.kind == "delay_after_processing":
-            if ctx.stopping.wait(fault.seconds):
-                self._drop()
-                return
+        if fault is not None and fault.kind == "delay_after_processing" and ctx.stopping.wait(fault.seconds):
+            self._drop()
+            return
         self._log(method, reply.status)
         self._send(reply)
 
@@ -181,10 +176,7 @@ class ApiHandler(BaseHTTPRequestHandler):
                         f"{value!r} is not an id ([A-Za-z0-9_-], 1 to 64 characters)",
                     )
             self._authorise(ids[0])
-            query = {
-                k: v[-1]
-                for k, v in parse_qs(urlsplit(self.path).query, keep_blank_values=True).items()
-            }
+            query = {k: v[-1] for k, v in parse_qs(urlsplit(self.path).query, keep_blank_values=True).items()}
             request = ApiRequest(self.server.context.state, self._now, self.headers)
             return route(request, ids, query, body)
         raise Problem(404, "Not found", f"no such endpoint: {path}")
@@ -193,9 +185,7 @@ class ApiHandler(BaseHTTPRequestHandler):
         header = self.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         expected = self.server.context.token
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            token.strip().encode(), expected.encode()
-        ):
+        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
             raise Problem(
                 401,
                 "Unauthorized",
@@ -215,8 +205,7 @@ class ApiHandler(BaseHTTPRequestHandler):
             self.send_response(reply.status)
             self.send_header(
                 "Content-Type",
-                reply.content_type
-                + ("; charset=utf-8" if "charset" not in reply.content_type else ""),
+                reply.content_type + ("; charset=utf-8" if "charset" not in reply.content_type else ""),
             )
             for name, value in reply.headers.items():
                 self.send_header(name, value)
@@ -237,10 +226,8 @@ class ApiHandler(BaseHTTPRequestHandler):
 
     def _drop(self) -> None:
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     def _log(self, method: str, status: int) -> None:
         headers = {k: v for k, v in self.headers.items() if k.lower() != "authorization"}

@@ -113,9 +113,7 @@ class JobPlan:
     def __post_init__(self) -> None:
         self._queued = [a.queued_at for a in self.attempts]
         self._dispatched = sorted(a.dispatched_at for a in self.attempts if a.dispatched_at < INF)
-        self._ended = sorted(
-            a.ended_at for a in self.attempts if a.dispatched_at < INF and a.ended_at < INF
-        )
+        self._ended = sorted(a.ended_at for a in self.attempts if a.dispatched_at < INF and a.ended_at < INF)
         self._index_recipients()
         self.attach_events(self.events)
 
@@ -190,8 +188,7 @@ class JobPlan:
 
     def counters_at(self, t: float) -> dict[str, int]:
         counts = {
-            state: bisect_right(self._state_starts[state], t)
-            - bisect_right(self._state_ends[state], t)
+            state: bisect_right(self._state_starts[state], t) - bisect_right(self._state_ends[state], t)
             for state in RECIPIENT_STATES
         }
         return {
@@ -223,9 +220,7 @@ class JobPlan:
         """How many attempts exist at ``t``: they are ``attempts[:n]``."""
         return bisect_right(self._queued, t)
 
-    def calls_page(
-        self, t: float, start: int, limit: int, status: str | None
-    ) -> tuple[list[Attempt], int | None]:
+    def calls_page(self, t: float, start: int, limit: int, status: str | None) -> tuple[list[Attempt], int | None]:
         """Up to ``limit`` attempts from index ``start``; the next start index, or None."""
         end = self.existing_attempts(t)
         if status is None:

@@ -329,6 +329,4 @@ def build_upload(
             e164 = numbers.e164()
             cell = numbers.cell(e164)
         made.append(UploadRow(row, recipient_id, first, last, cell, e164))
-    return UploadData(
-        upload_id, filename, created_at, made, duplicate_rows=duplicates, invalid_rows=invalid
-    )
+    return UploadData(upload_id, filename, created_at, made, duplicate_rows=duplicates, invalid_rows=invalid)

@@ -24,9 +24,7 @@ from triage_gui.simulator.progression import DispatchSpec, Script, build_plan
 RETRY_BEHAVIOURS: Final = ("healthy", "failing", "stalled")
 
 
-def build_retry_plan(
-    parent: JobPlan, cohort: list[int], job_id: str, now: float, behaviour: str, seed: str
-) -> JobPlan:
+def build_retry_plan(parent: JobPlan, cohort: list[int], job_id: str, now: float, behaviour: str, seed: str) -> JobPlan:
     if behaviour not in RETRY_BEHAVIOURS:
         raise ValueError(f"retry behaviour must be one of {RETRY_BEHAVIOURS}")
     rng = random.Random(seed)
@@ -54,9 +52,7 @@ def build_retry_plan(
         latest = parent.latest_ended(r, now)
         previous = latest.failure if latest is not None else None
         if behaviour == "failing":
-            code = (
-                previous.code if previous is not None and previous.transient else "provider_timeout"
-            )
+            code = previous.code if previous is not None and previous.transient else "provider_timeout"
             scripts.append([(failure(code), 30.0, rng.uniform(30.0, 90.0))] * p.max_attempts)
         elif previous is not None and not previous.transient:
             scripts.append([(previous, rng.uniform(1.0, 4.0), 0.0)])

@@ -41,32 +41,22 @@ class CampaignSetup:
 
 
 _SETUPS: dict[str, CampaignSetup] = {
-    "healthy": CampaignSetup(
-        "Flu shot reminders — November", "agt_reminders_v3", "flu_reminders_nov.csv"
-    ),
+    "healthy": CampaignSetup("Flu shot reminders — November", "agt_reminders_v3", "flu_reminders_nov.csv"),
     "stalled": CampaignSetup(
         "Appointment confirmations — Brooklyn clinic",
         "agt_confirmations_v2",
         "brooklyn_appointments_week48.csv",
     ),
-    "permit_starved": CampaignSetup(
-        "Past-due balance outreach", "agt_collections_soft_v1", "past_due_2026-11-25.csv"
-    ),
+    "permit_starved": CampaignSetup("Past-due balance outreach", "agt_collections_soft_v1", "past_due_2026-11-25.csv"),
     "transient_storm": CampaignSetup(
         "Delivery slot confirmations (UK)",
         "agt_delivery_uk_v4",
         "delivery_slots_uk.csv",
         home="GB",
     ),
-    "retry_loop": CampaignSetup(
-        "Prescription ready notifications", "agt_pharmacy_v2", "rx_ready_batch_17.csv"
-    ),
-    "duplicate_run": CampaignSetup(
-        "Open enrolment reminders", "agt_enrolment_v1", "open_enrolment_wave2.csv"
-    ),
-    "duplicate_delivery": CampaignSetup(
-        "Service outage callbacks", "agt_outage_callback_v2", "outage_callbacks.csv"
-    ),
+    "retry_loop": CampaignSetup("Prescription ready notifications", "agt_pharmacy_v2", "rx_ready_batch_17.csv"),
+    "duplicate_run": CampaignSetup("Open enrolment reminders", "agt_enrolment_v1", "open_enrolment_wave2.csv"),
+    "duplicate_delivery": CampaignSetup("Service outage callbacks", "agt_outage_callback_v2", "outage_callbacks.csv"),
     "dirty_upload": CampaignSetup(
         "Termin-Erinnerungen Praxis Berlin",
         "agt_termine_de_v1",
@@ -75,15 +65,9 @@ _SETUPS: dict[str, CampaignSetup] = {
         duplicate_share=0.06,
         malformed_share=0.04,
     ),
-    "fewer_calls": CampaignSetup(
-        "Annual check-up invitations", "agt_checkup_v5", "checkup_invites_q4.csv"
-    ),
-    "completed": CampaignSetup(
-        "School closure notice", "agt_notices_v2", "closure_notice_parents.csv"
-    ),
-    "config_mismatch": CampaignSetup(
-        "Insurance renewal reminders", "agt_renewals_v3", "renewals_december.csv"
-    ),
+    "fewer_calls": CampaignSetup("Annual check-up invitations", "agt_checkup_v5", "checkup_invites_q4.csv"),
+    "completed": CampaignSetup("School closure notice", "agt_notices_v2", "closure_notice_parents.csv"),
+    "config_mismatch": CampaignSetup("Insurance renewal reminders", "agt_renewals_v3", "renewals_december.csv"),
     "retry_stalled": CampaignSetup(
         "Vaccination follow-ups", "agt_followups_v1", "vax_followups_nov.csv", age=20 * HOUR
     ),
@@ -103,9 +87,7 @@ def _campaign(ctx: BuildContext) -> tuple[CampaignData, UploadData]:
         malformed_share=setup.malformed_share,
     )
     from_number = NumberFactory(ctx.rng("from-number"), setup.home).e164(setup.home)
-    campaign = CampaignData(
-        ctx.campaign_id, setup.title, setup.agent, from_number, upload.id, ctx.start - setup.age
-    )
+    campaign = CampaignData(ctx.campaign_id, setup.title, setup.agent, from_number, upload.id, ctx.start - setup.age)
     return campaign, upload
 
 
@@ -188,12 +170,8 @@ def stalled(ctx: BuildContext) -> BuiltScenario:
 
 def permit_starved(ctx: BuildContext) -> BuiltScenario:
     hold_at = ctx.start - 24 * MINUTE
-    built = _one_job(
-        ctx, dispatch=DispatchSpec(pace=0.0, hold_at=hold_at, feeder_interval=8.0), concurrency=10
-    )
-    held = [
-        a.id for a in built.jobs[0].attempts if a.dispatched_at < hold_at and a.ended_at == INF
-    ]
+    built = _one_job(ctx, dispatch=DispatchSpec(pace=0.0, hold_at=hold_at, feeder_interval=8.0), concurrency=10)
+    held = [a.id for a in built.jobs[0].attempts if a.dispatched_at < hold_at and a.ended_at == INF]
     built.extra_truth.update(held_attempt_ids=held, permits_held_since=iso(hold_at))
     return built
 
@@ -223,9 +201,7 @@ def retry_loop(ctx: BuildContext) -> BuiltScenario:
 def duplicate_run(ctx: BuildContext) -> BuiltScenario:
     campaign, upload = _campaign(ctx)
     dispatch = DispatchSpec(pace=6.0)
-    first = _job(
-        ctx, campaign, upload, started=ctx.start - 49 * MINUTE, dispatch=dispatch, concurrency=20
-    )
+    first = _job(ctx, campaign, upload, started=ctx.start - 49 * MINUTE, dispatch=dispatch, concurrency=20)
     # Someone started the same campaign by hand six minutes after the scheduled run.
     second = _job(
         ctx,
@@ -237,9 +213,7 @@ def duplicate_run(ctx: BuildContext) -> BuiltScenario:
         trigger="manual",
         job_id=f"{ctx.job_id}_b",
     )
-    return BuiltScenario(
-        campaign, upload, [first, second], {"duplicate_job_ids": [first.meta.id, second.meta.id]}
-    )
+    return BuiltScenario(campaign, upload, [first, second], {"duplicate_job_ids": [first.meta.id, second.meta.id]})
 
 
 def duplicate_delivery(ctx: BuildContext) -> BuiltScenario:

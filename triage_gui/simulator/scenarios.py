@@ -33,8 +33,7 @@ _SPECS = (
     ScenarioSpec(
         "stalled",
         "Stalled job",
-        "Running with work left and free permits, but nothing dispatched for 30 "
-        "minutes: the counters never move.",
+        "Running with work left and free permits, but nothing dispatched for 30 minutes: the counters never move.",
         1500,
         b.stalled,
     ),
@@ -57,16 +56,14 @@ _SPECS = (
     ScenarioSpec(
         "retry_loop",
         "Retry loop on invalid numbers",
-        "invalid_number / number_not_in_service failures retried again and again, "
-        "past max_attempts.",
+        "invalid_number / number_not_in_service failures retried again and again, past max_attempts.",
         800,
         b.retry_loop,
     ),
     ScenarioSpec(
         "duplicate_run",
         "Duplicate job run",
-        "Two overlapping jobs for the same campaign and upload, minutes apart, "
-        "dialling the same recipients.",
+        "Two overlapping jobs for the same campaign and upload, minutes apart, dialling the same recipients.",
         600,
         b.duplicate_run,
         related_job_ids=("job_duplicate_run_b",),
@@ -89,16 +86,14 @@ _SPECS = (
     ScenarioSpec(
         "fewer_calls",
         "Far fewer calls than contacts",
-        "Completed, but the job's total is far below the upload's row count: "
-        "recipients were silently dropped.",
+        "Completed, but the job's total is far below the upload's row count: recipients were silently dropped.",
         1000,
         b.fewer_calls,
     ),
     ScenarioSpec(
         "completed",
         "Completed cleanly",
-        "Finished with traceable success and failure counts; a few transient failures "
-        "exhausted max_attempts.",
+        "Finished with traceable success and failure counts; a few transient failures exhausted max_attempts.",
         800,
         b.completed,
     ),
@@ -112,8 +107,7 @@ _SPECS = (
     ScenarioSpec(
         "retry_stalled",
         "Stalled retry job",
-        "A completed job's retry (trigger retry) is running but has dispatched nothing "
-        "for 30 minutes.",
+        "A completed job's retry (trigger retry) is running but has dispatched nothing for 30 minutes.",
         900,
         b.retry_stalled,
         related_job_ids=("job_retry_stalled_r1",),
@@ -137,9 +131,7 @@ class ScenarioLibrary:
         chosen = list(SCENARIOS) if names is None else list(dict.fromkeys(names))
         unknown = [n for n in chosen if n not in SCENARIOS]
         if unknown:
-            raise ValueError(
-                f"unknown scenario(s): {', '.join(unknown)}; known: {', '.join(SCENARIOS)}"
-            )
+            raise ValueError(f"unknown scenario(s): {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
         sizes = dict(sizes or {})
         for name, size in sizes.items():
             if name not in SCENARIOS:

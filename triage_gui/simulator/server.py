@@ -10,6 +10,7 @@ listening socket is closed.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from collections.abc import Mapping, Sequence
@@ -69,10 +70,8 @@ class SimulatorHTTPServer(ThreadingHTTPServer):
         with self._open_lock:
             open_now = list(self._open)
         for sock in open_now:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class Simulator:
@@ -89,9 +88,7 @@ class Simulator:
         self.clock: Any = clock if clock is not None else ManualClock()
         self.token = token
         self.faults = FaultSet()
-        self._library = ScenarioLibrary(
-            scenarios, sizes, seed, self.clock.start.timestamp(), DEMO_WORKSPACE
-        )
+        self._library = ScenarioLibrary(scenarios, sizes, seed, self.clock.start.timestamp(), DEMO_WORKSPACE)
         self._state = SimulatorState(self._library, self.clock, seed)
         self._context = ServerContext(token, self.clock, self._state, self.faults)
         self._server: SimulatorHTTPServer | None = None

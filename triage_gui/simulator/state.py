@@ -28,9 +28,7 @@ from triage_gui.simulator.scenarios import ScenarioLibrary
 WORKSPACES: dict[str, WorkspaceData] = {
     DEMO_WORKSPACE: WorkspaceData(DEMO_WORKSPACE, "Acme Health — Outbound", "America/New_York", 60),
     # Exists, but the simulator's token has no access to it: every request gets 403.
-    RESTRICTED_WORKSPACE: WorkspaceData(
-        RESTRICTED_WORKSPACE, "Globex Collections", "Europe/London", 20
-    ),
+    RESTRICTED_WORKSPACE: WorkspaceData(RESTRICTED_WORKSPACE, "Globex Collections", "Europe/London", 20),
 }
 ACCESSIBLE = frozenset({DEMO_WORKSPACE})
 
@@ -67,9 +65,7 @@ class SimulatorState:
             return next(j for j in self.library.built(owner).jobs if j.meta.id == job_id)
         return self._retry_jobs.get(job_id)
 
-    def jobs(
-        self, ws: str, campaign_id: str | None = None, upload_id: str | None = None
-    ) -> list[JobPlan]:
+    def jobs(self, ws: str, campaign_id: str | None = None, upload_id: str | None = None) -> list[JobPlan]:
         """The workspace's jobs; a campaign or upload filter builds only the scenario owning it."""
         if ws != DEMO_WORKSPACE:
             return []
@@ -100,9 +96,7 @@ class SimulatorState:
             raise ValueError(f"retry behaviour must be one of {RETRY_BEHAVIOURS}")
         self._behaviours[job_id] = behaviour
 
-    def create_retry(
-        self, ws: str, parent: JobPlan, key: str, body: dict[str, Any]
-    ) -> tuple[bool, JobPlan]:
+    def create_retry(self, ws: str, parent: JobPlan, key: str, body: dict[str, Any]) -> tuple[bool, JobPlan]:
         """(created, job): created is False when ``key`` repeats an identical request."""
         canonical = json.dumps({"job": parent.meta.id, "body": body}, sort_keys=True)
         with self._lock:
@@ -112,8 +106,7 @@ class SimulatorState:
                     raise RetryRejected(
                         422,
                         "Idempotency-Key reused",
-                        "this Idempotency-Key was used with a different request; "
-                        "use a new key for a new retry",
+                        "this Idempotency-Key was used with a different request; use a new key for a new retry",
                     )
                 return False, self._retry_jobs[remembered.job_id]
             cohort = self._cohort(parent, body["recipient_ids"])

@@ -31,10 +31,7 @@ def job_truth(plan: JobPlan, upload: UploadData, t: float) -> dict[str, Any]:
         if own:
             max_attempt = max(max_attempt, own[-1].number)
         if any(
-            a.failure is not None
-            and not a.failure.transient
-            and a.ended_at <= t
-            and later.queued_at <= t
+            a.failure is not None and not a.failure.transient and a.ended_at <= t and later.queued_at <= t
             for a, later in zip(own, own[1:], strict=False)
         ):
             retried_permanent.append(row.recipient_id)
@@ -42,21 +39,13 @@ def job_truth(plan: JobPlan, upload: UploadData, t: float) -> dict[str, Any]:
             latest = plan.latest_ended(r, t)
             if latest is not None and latest.failure is not None:
                 (transient if latest.failure.transient else permanent).append(row.recipient_id)
-                if (
-                    state == "failed"
-                    and latest.failure.transient
-                    and latest.number >= plan.meta.max_attempts
-                ):
+                if state == "failed" and latest.failure.transient and latest.number >= plan.meta.max_attempts:
                     exhausted.append(row.recipient_id)
 
     existing = plan.attempts[: plan.existing_attempts(t)]
     dispatched_keys = Counter(a.dispatch_key for a in existing if a.dispatched_at <= t)
     dropped_keys = sorted(
-        {
-            e.dispatch_key
-            for e in plan.events
-            if e.type == "dedupe_dropped" and e.at <= t and e.dispatch_key
-        }
+        {e.dispatch_key for e in plan.events if e.type == "dedupe_dropped" and e.at <= t and e.dispatch_key}
     )
     ended_failures = [a for a in existing if a.failure is not None and a.ended_at <= t]
     in_job = {row.recipient_id for row in plan.recipients}
@@ -81,16 +70,12 @@ def job_truth(plan: JobPlan, upload: UploadData, t: float) -> dict[str, Any]:
         "wrong_retryable_flag_attempt_ids": [
             a.id
             for a in ended_failures
-            if a.failure is not None
-            and a.failure.retryable is not None
-            and a.failure.retryable != a.failure.transient
+            if a.failure is not None and a.failure.retryable is not None and a.failure.retryable != a.failure.transient
         ],
         "missing_retryable_flag_attempt_ids": [
             a.id for a in ended_failures if a.failure is not None and a.failure.retryable is None
         ],
         "duplicate_upload_rows": list(upload.duplicate_rows),
         "invalid_upload_rows": list(upload.invalid_rows),
-        "dropped_recipient_ids": [
-            r.recipient_id for r in upload.rows if r.recipient_id not in in_job
-        ],
+        "dropped_recipient_ids": [r.recipient_id for r in upload.rows if r.recipient_id not in in_job],
     }

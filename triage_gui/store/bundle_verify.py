@@ -111,4 +111,3 @@ def _measure(archive: zipfile.ZipFile, name: str) -> tuple[int, str, str]:
 def _unsafe(name: str) -> bool:
     path = PurePosixPath(name)
     return path.is_absolute() or ".." in path.parts or "\\" in name
-

@@ -53,7 +53,9 @@ ProgressCallback = Callable[[int, int, str], None]  # (files done, files in all,
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Chunks that change how the pixels look and carry no text; everything else is dropped.
-_PNG_KEEP = frozenset({b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"sBIT", b"bKGD", b"pHYs"})
+_PNG_KEEP = frozenset(
+    {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"sBIT", b"bKGD", b"pHYs"}
+)
 _SAMPLED = 200  # longer lists are sized from a sample in the preview
 
 
@@ -133,8 +135,12 @@ def raw_numbers_allowed(report: Report | None) -> bool:
 def plan_bundle(inputs: BundleInputs) -> list[BundleEntry]:
     """The preview: every file the bundle will hold, with an approximate size."""
     entries = [BundleEntry(e.name, e.estimate(), e.description) for e in _entries(inputs, {})]
-    entries.append(BundleEntry(REDACTION_REPORT_NAME, 600 + 150 * len(entries), "what was masked, per file (counts only)"))
-    entries.append(BundleEntry(MANIFEST_NAME, 800 + 180 * len(entries), "versions, IDs, and every file's size and SHA-256"))
+    entries.append(
+        BundleEntry(REDACTION_REPORT_NAME, 600 + 150 * len(entries), "what was masked, per file (counts only)")
+    )
+    entries.append(
+        BundleEntry(MANIFEST_NAME, 800 + 180 * len(entries), "versions, IDs, and every file's size and SHA-256")
+    )
     return entries
 
 
@@ -218,7 +224,10 @@ def _manifest(
     case, report = inputs.case, inputs.effective_report()
     seen = report.model_dump(include={"workspace_id", "campaign_id", "job_id", "upload_id"}) if report else {}
     ids = {"case_id": case.case_id, "title": case.title}
-    ids |= {key: getattr(case.inputs, key) or seen.get(key) or "" for key in ("workspace_id", "campaign_id", "job_id", "upload_id")}
+    ids |= {
+        key: getattr(case.inputs, key) or seen.get(key) or ""
+        for key in ("workspace_id", "campaign_id", "job_id", "upload_id")
+    }
     return {
         "format": BUNDLE_FORMAT,
         "schema_version": BUNDLE_SCHEMA_VERSION,
@@ -230,7 +239,8 @@ def _manifest(
         "escalation_level": report.escalation.level if report else None,
         "redactions": {
             "secrets": "removed (API tokens, Authorization headers, bearer tokens, credential fields)",
-            "phone_numbers": "raw (agent opted in, Level 3)" if inputs.raw_numbers
+            "phone_numbers": "raw (agent opted in, Level 3)"
+            if inputs.raw_numbers
             else "masked (same number, same pseudonym; last 2 digits kept)",
             "raw_phone_numbers": inputs.raw_numbers,
             "png_metadata": "stripped (text, time, EXIF and unknown chunks)",
@@ -260,50 +270,100 @@ def _omissions(inputs: BundleInputs, entries: list[_Entry]) -> dict[str, str]:
 def _entries(inputs: BundleInputs, rendered: dict[str, str]) -> list[_Entry]:
     case, report = inputs.case, inputs.effective_report()
     shots = _screenshot_names(inputs.screenshots)
-    form = inputs.form or build_form(
-        case, report, retries=case.retries, screenshots=[name for name, _ in shots]
-    )
+    form = inputs.form or build_form(case, report, retries=case.retries, screenshots=[name for name, _ in shots])
     snapshots = list(case.snapshots if inputs.snapshots is None else inputs.snapshots)
     case_doc = case.model_copy(update={"report": report, "snapshots": []})
     out = [
-        _Entry("case.json", "inputs, verdicts, findings, overrides, notes (snapshots: snapshots.jsonl)",
-               lambda: _estimate_case(case_doc), lambda: case_doc.model_dump_json(indent=2)),
+        _Entry(
+            "case.json",
+            "inputs, verdicts, findings, overrides, notes (snapshots: snapshots.jsonl)",
+            lambda: _estimate_case(case_doc),
+            lambda: case_doc.model_dump_json(indent=2),
+        ),
         _Entry("form.md", "the escalation form (Markdown)", lambda: len(form.to_markdown()), form.to_markdown),
-        _Entry("form.html", "the escalation form (HTML, self-contained)",
-               lambda: len(form.to_html()), lambda: form.to_html(image_src={n: p for n, p in zip(form.screenshots, [p for p, _ in shots])})),
+        _Entry(
+            "form.html",
+            "the escalation form (HTML, self-contained)",
+            lambda: len(form.to_html()),
+            lambda: form.to_html(
+                image_src={n: p for n, p in zip(form.screenshots, [p for p, _ in shots], strict=False)}
+            ),
+        ),
     ]
     renderer = inputs.pdf_renderer
     if renderer is not None:
-        out.append(_Entry("form.pdf", "the escalation form (PDF)", lambda: 40_000,
-                          lambda: renderer(rendered.get("form.html", "")), kind="binary"))
+        out.append(
+            _Entry(
+                "form.pdf",
+                "the escalation form (PDF)",
+                lambda: 40_000,
+                lambda: renderer(rendered.get("form.html", "")),
+                kind="binary",
+            )
+        )
     for path, png in shots:
-        out.append(_Entry(path, "screenshot (redacted by the agent)", lambda png=png: len(png), lambda png=png: png, kind="png"))
+        out.append(
+            _Entry(
+                path, "screenshot (redacted by the agent)", lambda png=png: len(png), lambda png=png: png, kind="png"
+            )
+        )
     if inputs.chart_png:
         chart = inputs.chart_png
         out.append(_Entry("chart.png", "progress chart", lambda: len(chart), lambda: chart, kind="png"))
-    out.append(_Entry("snapshots.jsonl", "the job as seen over time, one snapshot per line",
-                      lambda: _estimate_lines(snapshots), lambda: _jsonl(snapshots)))
+    out.append(
+        _Entry(
+            "snapshots.jsonl",
+            "the job as seen over time, one snapshot per line",
+            lambda: _estimate_lines(snapshots),
+            lambda: _jsonl(snapshots),
+        )
+    )
     events = list(inputs.events)
-    out.append(_Entry("events.jsonl", "the job's events, oldest first", lambda: _estimate_lines(events), lambda: _jsonl(events)))
+    out.append(
+        _Entry(
+            "events.jsonl", "the job's events, oldest first", lambda: _estimate_lines(events), lambda: _jsonl(events)
+        )
+    )
     audit = inputs.contact_audit
     if audit is not None:
         out += [
-            _Entry("upload_audit.json", "the upload audit result", lambda: len(audit.model_dump_json(indent=2)),
-                   lambda: audit.model_dump_json(indent=2)),
-            _Entry("upload_audit_invalid.csv", "rows with an invalid phone number", lambda: 40 + 40 * len(audit.invalid_rows),
-                   lambda: _csv(["row", "raw", "reason"], [[r.row, r.raw, r.reason] for r in audit.invalid_rows])),
-            _Entry("upload_audit_duplicates.csv", "numbers that appear on more than one row",
-                   lambda: 30 + 40 * len(audit.duplicate_groups),
-                   lambda: _csv(["e164", "rows", "extra_copies"],
-                                [[g.e164, ";".join(map(str, g.rows)), len(g.rows) - 1] for g in audit.duplicate_groups])),
+            _Entry(
+                "upload_audit.json",
+                "the upload audit result",
+                lambda: len(audit.model_dump_json(indent=2)),
+                lambda: audit.model_dump_json(indent=2),
+            ),
+            _Entry(
+                "upload_audit_invalid.csv",
+                "rows with an invalid phone number",
+                lambda: 40 + 40 * len(audit.invalid_rows),
+                lambda: _csv(["row", "raw", "reason"], [[r.row, r.raw, r.reason] for r in audit.invalid_rows]),
+            ),
+            _Entry(
+                "upload_audit_duplicates.csv",
+                "numbers that appear on more than one row",
+                lambda: 30 + 40 * len(audit.duplicate_groups),
+                lambda: _csv(
+                    ["e164", "rows", "extra_copies"],
+                    [[g.e164, ";".join(map(str, g.rows)), len(g.rows) - 1] for g in audit.duplicate_groups],
+                ),
+            ),
         ]
     cohort = _cohort(inputs.retry_cohort, report)
     if cohort is not None:
-        out.append(_Entry("retry_cohort.csv", "the proposed retry cohort, and who is left out and why",
-                          lambda: 60 + 70 * len(cohort), lambda: _cohort_csv(cohort, report)))
+        out.append(
+            _Entry(
+                "retry_cohort.csv",
+                "the proposed retry cohort, and who is left out and why",
+                lambda: 60 + 70 * len(cohort),
+                lambda: _cohort_csv(cohort, report),
+            )
+        )
     if inputs.log_text:
         log_text = inputs.log_text
-        out.append(_Entry("app.log", "the app's own log for this case", lambda: len(log_text.encode()), lambda: log_text))
+        out.append(
+            _Entry("app.log", "the app's own log for this case", lambda: len(log_text.encode()), lambda: log_text)
+        )
     return out
 
 
@@ -332,8 +392,17 @@ def _cohort_csv(cohort: list[RetryCandidate], report: Report | None) -> str:
     rows = []
     for c in cohort:
         group = ("sample" if c.recipient_id in sample else "remainder") if c.included else "excluded"
-        rows.append([c.recipient_id, group, c.reason, c.e164 or "", c.last_failure_code or "",
-                     c.failure_class.value if c.failure_class else "", c.attempts])
+        rows.append(
+            [
+                c.recipient_id,
+                group,
+                c.reason,
+                c.e164 or "",
+                c.last_failure_code or "",
+                c.failure_class.value if c.failure_class else "",
+                c.attempts,
+            ]
+        )
     header = ["recipient_id", "cohort", "reason", "phone_number", "last_failure_code", "failure_class", "attempts"]
     return _csv(header, rows)
 

@@ -15,6 +15,7 @@ Tokens never appear in messages, reprs or exception chains raised from here.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -103,8 +104,7 @@ def check_token(token: str) -> str:
     if not all("!" <= ch <= "~" for ch in token):
         raise CredentialError(
             CredentialProblem.INVALID_TOKEN,
-            "The token contains spaces, line breaks or non-ASCII characters; paste it again "
-            "without them.",
+            "The token contains spaces, line breaks or non-ASCII characters; paste it again without them.",
         )
     return token
 
@@ -157,8 +157,7 @@ class CredentialStore:
             return BackendStatus(
                 True,
                 _backend_name(real),
-                "Tokens are stored in your system keyring "
-                f"(service '{self.service}', one entry per profile).",
+                f"Tokens are stored in your system keyring (service '{self.service}', one entry per profile).",
             )
         return BackendStatus(False, _backend_name(chosen), _NO_KEYRING)
 
@@ -177,7 +176,7 @@ class CredentialStore:
         backend = self._require_backend()
         try:
             token = backend.get_password(self.service, profile)
-        except Exception as error:  # noqa: BLE001 - every backend failure becomes plain words
+        except Exception as error:
             raise self._plain_error(error, "read the token of", profile) from None
         if token:
             self._notify(token)
@@ -219,7 +218,7 @@ class CredentialStore:
             backend.delete_password(self.service, profile)
         except keyring.errors.PasswordDeleteError:
             return removed  # nothing was stored under this name
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             raise self._plain_error(error, "remove the token of", profile) from None
         return True
 
@@ -237,7 +236,7 @@ class CredentialStore:
             return
         try:
             token = backend.get_password(self.service, old)
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             raise self._plain_error(error, "read the token of", old) from None
         if not token:
             return
@@ -245,7 +244,7 @@ class CredentialStore:
         self._keyring_set(backend, new, token)
         try:
             backend.delete_password(self.service, old)
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             failure = self._plain_error(error, "remove the old entry of", old)
             raise CredentialError(
                 failure.problem,
@@ -292,16 +291,14 @@ class CredentialStore:
     def _keyring_set(self, backend: KeyringBackend, profile: str, token: str) -> None:
         try:
             backend.set_password(self.service, profile, token)
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             raise self._plain_error(error, "store the token of", profile, token) from None
 
     def _notify(self, token: str) -> None:
         if self._on_secret is not None:
             self._on_secret(token)
 
-    def _plain_error(
-        self, error: Exception, action: str, profile: str, token: str | None = None
-    ) -> CredentialError:
+    def _plain_error(self, error: Exception, action: str, profile: str, token: str | None = None) -> CredentialError:
         _close_leaked_connections(error)
         if isinstance(error, keyring.errors.NoKeyringError):
             return CredentialError(CredentialProblem.NO_BACKEND, _NO_KEYRING)
@@ -317,8 +314,7 @@ class CredentialStore:
             detail = detail.replace(token, "[REDACTED]")
         return CredentialError(
             CredentialProblem.UNAVAILABLE,
-            f"Could not {action} profile '{profile}': the system keyring failed ({detail}). "
-            + _NO_KEYRING_CHOICES,
+            f"Could not {action} profile '{profile}': the system keyring failed ({detail}). " + _NO_KEYRING_CHOICES,
         )
 
 
@@ -332,8 +328,6 @@ def _close_leaked_connections(error: BaseException) -> None:
         for value in list(tb.tb_frame.f_locals.values()):
             kind = type(value)
             if kind.__module__.startswith("jeepney") and kind.__name__ == "DBusConnection":
-                try:
+                with contextlib.suppress(Exception):
                     value.close()
-                except Exception:  # noqa: BLE001 - best effort on an already broken connection
-                    pass
         tb = tb.tb_next

@@ -9,6 +9,7 @@ from the API) go through the same reader, :class:`ContactRows`.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import itertools
@@ -98,9 +99,7 @@ def detect_encoding(sample: bytes) -> str:
     if sample.startswith(codecs.BOM_UTF16_BE):
         return "utf-16-be"
     if b"\x00" in sample:
-        raise ContactFileNotText(
-            "the file looks binary (it contains NUL bytes), not a CSV text file"
-        )
+        raise ContactFileNotText("the file looks binary (it contains NUL bytes), not a CSV text file")
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         # final=False: the sample may end in the middle of a multi-byte character.
@@ -129,10 +128,8 @@ def detect_delimiter(lines: list[str]) -> str:
     """The delimiter of a CSV sample: ``csv.Sniffer`` checked against the header's shape."""
     sample = "\n".join(line.rstrip("\r\n") for line in lines[:50])
     candidates: list[str] = []
-    try:
+    with contextlib.suppress(csv.Error):
         candidates.append(csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter)
-    except csv.Error:
-        pass
     candidates.extend(d for d in DELIMITERS if d not in candidates)
     # The sniffer errs on one-column files and on numbers with dashes or dots; keep the first
     # candidate (sniffer's first) that gives the header more than one field and most rows
@@ -169,19 +166,14 @@ def detect_phone_column(header: list[str], sample_rows: list[list[str]], column:
         wanted = header_key(column)
         if wanted in keys:
             return keys.index(wanted)
-        raise PhoneColumnNotFound(
-            f"no column named {column!r}; the columns are: {', '.join(header)}", header
-        )
+        raise PhoneColumnNotFound(f"no column named {column!r}; the columns are: {', '.join(header)}", header)
     for name in PHONE_HEADERS:
         if name in keys:
             return keys.index(name)
     for index, key in enumerate(keys):
         if any(word in key for word in _HEADER_WORDS):
             return index
-    shares = [
-        _phone_like_share([row[i] if i < len(row) else "" for row in sample_rows])
-        for i in range(len(header))
-    ]
+    shares = [_phone_like_share([row[i] if i < len(row) else "" for row in sample_rows]) for i in range(len(header))]
     if shares and max(shares) >= 0.5:
         return shares.index(max(shares))
     raise PhoneColumnNotFound(
@@ -327,16 +319,12 @@ def _decoded_lines(raw: IO[bytes], encoding: str) -> Iterable[str]:
     return (line.decode(encoding) for line in raw)
 
 
-def contact_rows_from_lines(
-    lines: Iterable[str], *, source: str, column: str | None = None
-) -> ContactRows:
+def contact_rows_from_lines(lines: Iterable[str], *, source: str, column: str | None = None) -> ContactRows:
     """Contact rows from text lines (the upload's content streamed from the API)."""
     return ContactRows(lines, source=source, encoding=None, column=column)
 
 
-def audit_rows(
-    rows: ContactRows, region: str | None, *, on_row: RowSink | None = None
-) -> ContactAuditResult:
+def audit_rows(rows: ContactRows, region: str | None, *, on_row: RowSink | None = None) -> ContactAuditResult:
     auditor = ContactAuditor(region)
     if on_row is None:
         auditor.add_rows(rows)
@@ -348,9 +336,7 @@ def audit_rows(
     return result.model_copy(update={"ragged_rows": rows.ragged_rows})
 
 
-def audit_file(
-    path: str | os.PathLike[str], region: str | None, column: str | None = None
-) -> ContactAuditResult:
+def audit_file(path: str | os.PathLike[str], region: str | None, column: str | None = None) -> ContactAuditResult:
     with open_contact_file(path, column) as rows:
         return audit_rows(rows, region)
 
@@ -360,6 +346,3 @@ def audit_lines(
 ) -> ContactAuditResult:
     with contact_rows_from_lines(lines, source=source, column=column) as rows:
         return audit_rows(rows, region)
-
-
-

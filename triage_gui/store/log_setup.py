@@ -11,6 +11,7 @@ unless turned off, phone numbers.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 import os
@@ -56,7 +57,7 @@ class ScrubFilter(logging.Filter):
             redact = self._redactor.redact
             try:
                 message = record.getMessage()
-            except Exception:  # noqa: BLE001 - a bad format string must not hide the record
+            except Exception:
                 message = f"{record.msg!s} (log arguments did not match: {record.args!r})"
             record.msg, record.args = redact(message), None
             if record.exc_info and not record.exc_text:
@@ -76,15 +77,13 @@ class _ScrubbedErrorsMixin:
 
     scrub: ScrubFilter
 
-    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - stdlib name
+    def handleError(self, record: logging.LogRecord) -> None:
         if not logging.raiseExceptions or sys.stderr is None:
             return
         error = sys.exc_info()[1]
         what = self.scrub.redact(f"{type(error).__name__}: {error}") if error else "unknown"
-        try:
+        with contextlib.suppress(OSError, ValueError):
             sys.stderr.write(f"--- Logging error in {type(self).__name__}: {what} ---\n")
-        except (OSError, ValueError):
-            pass
 
 
 class _StderrHandler(_ScrubbedErrorsMixin, logging.StreamHandler):  # type: ignore[type-arg]
@@ -96,10 +95,9 @@ class _PrivateRotatingFileHandler(_ScrubbedErrorsMixin, logging.handlers.Rotatin
 
     def _open(self):  # type: ignore[no-untyped-def]  # signature of the stdlib method
         stream = super()._open()
-        try:
+        # a file system without permissions (FAT, some shares): nothing to tighten
+        with contextlib.suppress(OSError):
             os.chmod(self.baseFilename, 0o600)
-        except OSError:
-            pass  # a file system without permissions (FAT, some shares): nothing to tighten
         return stream
 
 

@@ -62,9 +62,7 @@ def check_base_url(url: str, *, allow_insecure_http: bool = False) -> tuple[str,
     if scheme not in ("http", "https") or not parts.netloc:
         raise ProfileError(f"'{url}' is not a web address; it must start with https://.")
     if parts.username is not None or parts.password is not None:
-        raise ProfileError(
-            "Do not put a user name or password in the URL; the token is kept apart."
-        )
+        raise ProfileError("Do not put a user name or password in the URL; the token is kept apart.")
     if parts.query or parts.fragment:
         raise ProfileError("The base URL cannot contain '?' or '#'.")
     try:
@@ -128,9 +126,7 @@ class ConnectionProfile(BaseModel):
 
     @model_validator(mode="after")
     def _url_policy(self) -> ConnectionProfile:
-        normalised, _ = check_base_url(
-            self.base_url, allow_insecure_http=self.allow_insecure_http
-        )
+        normalised, _ = check_base_url(self.base_url, allow_insecure_http=self.allow_insecure_http)
         object.__setattr__(self, "base_url", normalised)
         return self
 

@@ -169,9 +169,7 @@ class RetryLedger:
     # -- plumbing --------------------------------------------------------------------------
     def _for(self, workspace: str | None, job: str | None) -> list[RetryIntent]:
         return [
-            e
-            for e in self._read()
-            if (workspace is None or e.workspace == workspace) and (job is None or e.job == job)
+            e for e in self._read() if (workspace is None or e.workspace == workspace) and (job is None or e.job == job)
         ]
 
     def _update(self, key: str, change: Callable[[RetryIntent], dict[str, Any]]) -> RetryIntent:

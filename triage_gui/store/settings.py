@@ -51,12 +51,8 @@ class AppSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     poll_interval_s: int = Field(5, ge=POLL_INTERVAL_RANGE[0], le=POLL_INTERVAL_RANGE[1])
-    stall_threshold_min: int = Field(
-        10, ge=STALL_THRESHOLD_RANGE[0], le=STALL_THRESHOLD_RANGE[1]
-    )
-    transient_threshold_pct: float = Field(
-        20.0, ge=TRANSIENT_THRESHOLD_RANGE[0], le=TRANSIENT_THRESHOLD_RANGE[1]
-    )
+    stall_threshold_min: int = Field(10, ge=STALL_THRESHOLD_RANGE[0], le=STALL_THRESHOLD_RANGE[1])
+    transient_threshold_pct: float = Field(20.0, ge=TRANSIENT_THRESHOLD_RANGE[0], le=TRANSIENT_THRESHOLD_RANGE[1])
     # None: numbers without "+" are read in the region of the campaign's from-number.
     default_region: str | None = None
     redact_phone_numbers: bool = True
@@ -74,8 +70,7 @@ class AppSettings(BaseModel):
 
         if code not in phonenumbers.SUPPORTED_REGIONS:
             raise ValueError(
-                f"'{value.strip()}' is not a phone region code; use two letters such as US, "
-                "GB or DE, or leave it empty"
+                f"'{value.strip()}' is not a phone region code; use two letters such as US, GB or DE, or leave it empty"
             )
         return code
 

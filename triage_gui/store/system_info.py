@@ -17,8 +17,15 @@ from triage_gui import __version__
 from triage_gui.store.paths import AppPaths
 
 ENV_WHITELIST = (
-    "QT_QPA_PLATFORM", "QT_SCALE_FACTOR", "QT_SCREEN_SCALE_FACTORS", "XDG_SESSION_TYPE",
-    "DESKTOP_SESSION", "LANG", "LC_ALL", "TZ", "TRIAGE_HOME",
+    "QT_QPA_PLATFORM",
+    "QT_SCALE_FACTOR",
+    "QT_SCREEN_SCALE_FACTORS",
+    "XDG_SESSION_TYPE",
+    "DESKTOP_SESSION",
+    "LANG",
+    "LC_ALL",
+    "TZ",
+    "TRIAGE_HOME",
 )
 PACKAGES = ("PySide6-Essentials", "httpx", "pydantic", "keyring", "platformdirs", "phonenumbers", "pyqtgraph", "numpy")
 
@@ -67,7 +74,7 @@ def collect(paths: AppPaths, extra: dict[str, Callable[[], list[str]]] | None = 
         out.append(f"## {title}")
         try:
             out.extend(f"- {line}" for line in gather())
-        except Exception as exc:  # noqa: BLE001 - one failing section never loses the report
+        except Exception as exc:
             out.append(f"- (could not gather this section: {type(exc).__name__}: {exc})")
         out.append("")
     return "\n".join(out)

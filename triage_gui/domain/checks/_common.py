@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from triage_gui.domain.call_history import CallHistory
@@ -22,8 +22,8 @@ def iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def sample(ids: Iterable[str], limit: int = SAMPLE_LIMIT) -> list[str]:
@@ -32,9 +32,7 @@ def sample(ids: Iterable[str], limit: int = SAMPLE_LIMIT) -> list[str]:
 
 def table(columns: list[str], rows: Sequence[list[Any]], total: int | None = None) -> EvidenceTable:
     """At most TABLE_LIMIT rows; ``total`` = how many there were when the caller cut them."""
-    return EvidenceTable(
-        columns=columns, rows=list(rows[:TABLE_LIMIT]), total_rows=max(total or 0, len(rows))
-    )
+    return EvidenceTable(columns=columns, rows=list(rows[:TABLE_LIMIT]), total_rows=max(total or 0, len(rows)))
 
 
 def finding(

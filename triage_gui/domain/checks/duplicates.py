@@ -31,9 +31,7 @@ from triage_gui.domain.incident import AnalysisSettings, IncidentData
 from triage_gui.domain.models import BatchJob, CallAttempt, CallStatus, EventType
 
 
-def run(
-    data: IncidentData, settings: AnalysisSettings, *, history: CallHistory | None = None
-) -> CheckResult:
+def run(data: IncidentData, settings: AnalysisSettings, *, history: CallHistory | None = None) -> CheckResult:
     history = call_history(data, history)
     findings = [
         *_job_runs(data),
@@ -194,9 +192,7 @@ def _deliveries(data: IncidentData, history: CallHistory) -> list[Finding]:
                     "recipients": len({calls[0].recipient_id for calls in leaked_keys.values()}),
                     "dedupe_dropped_events": dropped,
                 },
-                table(
-                    ["dispatch_key", "recipient_id", "attempt", "dispatches", "dispatched_at"], rows
-                ),
+                table(["dispatch_key", "recipient_id", "attempt", "dispatches", "dispatched_at"], rows),
             )
         )
     recipients = sorted(set(twice_same_attempt) | set(reached_twice))
@@ -259,9 +255,7 @@ def _upload(data: IncidentData) -> list[Finding]:
     }
     findings: list[Finding] = []
     if audit.duplicate_rows:
-        rows = [
-            [g.e164, len(g.rows), ", ".join(str(r) for r in g.rows)] for g in audit.duplicate_groups
-        ]
+        rows = [[g.e164, len(g.rows), ", ".join(str(r) for r in g.rows)] for g in audit.duplicate_groups]
         findings.append(
             finding(
                 "upload_duplicates",

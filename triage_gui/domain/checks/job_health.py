@@ -57,18 +57,12 @@ def _status(data: IncidentData) -> list[Finding]:
         "server_now": iso(now),
     }
     if job.status is JobStatus.FAILED:
-        reasons = [
-            e.detail for e in data.events if e.type in (EventType.JOB_FAILED, EventType.ERROR)
-        ]
+        reasons = [e.detail for e in data.events if e.type in (EventType.JOB_FAILED, EventType.ERROR)]
         evidence["failure_detail"] = reasons[-1] if reasons else None
         detail = f": {reasons[-1]}" if reasons and reasons[-1] else ""
         return [finding("job_failed", Verdict.FAIL, f"The job failed{detail}.", evidence)]
     if job.status is JobStatus.CANCELLED:
-        return [
-            finding(
-                "job_cancelled", Verdict.WARN, "The job was cancelled before finishing.", evidence
-            )
-        ]
+        return [finding("job_cancelled", Verdict.WARN, "The job was cancelled before finishing.", evidence)]
     if job.status is JobStatus.QUEUED:
         waited = (now - job.created_at).total_seconds()
         evidence["queued_for_s"] = round(waited)
@@ -100,11 +94,7 @@ def _status(data: IncidentData) -> list[Finding]:
                 evidence,
             )
         ]
-    return [
-        finding(
-            "job_status", Verdict.PASS, f"The job is {job.status.value} ({stage.value}).", evidence
-        )
-    ]
+    return [finding("job_status", Verdict.PASS, f"The job is {job.status.value} ({stage.value}).", evidence)]
 
 
 def _stall(data: IncidentData, settings: AnalysisSettings) -> list[Finding]:
@@ -153,11 +143,7 @@ def _stall(data: IncidentData, settings: AnalysisSettings) -> list[Finding]:
     moving = (
         ""
         if window.counters_moving is None
-        else (
-            "; counters moved while watching"
-            if window.counters_moving
-            else "; counters unchanged while watching"
-        )
+        else ("; counters moved while watching" if window.counters_moving else "; counters unchanged while watching")
     )
     return [
         finding(
@@ -238,15 +224,9 @@ def _expected_contacts(data: IncidentData) -> list[Finding]:
                 {"total": counters.total, "processed": counters.processed},
             )
         ]
-    expected = (
-        data.upload.row_count
-        if data.upload
-        else (audit.rows if audit and not audit.error else None)
-    )
+    expected = data.upload.row_count if data.upload else (audit.rows if audit and not audit.error else None)
     if expected is None:
-        why = upload_unavailable(
-            data, "upload", "upload content", otherwise="the upload was not fetched"
-        )
+        why = upload_unavailable(data, "upload", "upload content", otherwise="the upload was not fetched")
         return [
             finding(
                 "expected_unknown",
@@ -269,9 +249,7 @@ def _expected_contacts(data: IncidentData) -> list[Finding]:
     explained = (
         ""
         if floor == expected
-        else (
-            f" ({expected - floor} upload rows are invalid or repeat a number: see the duplicates check)"
-        )
+        else (f" ({expected - floor} upload rows are invalid or repeat a number: see the duplicates check)")
     )
     if job.status.is_finished:
         if counters.total < floor or counters.processed < floor:
@@ -336,21 +314,15 @@ def _counters_vs_calls(data: IncidentData, history: CallHistory) -> list[Finding
     if job_with_calls.status.is_finished:
         # Only a finished job splits "failed" from "waiting for a scheduled retry" exactly.
         pairs["failed"] = (counters.failed + counters.retry_scheduled, tally["failed"])
-    side_by_side = {
-        name: {"job": job_value, "calls": calls_value}
-        for name, (job_value, calls_value) in pairs.items()
-    }
-    differing = [
-        name for name, (job_value, calls_value) in pairs.items() if job_value != calls_value
-    ]
+    side_by_side = {name: {"job": job_value, "calls": calls_value} for name, (job_value, calls_value) in pairs.items()}
+    differing = [name for name, (job_value, calls_value) in pairs.items() if job_value != calls_value]
     if tally["recipients"] > counters.total:
         side_by_side["recipients"] = {"job": counters.total, "calls": tally["recipients"]}
         differing.append("recipients")
     evidence = {"compared": side_by_side, "tally_from_calls": tally}
     if differing:
         words = ", ".join(
-            f"{name} {side_by_side[name]['job']} (job) vs {side_by_side[name]['calls']} (calls)"
-            for name in differing
+            f"{name} {side_by_side[name]['job']} (job) vs {side_by_side[name]['calls']} (calls)" for name in differing
         )
         return [
             finding(
@@ -381,9 +353,7 @@ def _pace(data: IncidentData, rate: DispatchRate | None) -> Finding:
         "note": progress.eta_note,
     }
     rate_text = (
-        ""
-        if progress.dispatch_rate_per_min is None
-        else f"{progress.dispatch_rate_per_min:.1f} dispatches/min; "
+        "" if progress.dispatch_rate_per_min is None else f"{progress.dispatch_rate_per_min:.1f} dispatches/min; "
     )
     return finding(
         "dispatch_progress",

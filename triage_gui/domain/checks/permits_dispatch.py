@@ -31,9 +31,7 @@ from triage_gui.domain.report import FailureClass
 from triage_gui.domain.stall_detector import duration_text
 
 
-def run(
-    data: IncidentData, settings: AnalysisSettings, *, history: CallHistory | None = None
-) -> CheckResult:
+def run(data: IncidentData, settings: AnalysisSettings, *, history: CallHistory | None = None) -> CheckResult:
     history = call_history(data, history)
     findings = [*_permits(data, settings)]
     missing = calls_missing(data)
@@ -56,9 +54,7 @@ def run(
 def _permits(data: IncidentData, settings: AnalysisSettings) -> list[Finding]:
     job, now = data.job, data.server_now
     dispatch = job.dispatch
-    limit = dispatch.concurrency_limit or (
-        data.workspace.concurrency_limit if data.workspace else 0
-    )
+    limit = dispatch.concurrency_limit or (data.workspace.concurrency_limit if data.workspace else 0)
     window_start = now - timedelta(seconds=settings.stall_threshold_s)
     recent = [e for e in data.events if e.at >= window_start]
     denied = sum(1 for e in recent if e.type is EventType.PERMIT_DENIED)
@@ -101,9 +97,7 @@ def _permits(data: IncidentData, settings: AnalysisSettings) -> list[Finding]:
     waiting = dispatch.waiting_for_permit > 0
     idle = idle_s is not None and idle_s >= settings.stall_threshold_s
     denied_dominate = denied > 0 and denied > dispatched_events
-    usage = (
-        f"{dispatch.permits_in_use}/{limit} permits in use, {dispatch.waiting_for_permit} waiting"
-    )
+    usage = f"{dispatch.permits_in_use}/{limit} permits in use, {dispatch.waiting_for_permit} waiting"
     if saturated and waiting and (idle or denied_dominate):
         why = []
         if idle and idle_s is not None:
@@ -183,8 +177,7 @@ def _permanent_retried(history: CallHistory) -> list[Finding]:
         finding(
             "permanent_not_retried",
             Verdict.PASS,
-            f"No permanent failure was retried ({plural(permanent_failures, 'recipient')} "
-            "with a permanent failure).",
+            f"No permanent failure was retried ({plural(permanent_failures, 'recipient')} with a permanent failure).",
             {"recipients_with_permanent_failure": permanent_failures},
         )
     ]
@@ -211,9 +204,7 @@ def _beyond_max(data: IncidentData, history: CallHistory) -> list[Finding]:
                 f"{plural(len(offenders), 'recipient')} got more than max_attempts={max_attempts} attempts "
                 f"(up to {highest}).",
                 evidence,
-                table(
-                    _ROW_COLUMNS, [_history_row(r) for r in offenders[:TABLE_LIMIT]], len(offenders)
-                ),
+                table(_ROW_COLUMNS, [_history_row(r) for r in offenders[:TABLE_LIMIT]], len(offenders)),
             )
         ]
     highest = max((r.max_attempt for r in history.recipients.values()), default=0)
@@ -228,9 +219,7 @@ def _beyond_max(data: IncidentData, history: CallHistory) -> list[Finding]:
     ]
 
 
-def _transient_retries(
-    data: IncidentData, settings: AnalysisSettings, history: CallHistory
-) -> list[Finding]:
+def _transient_retries(data: IncidentData, settings: AnalysisSettings, history: CallHistory) -> list[Finding]:
     job, now = data.job, data.server_now
     max_attempts = job.retry_policy.max_attempts
     policy_codes = {c.strip().lower() for c in job.retry_policy.retryable_codes}
@@ -240,17 +229,12 @@ def _transient_retries(
     for recipient in history.recipients.values():
         if not recipient.ever_failed:
             continue
-        transient_indexes = [
-            i for i, c in enumerate(recipient.classes) if c is FailureClass.TRANSIENT
-        ]
+        transient_indexes = [i for i, c in enumerate(recipient.classes) if c is FailureClass.TRANSIENT]
         if not transient_indexes:
             continue
         if transient_indexes[0] < len(recipient.attempts) - 1:
             retried += 1  # a later attempt followed a transient failure
-        if (
-            recipient.latest_class is not FailureClass.TRANSIENT
-            or recipient.max_attempt >= max_attempts
-        ):
+        if recipient.latest_class is not FailureClass.TRANSIENT or recipient.max_attempt >= max_attempts:
             continue
         if not job.status.is_finished:
             # A running job may still schedule the retry: only a failure older than the stall
@@ -266,11 +250,7 @@ def _transient_retries(
             code = recipient.latest.failure.code if recipient.latest.failure else "unknown"
             codes[code] = codes.get(code, 0) + 1
         outside_policy = sorted(c for c in codes if c.lower() not in policy_codes)
-        hint = (
-            f"; the retry policy does not list {', '.join(outside_policy)}"
-            if outside_policy
-            else ""
-        )
+        hint = f"; the retry policy does not list {', '.join(outside_policy)}" if outside_policy else ""
         return [
             finding(
                 "transient_not_retried",

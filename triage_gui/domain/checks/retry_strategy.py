@@ -168,14 +168,10 @@ def _server_flag(data: IncidentData) -> Finding:
         if call.failure.retryable is None:
             missing_flag += 1
         elif server_disagrees(call.failure):
-            disagreements[
-                (call.failure.code, call.failure.retryable, classify(call.failure).value)
-            ] += 1
+            disagreements[(call.failure.code, call.failure.retryable, classify(call.failure).value)] += 1
     evidence: dict[str, Any] = {"failed_attempts": failed, "flag_missing": missing_flag}
     if disagreements:
-        rows = [
-            [code, flag, ours, count] for (code, flag, ours), count in sorted(disagreements.items())
-        ]
+        rows = [[code, flag, ours, count] for (code, flag, ours), count in sorted(disagreements.items())]
         evidence["disagreeing_attempts"] = sum(disagreements.values())
         return finding(
             "server_flag_disagrees",
@@ -203,9 +199,7 @@ def _policy(data: IncidentData) -> list[Finding]:
     }
     if differing:
         evidence["disagreements"] = differing
-        words = ", ".join(
-            f"{code} ({d['ours']}, policy: {d['policy']})" for code, d in differing.items()
-        )
+        words = ", ".join(f"{code} ({d['ours']}, policy: {d['policy']})" for code, d in differing.items())
         return [
             finding(
                 "policy_disagrees",

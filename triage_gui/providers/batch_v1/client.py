@@ -25,14 +25,6 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from triage_gui import __version__
-from triage_gui.providers.http.error_mapping import error_for_response, network_error
-from triage_gui.providers.errors import (
-    ApiError,
-    InvalidResponse,
-    NetworkError,
-)
-from triage_gui.providers.batch_v1.paging import MAX_PAGE_LIMIT, iter_all
-from triage_gui.providers.http.retry_policy import RetryConfig, check_id, parse_retry_after
 from triage_gui.domain.models import (
     BatchJob,
     CallAttempt,
@@ -42,6 +34,14 @@ from triage_gui.domain.models import (
     Upload,
     Workspace,
 )
+from triage_gui.providers.batch_v1.paging import MAX_PAGE_LIMIT, iter_all
+from triage_gui.providers.errors import (
+    ApiError,
+    InvalidResponse,
+    NetworkError,
+)
+from triage_gui.providers.http.error_mapping import error_for_response, network_error
+from triage_gui.providers.http.retry_policy import RetryConfig, check_id, parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -262,9 +262,7 @@ class BatchApiClient:
             raise ValueError("An Idempotency-Key (1–255 characters) is required to launch a retry.")
         path = f"{self._ws(ws)}/batch-jobs/{check_id(job_id, 'Job ID')}/retries"
         body = {"recipient_ids": list(recipient_ids), "note": note}
-        response = self._request(
-            "POST", path, json_body=body, extra_headers={"Idempotency-Key": idempotency_key}
-        )
+        response = self._request("POST", path, json_body=body, extra_headers={"Idempotency-Key": idempotency_key})
         job = self._parse(response, BatchJob, f"POST {path}")
         return RetryResult(job=job, created=response.status_code == 201)
 
@@ -296,13 +294,9 @@ class BatchApiClient:
         try:
             return model.model_validate(data)
         except ValidationError as exc:
-            details = [
-                f"{'.'.join(str(p) for p in err['loc']) or '(body)'}: {err['msg']}"
-                for err in exc.errors()[:10]
-            ]
+            details = [f"{'.'.join(str(p) for p in err['loc']) or '(body)'}: {err['msg']}" for err in exc.errors()[:10]]
             raise InvalidResponse(
-                f"The server's answer to {what} does not match the API contract: "
-                + "; ".join(details[:3]),
+                f"The server's answer to {what} does not match the API contract: " + "; ".join(details[:3]),
                 status=response.status_code,
                 request=what,
                 details=details,

@@ -48,9 +48,7 @@ class WorkspaceRequired(ValueError):
         message = "Enter a workspace ID to test the connection with."
         super().__init__(message)
         self.message = message
-        self.field_errors = {
-            "default_workspace": "Default workspace: needed to test the connection."
-        }
+        self.field_errors = {"default_workspace": "Default workspace: needed to test the connection."}
 
 
 class CheckableProfile(Protocol):
@@ -66,9 +64,7 @@ class CheckableProfile(Protocol):
     def connection_options(self) -> dict[str, Any]: ...
 
 
-def check_connection(
-    profile: CheckableProfile, token: str, *, workspace: str | None = None
-) -> ConnectionTestResult:
+def check_connection(profile: CheckableProfile, token: str, *, workspace: str | None = None) -> ConnectionTestResult:
     """Ask the platform for the workspace, and say in plain words how that went.
 
     Raises :class:`WorkspaceRequired` when neither ``workspace`` nor the profile names one.
@@ -120,14 +116,12 @@ def check_connection(
         if _is_tls_error(error):
             return _result(
                 ConnectionOutcome.TLS,
-                f"The secure (TLS) connection to {profile.base_url} failed: "
-                f"{_tls_reason(error)}",
+                f"The secure (TLS) connection to {profile.base_url} failed: {_tls_reason(error)}",
                 str(error),
             )
         return _result(
             ConnectionOutcome.UNREACHABLE,
-            f"Could not reach {profile.base_url}. Check the address, your network or VPN, and "
-            "that the platform is up.",
+            f"Could not reach {profile.base_url}. Check the address, your network or VPN, and that the platform is up.",
             str(error),
         )
     return _interpret(response, profile.base_url, ws)
@@ -167,8 +161,7 @@ def _interpret(response: httpx.Response, base_url: str, ws: str) -> ConnectionTe
     if status == 404:
         return _result(
             ConnectionOutcome.NOT_FOUND,
-            f"Workspace '{ws}' was not found at {base_url}. Check the workspace ID and the "
-            "base URL.",
+            f"Workspace '{ws}' was not found at {base_url}. Check the workspace ID and the base URL.",
             "HTTP 404",
         )
     if 300 <= status < 400:
@@ -207,8 +200,7 @@ def _tls_reason(error: BaseException) -> str:
     text = " ".join(str(e) for e in _causes(error))
     if "CERTIFICATE_VERIFY_FAILED" in text:
         return (
-            "its certificate is not trusted. If your company inspects TLS traffic, add its CA "
-            "bundle to this profile."
+            "its certificate is not trusted. If your company inspects TLS traffic, add its CA bundle to this profile."
         )
     if "WRONG_VERSION_NUMBER" in text or "record layer failure" in text:
         return "the server does not speak TLS there. Does the address need http:// ?"

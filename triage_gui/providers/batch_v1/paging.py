@@ -7,8 +7,8 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from triage_gui.providers.errors import InvalidResponse
 from triage_gui.domain.models import Page
+from triage_gui.providers.errors import InvalidResponse
 
 M = TypeVar("M", bound=BaseModel)
 MAX_PAGE_LIMIT = 500  # the contract's clamp
@@ -32,8 +32,6 @@ def iter_all(
         if not cursor:
             return
         if cursor in seen:
-            raise InvalidResponse(
-                "The server returned the same page cursor twice; paging stopped to avoid a loop."
-            )
+            raise InvalidResponse("The server returned the same page cursor twice; paging stopped to avoid a loop.")
         seen.add(cursor)
     raise InvalidResponse(f"Paging stopped after {max_pages} pages.")

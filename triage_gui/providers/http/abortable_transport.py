@@ -12,6 +12,7 @@ attribute, ``abort()`` degrades to closing the pool (the request then ends at it
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 import threading
@@ -47,10 +48,8 @@ class _TrackingBackend(httpcore.SyncBackend):
             self.aborted = True
             sockets = list(self._sockets)
         for sock in sockets:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class AbortableTransport(httpx.HTTPTransport):

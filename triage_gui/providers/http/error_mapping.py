@@ -29,20 +29,14 @@ def error_for_response(response: httpx.Response, what: str) -> ApiError:
     retry_after = parse_retry_after(response.headers.get("retry-after"))
     kw: dict[str, Any] = {"status": status, "problem": problem, "request": what}
     if status == 401:
-        return AuthError(
-            f"The API token was refused (401: {detail}). Check or replace the token.", **kw
-        )
+        return AuthError(f"The API token was refused (401: {detail}). Check or replace the token.", **kw)
     if status == 403:
-        return ForbiddenError(
-            f"The token has no access to this workspace (403: {detail}).", **kw
-        )
+        return ForbiddenError(f"The token has no access to this workspace (403: {detail}).", **kw)
     if status == 404:
         return NotFound(f"Not found: {what.split(' ', 1)[1]} (404: {detail}).", **kw)
     if status == 429:
         wait = f" Retry after {retry_after:.0f} s." if retry_after is not None else ""
-        return RateLimited(
-            f"The server is rate-limiting requests (429).{wait}", retry_after=retry_after, **kw
-        )
+        return RateLimited(f"The server is rate-limiting requests (429).{wait}", retry_after=retry_after, **kw)
     if status >= 500:
         return ServerError(
             f"The server failed ({status}: {detail}). This is usually temporary.",

@@ -26,9 +26,7 @@ class RetryConfig:
 def check_id(value: str, what: str = "ID") -> str:
     """IDs are opaque but constrained by the contract; refuse bad ones before any request."""
     if not isinstance(value, str) or not _ID_RE.match(value):
-        raise ValueError(
-            f"{what} {value!r} is not valid: use 1–64 letters, digits, '_' or '-'."
-        )
+        raise ValueError(f"{what} {value!r} is not valid: use 1–64 letters, digits, '_' or '-'.")
     return value
 
 

@@ -12,8 +12,8 @@ from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from triage_gui.providers.connection import Connection
-from triage_gui.ui.widgets.icons import app_icon
 from triage_gui.ui.pages.wizard import TriageWizard
+from triage_gui.ui.widgets.icons import app_icon
 
 if TYPE_CHECKING:  # loaded after the first frame (cold start, docs/performance.md)
     from triage_gui.domain.incident import AnalysisSettings
@@ -146,7 +146,9 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         self.new_case_action = self._action("&New case", QKeySequence.StandardKey.New, self.new_case, file_menu)
         cases_action = self._action("&Cases…", QKeySequence.StandardKey.Open, self.open_cases, file_menu)
-        self.refresh_action = self._action("&Refresh (fetch again)", QKeySequence.StandardKey.Refresh, self.refresh, file_menu)
+        self.refresh_action = self._action(
+            "&Refresh (fetch again)", QKeySequence.StandardKey.Refresh, self.refresh, file_menu
+        )
         file_menu.addSeparator()
         self._action("Connection &profiles…", None, self.open_profiles, file_menu)
         settings_action = self._action("&Settings…", QKeySequence("Ctrl+,"), self.open_settings, file_menu)
@@ -160,7 +162,7 @@ class MainWindow(QMainWindow):
         self._action("Open &log folder", None, self.open_log_folder, help_menu)
         self._action("&About Outbound Triage", None, self.about, help_menu)
 
-    def _action(self, text: str, shortcut: object, slot: Callable[[], object], menu) -> QAction:  # noqa: ANN001
+    def _action(self, text: str, shortcut: object, slot: Callable[[], object], menu) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             self._pending_shortcuts.append((action, shortcut))
@@ -190,7 +192,9 @@ class MainWindow(QMainWindow):
             self.demo_banner.select_scenario(name)
         self.wizard.restart()
         self.wizard.start_page.fill(
-            workspace=ids["workspace_id"], job=ids["job_id"], campaign=ids.get("campaign_id", ""),
+            workspace=ids["workspace_id"],
+            job=ids["job_id"],
+            campaign=ids.get("campaign_id", ""),
             upload=ids.get("upload_id", ""),
         )
         self.wizard.start_page.load()
@@ -246,7 +250,7 @@ class MainWindow(QMainWindow):
             self.controller.refresh()
 
     # -- cases: autosave, reopen, recovery -------------------------------------------------
-    def _paths(self):  # noqa: ANN202
+    def _paths(self):
         from triage_gui.store.paths import AppPaths
 
         return getattr(self._ctx, "paths", None) or AppPaths()
@@ -267,8 +271,11 @@ class MainWindow(QMainWindow):
             return
         self.autosaver.flush()
         self.case_dialog = CaseListDialog(
-            self.case_store, self._paths(), current_case_id=self.controller.case.case_id,
-            runner=self.controller.runner, parent=self,
+            self.case_store,
+            self._paths(),
+            current_case_id=self.controller.case.case_id,
+            runner=self.controller.runner,
+            parent=self,
         )
         self.case_dialog.case_opened.connect(self.open_case)
         self.case_dialog.open()
@@ -287,8 +294,12 @@ class MainWindow(QMainWindow):
             if controller.closed:
                 return
             dialog = recovery_dialog(
-                self.case_store, self._paths(), current_case_id=controller.case.case_id, summaries=summaries,
-                runner=controller.runner, parent=self,
+                self.case_store,
+                self._paths(),
+                current_case_id=controller.case.case_id,
+                summaries=summaries,
+                runner=controller.runner,
+                parent=self,
             )
             if dialog is not None:
                 self.case_dialog = dialog
@@ -355,7 +366,7 @@ class MainWindow(QMainWindow):
             self._window_state.setValue("start/workspace", inputs.workspace_id)
         self._window_state.setValue("start/timezone", inputs.timezone)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.closing.emit()
         if self._window_state is not None:
             self._window_state.setValue("main/geometry", self.saveGeometry())

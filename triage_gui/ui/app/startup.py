@@ -19,8 +19,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from triage_gui import __version__
 from triage_gui.providers.connection import Connection
-from triage_gui.ui.tasks.gc_policy import freeze_survivors
 from triage_gui.store.paths import AppPaths
+from triage_gui.ui.tasks.gc_policy import freeze_survivors
 from triage_gui.ui.tasks.step_runner import StepRunner
 
 if TYPE_CHECKING:
@@ -63,6 +63,7 @@ class AppContext:
             self.logging_setup.add_secret(secret)
         else:
             self._early_secrets.append(secret)
+
     settings_warning: str | None = None  # shown once in the window when settings were unusable
     cleanups: list = field(default_factory=list)
     _early_secrets: list[str] = field(default_factory=list, repr=False)
@@ -92,7 +93,7 @@ class AppContext:
         for cleanup in reversed(self.cleanups):
             try:
                 cleanup()
-            except Exception:  # noqa: BLE001 - shutdown goes on whatever one step does
+            except Exception:
                 log.exception("cleanup failed")
         self.cleanups.clear()
 
@@ -114,7 +115,7 @@ class AfterFirstFrame(QObject):
         window.installEventFilter(self)
         QTimer.singleShot(fallback_ms, self, self._fire)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint and self._callback is not None:
             watched.removeEventFilter(self)
             QTimer.singleShot(0, self, self._fire)
@@ -161,7 +162,10 @@ def run_gui(args: argparse.Namespace) -> int:
             ctx.connection = start_demo(ctx)
             known = ctx.simulator.scenario_names if ctx.simulator is not None else []  # type: ignore[attr-defined]
             if args.scenario and known and args.scenario not in known:
-                print(f"triage-gui: no demo scenario {args.scenario!r}; choose one of: {', '.join(known)}", file=sys.stderr)
+                print(
+                    f"triage-gui: no demo scenario {args.scenario!r}; choose one of: {', '.join(known)}",
+                    file=sys.stderr,
+                )
                 return 2
         else:
             from triage_gui.ui.app.connect_flow import choose_connection
@@ -247,7 +251,7 @@ def _make_window(ctx: AppContext, *, staged: bool = False) -> MainWindow:
     )
 
 
-def _arm_smoke(app: QApplication, window, exit_code: dict) -> None:  # noqa: ANN001
+def _arm_smoke(app: QApplication, window, exit_code: dict) -> None:
     """--smoke: exit 0 once a report and a live snapshot arrived; 1 on error or timeout."""
     seen = {"report": False, "snapshot": False}
 

@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from triage_gui.providers.connection import Connection
 from triage_gui.domain.case import Case, CaseInputs, VerdictOverride
 from triage_gui.domain.findings import CheckId
 from triage_gui.domain.incident import AnalysisSettings, IncidentData, JobSnapshot
 from triage_gui.domain.report import Report
-from triage_gui.ui.tasks.gc_policy import PausesByKey, paused_collection
+from triage_gui.providers.connection import Connection
 from triage_gui.ui.tasks import thread_registry
 from triage_gui.ui.tasks.background import BackgroundRunner, TaskContext
+from triage_gui.ui.tasks.gc_policy import PausesByKey, paused_collection
 
 if TYPE_CHECKING:
     from triage_gui.services.incident_loading import FetchRequest
@@ -42,6 +42,7 @@ def analyse(data: IncidentData, settings: AnalysisSettings) -> Report:
 
     with paused_collection():
         return run_analysis(data, settings)
+
 
 log = logging.getLogger(__name__)
 

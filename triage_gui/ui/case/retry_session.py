@@ -22,17 +22,17 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from triage_gui.providers.connection import Connection
-from triage_gui.services.retry_launch import LaunchOutcome, RetryLauncher
 from triage_gui.domain.dispatch_monitor import MonitorVerdict
 from triage_gui.domain.models import BatchJob
 from triage_gui.domain.report import RetryPlan
 from triage_gui.domain.retry_cohort import Cohort, CohortProblem, validate_cohort
 from triage_gui.domain.retry_intent import IntentState, RetryIntent
+from triage_gui.providers.connection import Connection
+from triage_gui.services.retry_launch import LaunchOutcome, RetryLauncher
 from triage_gui.store.paths import AppPaths
 from triage_gui.store.retry_ledger import RetryLedger
-from triage_gui.ui.tasks.background import TaskContext
 from triage_gui.ui.case.controller import CaseController
+from triage_gui.ui.tasks.background import TaskContext
 
 log = logging.getLogger(__name__)
 
@@ -196,8 +196,13 @@ class RetrySession(QObject):
             with connection.make_client() as client:
                 launcher = RetryLauncher(client, ledger, cancel=ctx.cancel, progress=ctx.progress)
                 outcome = launcher.launch(
-                    cohort.recipient_ids, cohort.workspace_id, cohort.job_id, note, override_reason,
-                    problems=problems, phase=cohort.phase.value,
+                    cohort.recipient_ids,
+                    cohort.workspace_id,
+                    cohort.job_id,
+                    note,
+                    override_reason,
+                    problems=problems,
+                    phase=cohort.phase.value,
                 )
             return outcome, ledger.entries()
 
@@ -254,7 +259,9 @@ class RetrySession(QObject):
             ledger = RetryLedger(ledger_dir)
             with connection.make_client() as client:
                 verdict = RetryLauncher(client, ledger).monitor(
-                    retry_job_id, ws, stall_threshold_s=settings.stall_threshold_s,
+                    retry_job_id,
+                    ws,
+                    stall_threshold_s=settings.stall_threshold_s,
                     failure_threshold=settings.transient_threshold,
                 )
             return verdict, ledger.entries()

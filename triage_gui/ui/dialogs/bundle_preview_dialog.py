@@ -125,14 +125,18 @@ class BundlePreviewDialog(QDialog):
         summary.setWordWrap(True)
 
         report = inputs.effective_report()
-        self.raw_numbers = QCheckBox("Include &raw phone numbers (Level 3 engineering escalation; recorded in the manifest)")
+        self.raw_numbers = QCheckBox(
+            "Include &raw phone numbers (Level 3 engineering escalation; recorded in the manifest)"
+        )
         self.raw_numbers.setVisible(raw_numbers_allowed(report))
         self.raw_numbers.toggled.connect(self._raw_toggled)
         self.raw_note = QLabel()
         self.raw_note.setWordWrap(True)
         if not raw_numbers_allowed(report):
-            self.raw_note.setText("Phone numbers are masked (same number, same pseudonym; last 2 digits kept). "
-                                  "Raw numbers are only offered for a Level 3 escalation.")
+            self.raw_note.setText(
+                "Phone numbers are masked (same number, same pseudonym; last 2 digits kept). "
+                "Raw numbers are only offered for a Level 3 escalation."
+            )
 
         self.path = QLineEdit(str(target))
         self.path.setAccessibleName("Bundle file")

@@ -90,8 +90,10 @@ class CaseListDialog(QDialog):
         self.setMinimumSize(720, 360)
         if recovery:
             self.setWindowTitle("Recover unfinished cases")
-            intro = ("These cases were not finished when Outbound Triage last closed. Open one to go on "
-                     "where you left off; the others stay saved.")
+            intro = (
+                "These cases were not finished when Outbound Triage last closed. Open one to go on "
+                "where you left off; the others stay saved."
+            )
         else:
             self.setWindowTitle("Cases")
             intro = "Every case is saved as you work. Open, duplicate or delete one."
@@ -307,6 +309,11 @@ def recovery_dialog(
     if not any(not s.closed or not s.openable for s in summaries):
         return None
     return CaseListDialog(
-        store, paths, recovery=True, current_case_id=current_case_id, runner=runner, summaries=summaries,
+        store,
+        paths,
+        recovery=True,
+        current_case_id=current_case_id,
+        runner=runner,
+        summaries=summaries,
         parent=parent,
     )

@@ -32,9 +32,9 @@ from triage_gui.providers.batch_v1.connection_probe import (
 )
 from triage_gui.store.credentials import TOKEN_ENV, CredentialError, CredentialStore, check_token
 from triage_gui.store.profiles import ConnectionProfile, ProfileError, ProfileStore, make_profile
-from triage_gui.ui.tasks.background import BackgroundRunner, TaskContext
 from triage_gui.ui.dialogs.profile_form import ProfileForm
 from triage_gui.ui.dialogs.token_prompt import KeyringPanel
+from triage_gui.ui.tasks.background import BackgroundRunner, TaskContext
 
 
 def _test_op(
@@ -93,9 +93,7 @@ class ProfileDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.connect_button: QPushButton | None = None
         if choose:
-            self.connect_button = self.buttons.addButton(
-                "C&onnect", QDialogButtonBox.ButtonRole.ApplyRole
-            )
+            self.connect_button = self.buttons.addButton("C&onnect", QDialogButtonBox.ButtonRole.ApplyRole)
             self.connect_button.setToolTip("Open the app with the selected profile.")
             self.connect_button.clicked.connect(self.connect_selected)
             self.profile_list.itemActivated.connect(self.connect_selected)
@@ -135,13 +133,24 @@ class ProfileDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         order = [
-            self.profile_list, self.add_button, self.delete_button, self.form.name_edit,
-            self.form.base_url_edit, self.form.workspace_edit, self.form.verify_tls,
-            self.form.ca_bundle_edit, self.form.browse_button, self.form.env_proxy,
-            self.form.timeout, self.form.allow_insecure, self.form.token_field.edit,
-            self.form.token_field.reveal, self.form.save_button, self.form.test_button,
+            self.profile_list,
+            self.add_button,
+            self.delete_button,
+            self.form.name_edit,
+            self.form.base_url_edit,
+            self.form.workspace_edit,
+            self.form.verify_tls,
+            self.form.ca_bundle_edit,
+            self.form.browse_button,
+            self.form.env_proxy,
+            self.form.timeout,
+            self.form.allow_insecure,
+            self.form.token_field.edit,
+            self.form.token_field.reveal,
+            self.form.save_button,
+            self.form.test_button,
         ]
-        for first, second in zip(order, order[1:]):
+        for first, second in zip(order, order[1:], strict=False):
             self.setTabOrder(first, second)
 
     # -- list ------------------------------------------------------------------------------

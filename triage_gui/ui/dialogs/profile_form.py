@@ -35,12 +35,10 @@ from triage_gui.ui.widgets.icons import icon
 TOKEN_LABEL = "API token"
 DEFAULT_TIMEOUT_S = 10.0
 INSECURE_HTTP_WARNING = (
-    "Insecure: with http:// your token and the incident data travel unencrypted. Use it only "
-    "on a network you trust."
+    "Insecure: with http:// your token and the incident data travel unencrypted. Use it only on a network you trust."
 )
 NO_TLS_CHECK_WARNING = (
-    "Insecure: certificates are not checked, so anyone between you and the platform can "
-    "read your token."
+    "Insecure: certificates are not checked, so anyone between you and the platform can read your token."
 )
 
 
@@ -92,8 +90,10 @@ class ProfileForm(QGroupBox):
         self.test_result.setWordWrap(True)
         self.test_result.setAccessibleName("Connection test result")
         for widget, field in (
-            (self.name_edit, "name"), (self.base_url_edit, "base_url"),
-            (self.workspace_edit, "default_workspace"), (self.ca_bundle_edit, "ca_bundle"),
+            (self.name_edit, "name"),
+            (self.base_url_edit, "base_url"),
+            (self.workspace_edit, "default_workspace"),
+            (self.ca_bundle_edit, "ca_bundle"),
             (self.timeout, "timeout_s"),
         ):
             widget.setAccessibleName(FIELD_LABELS[field])
@@ -188,9 +188,7 @@ class ProfileForm(QGroupBox):
                 # The URL policy runs only once every field is valid: check it now, so all
                 # problems show at once.
                 try:
-                    check_base_url(
-                        values["base_url"], allow_insecure_http=values["allow_insecure_http"]
-                    )
+                    check_base_url(values["base_url"], allow_insecure_http=values["allow_insecure_http"])
                 except ProfileError as url_error:
                     errors["base_url"] = f"{FIELD_LABELS['base_url']}: {url_error.message}"
             self.show_errors(errors)
@@ -210,9 +208,12 @@ class ProfileForm(QGroupBox):
         for field, label in self.errors.items():
             label.show_error(field_errors.get(field))
         widgets = {
-            "name": self.name_edit, "base_url": self.base_url_edit,
-            "default_workspace": self.workspace_edit, "ca_bundle": self.ca_bundle_edit,
-            "timeout_s": self.timeout, "allow_insecure_http": self.allow_insecure,
+            "name": self.name_edit,
+            "base_url": self.base_url_edit,
+            "default_workspace": self.workspace_edit,
+            "ca_bundle": self.ca_bundle_edit,
+            "timeout_s": self.timeout,
+            "allow_insecure_http": self.allow_insecure,
         }
         first = next((widgets[f] for f in widgets if f in field_errors), None)
         if first is not None:
@@ -228,9 +229,7 @@ class ProfileForm(QGroupBox):
         if ok is None:
             self.test_icon.clear()
         else:
-            self.test_icon.setPixmap(
-                icon("connection-ok" if ok else "connection-error").pixmap(QSize(20, 20))
-            )
+            self.test_icon.setPixmap(icon("connection-ok" if ok else "connection-error").pixmap(QSize(20, 20)))
         self.test_icon.setVisible(ok is not None)
         self.test_result.setText(text)
 

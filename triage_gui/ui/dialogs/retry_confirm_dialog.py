@@ -176,7 +176,7 @@ class RetryConfirmDialog(QDialog):
         self.launch_requested.emit(self.override_reason)
         self.accept()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         # QDialog presses the default (or auto-default) button on Enter; there is none here,
         # and Enter must never launch: swallow it so it cannot reach a focused Launch button.
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):

@@ -55,9 +55,7 @@ class SettingsDialog(QDialog):
 
     saved = Signal(object)  # AppSettings
 
-    def __init__(
-        self, store: SettingsStore, settings: AppSettings, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, store: SettingsStore, settings: AppSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._store = store
         self.settings = settings
@@ -90,23 +88,47 @@ class SettingsDialog(QDialog):
             self.log_level.addItem(level.value.capitalize(), level.value)
 
         fields: list[tuple[str, str, QWidget, str]] = [
-            ("poll_interval_s", "&Poll interval:", self.poll_interval,
-             "How often the open job is fetched again while you watch it "
-             f"({POLL_INTERVAL_RANGE[0]}–{POLL_INTERVAL_RANGE[1]} seconds)."),
-            ("stall_threshold_min", "St&all threshold:", self.stall_threshold,
-             "A running job whose processed count has not moved for this long is stalled "
-             f"(runbook check 1; {STALL_THRESHOLD_RANGE[0]}–{STALL_THRESHOLD_RANGE[1]} "
-             "minutes)."),
-            ("transient_threshold_pct", "&Transient failures, Level 3:", self.transient_threshold,
-             "Escalate to engineering (Level 3) when provider or dispatch failures exceed this "
-             "share of processed contacts (0–100 %)."),
-            ("default_region", "Default phone &region:", self.region,
-             "Phone numbers written without '+' are read as numbers of this region. "
-             f"'{FROM_CAMPAIGN}' uses the region of the campaign's caller ID."),
-            ("redact_phone_numbers", "", self.redact,
-             "Escalation bundles mask phone numbers unless you turn this off for one bundle."),
-            ("log_level", "L&og level:", self.log_level,
-             "Debug writes much more to the log files (tokens and numbers are always scrubbed)."),
+            (
+                "poll_interval_s",
+                "&Poll interval:",
+                self.poll_interval,
+                "How often the open job is fetched again while you watch it "
+                f"({POLL_INTERVAL_RANGE[0]}–{POLL_INTERVAL_RANGE[1]} seconds).",
+            ),
+            (
+                "stall_threshold_min",
+                "St&all threshold:",
+                self.stall_threshold,
+                "A running job whose processed count has not moved for this long is stalled "
+                f"(runbook check 1; {STALL_THRESHOLD_RANGE[0]}–{STALL_THRESHOLD_RANGE[1]} "
+                "minutes).",
+            ),
+            (
+                "transient_threshold_pct",
+                "&Transient failures, Level 3:",
+                self.transient_threshold,
+                "Escalate to engineering (Level 3) when provider or dispatch failures exceed this "
+                "share of processed contacts (0–100 %).",
+            ),
+            (
+                "default_region",
+                "Default phone &region:",
+                self.region,
+                "Phone numbers written without '+' are read as numbers of this region. "
+                f"'{FROM_CAMPAIGN}' uses the region of the campaign's caller ID.",
+            ),
+            (
+                "redact_phone_numbers",
+                "",
+                self.redact,
+                "Escalation bundles mask phone numbers unless you turn this off for one bundle.",
+            ),
+            (
+                "log_level",
+                "L&og level:",
+                self.log_level,
+                "Debug writes much more to the log files (tokens and numbers are always scrubbed).",
+            ),
         ]
         form = QFormLayout()
         for field, label, widget, help_text in fields:

@@ -80,9 +80,7 @@ class KeyringPanel(QFrame):
 
     choice_changed = Signal()
 
-    def __init__(
-        self, environ: Mapping[str, str] | None = None, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, environ: Mapping[str, str] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         env = os.environ if environ is None else environ
@@ -111,9 +109,7 @@ class KeyringPanel(QFrame):
 
     def set_status(self, available: bool, backend: str, explanation: str) -> None:
         self.available = available
-        self.status_icon.setPixmap(
-            icon("connection-ok" if available else "verdict-warn").pixmap(QSize(24, 24))
-        )
+        self.status_icon.setPixmap(icon("connection-ok" if available else "verdict-warn").pixmap(QSize(24, 24)))
         kind = "System keyring" if available else "No usable system keyring"
         self.text.setText(f"<b>{kind}</b> ({escape(backend)}). {escape(explanation)}")
         self.session_choice.setVisible(not available)
@@ -166,9 +162,7 @@ class TokenPrompt(QDialog):
         self.env_choice.setToolTip(env_hint)
         self.error = FieldError("API token")
 
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.connect_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.connect_button.setText("&Connect")
         self.buttons.accepted.connect(self._accept_token)

@@ -64,8 +64,7 @@ class WelcomeDialog(QDialog):
         self.connect_button.setToolTip("Open the connection profiles to add your platform.")
         self.demo_button = QCommandLinkButton(
             "Try the &demo",
-            "Explore example incidents on a simulator running on this computer. No account, "
-            "token or network needed.",
+            "Explore example incidents on a simulator running on this computer. No account, token or network needed.",
         )
         self.demo_button.setIcon(icon("demo"))
         self.demo_button.setAccessibleName("Try the demo")

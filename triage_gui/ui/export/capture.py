@@ -212,7 +212,9 @@ class ScreenshotArea(QGroupBox):
         self.list.setMovement(QListWidget.Movement.Static)
         self.list.setAccessibleName("Screenshots")
         self.list.setFixedHeight(_THUMB.height() + 44)
-        self.list.currentItemChanged.connect(lambda *_: self.remove_button.setEnabled(self.list.currentItem() is not None))
+        self.list.currentItemChanged.connect(
+            lambda *_: self.remove_button.setEnabled(self.list.currentItem() is not None)
+        )
         self.hint = QLabel("No screenshot yet. Every image is opened in the redaction editor before it is saved.")
         self.hint.setWordWrap(True)
 
@@ -247,7 +249,13 @@ class ScreenshotArea(QGroupBox):
             if pixmap.isNull():
                 item.setText(f"{name} (file missing)")
             else:
-                item.setIcon(QIcon(pixmap.scaled(_THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)))
+                item.setIcon(
+                    QIcon(
+                        pixmap.scaled(
+                            _THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+                        )
+                    )
+                )
             item.setData(Qt.ItemDataRole.UserRole, name)
             self.list.addItem(item)
         self.hint.setVisible(self.list.count() == 0)
@@ -333,12 +341,12 @@ class ScreenshotArea(QGroupBox):
         self.changed.emit()
 
     # -- drag and drop ---------------------------------------------------------------------
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         mime = event.mimeData()
         if mime.hasImage() or any(u.isLocalFile() for u in mime.urls()):
             event.acceptProposedAction()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+    def dropEvent(self, event: QDropEvent) -> None:
         image = image_from_mime(event.mimeData())
         if image is None:
             self.message.emit("That is not an image this app can read (PNG, JPEG, BMP, GIF).")

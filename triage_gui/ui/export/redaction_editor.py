@@ -46,9 +46,11 @@ class RedactionCanvas(QWidget):
         self.setAccessibleName("Screenshot: drag to black out a region")
         self.setMinimumSize(200, 120)
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return self._image.size().scaled(_MAX_VIEW, Qt.AspectRatioMode.KeepAspectRatio).boundedTo(
-            self._image.size().expandedTo(QSize(200, 120))
+    def sizeHint(self) -> QSize:
+        return (
+            self._image.size()
+            .scaled(_MAX_VIEW, Qt.AspectRatioMode.KeepAspectRatio)
+            .boundedTo(self._image.size().expandedTo(QSize(200, 120)))
         )
 
     # -- geometry --------------------------------------------------------------------------
@@ -67,7 +69,9 @@ class RedactionCanvas(QWidget):
 
     def _to_view(self, rect: QRect) -> QRectF:
         scale, offset = self._view()
-        return QRectF(offset.x() + rect.x() * scale, offset.y() + rect.y() * scale, rect.width() * scale, rect.height() * scale)
+        return QRectF(
+            offset.x() + rect.x() * scale, offset.y() + rect.y() * scale, rect.width() * scale, rect.height() * scale
+        )
 
     # -- editing ---------------------------------------------------------------------------
     def add_region(self, rect: QRect) -> bool:
@@ -93,18 +97,18 @@ class RedactionCanvas(QWidget):
             self.regions_changed.emit()
 
     # -- mouse -----------------------------------------------------------------------------
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self._anchor = self.to_image(event.position())
             self._dragging = QRect(self._anchor, self._anchor)
             self.update()
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self._anchor is not None:
             self._dragging = QRect(self._anchor, self.to_image(event.position())).normalized()
             self.update()
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._anchor is not None and event.button() == Qt.MouseButton.LeftButton:
             end = self.to_image(event.position())
             # QRect(p, q) includes q: the pixel under the release point is covered too
@@ -114,7 +118,7 @@ class RedactionCanvas(QWidget):
                 self.update()
 
     # -- drawing ---------------------------------------------------------------------------
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), self.palette().window())
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
@@ -162,8 +166,12 @@ class RedactionEditor(QDialog):
         self.x, self.y, self.w, self.h = (QSpinBox() for _ in range(4))
         keys = QHBoxLayout()
         keys.addWidget(QLabel("Region (pixels):"))
-        for label, box, limit in (("&X", self.x, image.width()), ("&Y", self.y, image.height()),
-                                  ("&W", self.w, image.width()), ("H", self.h, image.height())):
+        for label, box, limit in (
+            ("&X", self.x, image.width()),
+            ("&Y", self.y, image.height()),
+            ("&W", self.w, image.width()),
+            ("H", self.h, image.height()),
+        ):
             box.setRange(0, max(0, limit))
             box.setAccessibleName(f"Region {label.replace('&', '')}")
             caption = QLabel(label)

@@ -97,7 +97,7 @@ class CheckPage(QWizardPage):
 
         self.redraw = RedrawWhenShown(self, controller, self._on_report)
 
-    def initializePage(self) -> None:  # noqa: N802 - Qt override
+    def initializePage(self) -> None:
         case = self.controller.case
         self.note_box.set_state(case.notes.get(self.check_id.value, ""), case.overrides.get(self.check_id))
         self._show_emphasis(set(case.inputs.symptoms))
@@ -177,7 +177,7 @@ class JobHealthPage(CheckPage):
 
         self.controller.runner.run(import_chart_modules, lambda _r: None, lambda _e: None)
 
-    def ensure_chart(self, *, in_steps: bool = False):  # noqa: ANN201 - returns the ProgressChart
+    def ensure_chart(self, *, in_steps: bool = False):
         """The page's chart, made on first use. ``in_steps``: its plot is built a step per
         event-loop turn (the page shows at once, the plot follows); otherwise it is whole."""
         if self.chart is None:
@@ -200,7 +200,7 @@ class JobHealthPage(CheckPage):
                 self.chart.finish_building()
         return self.chart
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         super().initializePage()
         self.ensure_chart(in_steps=True).set_snapshots(list(self.controller.case.snapshots))
 

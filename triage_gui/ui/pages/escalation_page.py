@@ -11,8 +11,8 @@ from triage_gui.domain.findings import CheckId
 from triage_gui.domain.report import Report
 from triage_gui.ui.case.controller import CaseController
 from triage_gui.ui.pages.redraw_when_shown import RedrawWhenShown
-from triage_gui.ui.widgets.icons import icon
 from triage_gui.ui.widgets.guidance_list import GuidanceList
+from triage_gui.ui.widgets.icons import icon
 from triage_gui.ui.widgets.verdict_badge import VerdictBadge
 
 
@@ -79,7 +79,7 @@ class EscalationPage(QWizardPage):
         layout.addWidget(outcome_box)
         self.redraw = RedrawWhenShown(self, controller, self._on_report)
 
-    def initializePage(self) -> None:  # noqa: N802 - Qt override
+    def initializePage(self) -> None:
         if self.controller.report is not None:
             self._on_report(self.controller.report)
 
@@ -105,8 +105,7 @@ class EscalationPage(QWizardPage):
         c = report.counts
         expected = f"expected {c.expected:,} · " if c.expected is not None else ""
         self.counts.setText(
-            f"{expected}total {c.total:,} · processed {c.processed:,} · "
-            f"succeeded {c.succeeded:,} · failed {c.failed:,}"
+            f"{expected}total {c.total:,} · processed {c.processed:,} · succeeded {c.succeeded:,} · failed {c.failed:,}"
         )
         outcome = report.outcome
         self.next_action.setText(outcome.next_action or "—")

@@ -40,10 +40,11 @@ from triage_gui.store.bundle_writer import BundleInputs
 from triage_gui.store.paths import AppPaths, atomic_write_text
 from triage_gui.ui.case.controller import CaseController
 from triage_gui.ui.dialogs.bundle_preview_dialog import BundlePreviewDialog, case_log_text, chart_png
-from triage_gui.ui.export.form_pdf import html_to_pdf, html_to_pdf_bytes
-from triage_gui.ui.widgets.icons import icon
-from triage_gui.ui.pages.form_fields import CustomerMessageBox, FieldRow, RequiredDiagnosticsBox
 from triage_gui.ui.export.capture import ScreenshotArea, ScreenshotFiles
+from triage_gui.ui.export.form_pdf import html_to_pdf, html_to_pdf_bytes
+from triage_gui.ui.pages.form_fields import CustomerMessageBox, FieldRow, RequiredDiagnosticsBox
+from triage_gui.ui.widgets.icons import icon
+
 
 class ExportPage(QWizardPage):
     exported = Signal(str)  # the path of a written file (Markdown, HTML, PDF)
@@ -144,14 +145,14 @@ class ExportPage(QWizardPage):
         controller.report_changed.connect(self._on_report)
 
     # -- building --------------------------------------------------------------------------
-    def initializePage(self) -> None:  # noqa: N802 - Qt override
+    def initializePage(self) -> None:
         self.rebuild()
         self.screenshots.refresh()
 
-    def isComplete(self) -> bool:  # noqa: N802 - Qt override
+    def isComplete(self) -> bool:
         return self.form is not None and self.form.ready_to_send
 
-    def validatePage(self) -> bool:  # noqa: N802 - Qt override
+    def validatePage(self) -> bool:
         # "Done" on the last page: the case is handed on, so it is no longer offered for recovery.
         self.controller.case.closed = True
         self.controller.mark_changed()
@@ -403,4 +404,3 @@ def _documents() -> Path:
     found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
     path = Path(found) if found else Path.home()
     return path if path.is_dir() else Path.home()
-

@@ -33,7 +33,7 @@ class RedrawWhenShown(QObject):
         else:
             self.stale = True
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Show and self.stale and self._controller.report is not None:
             self.stale = False
             self._render(self._controller.report)

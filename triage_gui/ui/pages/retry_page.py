@@ -25,19 +25,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from triage_gui.services.retry_launch import LaunchOutcome, LaunchStatus
 from triage_gui.domain.dispatch_monitor import MonitorVerdict
 from triage_gui.domain.findings import CheckId, Verdict
 from triage_gui.domain.report import Report, RetryPlan
 from triage_gui.domain.retry_cohort import Cohort, CohortPhase, cohort_csv_rows, propose_cohort, remainder_problems
+from triage_gui.services.retry_launch import LaunchOutcome, LaunchStatus
 from triage_gui.ui.case.controller import CaseController
-from triage_gui.ui.widgets.icons import verdict_icon
-from triage_gui.ui.pages.check_page import CheckPage
-from triage_gui.ui.widgets.cohort_model import CohortEdit, CohortModel, apply_edit, deselect_choices, replay_edits
-from triage_gui.ui.dialogs.retry_confirm_dialog import RetryConfirmDialog
-from triage_gui.ui.widgets.retry_monitor_panel import MonitorPanel
 from triage_gui.ui.case.retry_session import CohortCheck, RetryContext, RetrySession
+from triage_gui.ui.dialogs.retry_confirm_dialog import RetryConfirmDialog
+from triage_gui.ui.pages.check_page import CheckPage
 from triage_gui.ui.pages.retry_texts import counts_line
+from triage_gui.ui.widgets.cohort_model import CohortEdit, CohortModel, apply_edit, deselect_choices, replay_edits
+from triage_gui.ui.widgets.icons import verdict_icon
+from triage_gui.ui.widgets.retry_monitor_panel import MonitorPanel
 from triage_gui.ui.widgets.table_view import fit_columns_on_reset, read_only_table
 
 __all__ = ["CSV_COLUMNS", "CohortModel", "RetryStrategyPage"]
@@ -150,8 +150,11 @@ class RetryStrategyPage(CheckPage):
 
     def update_extras(self, report: Report) -> None:
         self.plan = report.retry_plan
-        self.plan_line.setText(("ON HOLD: " + (self.plan.hold_reason or "wait for the provider") + " · "
-                                if self.plan.hold else "") + "Plan: " + counts_line(self.plan))
+        self.plan_line.setText(
+            ("ON HOLD: " + (self.plan.hold_reason or "wait for the provider") + " · " if self.plan.hold else "")
+            + "Plan: "
+            + counts_line(self.plan)
+        )
         self._follow_case()
         self._propose(report.workspace_id, report.job_id)
 
@@ -275,8 +278,9 @@ class RetryStrategyPage(CheckPage):
 
     @Slot(str)
     def _on_confirmed(self, override_reason: str) -> None:
-        if self._check is not None and self.session.launch(self._check.cohort, self._check.problems,
-                                                           override_reason or None):
+        if self._check is not None and self.session.launch(
+            self._check.cohort, self._check.problems, override_reason or None
+        ):
             self._say(None, f"Launching the retry of {self._check.cohort.size} recipients…")
 
     @Slot(int)
@@ -300,8 +304,11 @@ class RetryStrategyPage(CheckPage):
     def _show_outcome(self, outcome: LaunchOutcome, *, resumed: bool = False) -> None:
         verb = "Resumed retry" if resumed else "Retry"
         if outcome.ok and outcome.retry_job_id:
-            self._say(Verdict.PASS, f"{verb} {outcome.status.value.replace('_', ' ')}: {outcome.message}. "
-                                    f"Key {outcome.key}. Watch its first dispatches in the Monitor tab.")
+            self._say(
+                Verdict.PASS,
+                f"{verb} {outcome.status.value.replace('_', ' ')}: {outcome.message}. "
+                f"Key {outcome.key}. Watch its first dispatches in the Monitor tab.",
+            )
             self.monitor.follow(outcome.retry_job_id)
             self.extra_tabs.setCurrentWidget(self.monitor)
         elif outcome.status is LaunchStatus.UNRESOLVED:
@@ -321,8 +328,11 @@ class RetryStrategyPage(CheckPage):
             self.monitor.follow(latest, known)
         if context.pending:
             keys = ", ".join(e.key for e in context.pending)
-            self._say(Verdict.WARN, f"Retry launch pending (key {keys}): do not relaunch. It is re-sent with the same "
-                                    "key when the case is loaded or refreshed (F5); nothing new is launched until then.")
+            self._say(
+                Verdict.WARN,
+                f"Retry launch pending (key {keys}): do not relaunch. It is re-sent with the same "
+                "key when the case is loaded or refreshed (F5); nothing new is launched until then.",
+            )
         self._update_controls()
 
     @Slot(object)
@@ -347,14 +357,20 @@ class RetryStrategyPage(CheckPage):
     @Slot()
     def _update_controls(self) -> None:
         size = self.cohort.size if self.cohort else 0
-        busy = (self.context is None or bool(self.context.pending) or self.dialog is not None
-                or self.session.launching or self.session.running("check"))
+        busy = (
+            self.context is None
+            or bool(self.context.pending)
+            or self.dialog is not None
+            or self.session.launching
+            or self.session.running("check")
+        )
         self.sample_button.setEnabled(self.phase is CohortPhase.SAMPLE and size > 0 and not busy)
         # on hold (provider incident) a launch is still possible, but only as a written override
         self.sample_button.setText("Launch sample despite the &hold…" if self.plan.hold else "Launch &sample retry…")
         self.sample_button.setToolTip(
             "The plan is on hold: the launch needs a written reason, recorded in the case and the bundle."
-            if self.plan.hold else "Confirm who will be called, then launch the sample cohort"
+            if self.plan.hold
+            else "Confirm who will be called, then launch the sample cohort"
         )
         self.remainder_button.setEnabled(self.phase is CohortPhase.REMAINDER and size > 0 and not busy)
         self.export_button.setEnabled(size > 0)
@@ -362,10 +378,14 @@ class RetryStrategyPage(CheckPage):
         if self.phase is CohortPhase.REMAINDER and self.context is not None:
             verdict = self.sample_verdict()
             state = verdict.kind.value.replace("_", " ").upper() if verdict else "NOT JUDGED YET"
-            gate = (f"Sample retry job {self.context.sample_job_id}: {state}. The remainder goes after a healthy "
-                    "sample; otherwise its launch needs a written reason.")
+            gate = (
+                f"Sample retry job {self.context.sample_job_id}: {state}. The remainder goes after a healthy "
+                "sample; otherwise its launch needs a written reason."
+            )
         else:
-            gate = ("The sample goes first: the remainder unlocks once it is launched, and goes after its "
-                    "first dispatches are healthy.")
+            gate = (
+                "The sample goes first: the remainder unlocks once it is launched, and goes after its "
+                "first dispatches are healthy."
+            )
         self.gate_line.setText(gate)
         self.remainder_button.setToolTip(gate)

@@ -63,11 +63,11 @@ class ZoneCombo(QComboBox):
         self.addItems(sorted(zoneinfo.available_timezones()))
         self.setCurrentText(current)
 
-    def showPopup(self) -> None:  # noqa: N802 - Qt override
+    def showPopup(self) -> None:
         self.fill()
         super().showPopup()
 
-    def focusInEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+    def focusInEvent(self, event) -> None:
         self.fill()
         super().focusInEvent(event)
 
@@ -150,9 +150,7 @@ class StartPage(QWizardPage):
         self.symptom_boxes: dict[Symptom, QCheckBox] = {}
         for index, symptom in enumerate(runbook.SYMPTOMS, start=1):
             box = QCheckBox(f"&{index} {symptom.text}")
-            box.setToolTip(
-                "Emphasises: " + ", ".join(runbook.check_guidance(c).title for c in symptom.checks)
-            )
+            box.setToolTip("Emphasises: " + ", ".join(runbook.check_guidance(c).title for c in symptom.checks))
             box.toggled.connect(self._symptoms_changed)
             symptoms_layout.addWidget(box)
             self.symptom_boxes[Symptom(symptom.id)] = box
@@ -183,9 +181,18 @@ class StartPage(QWizardPage):
         layout.addStretch(1)
 
         # tab order follows the form as it reads, not the order the widgets were made in
-        chain = [self.workspace, self.job, self.campaign, self.upload, self.window_start,
-                 self.window_end, self.timezone, *self.symptom_boxes.values(), self.load_button]
-        for first, second in zip(chain, chain[1:]):
+        chain = [
+            self.workspace,
+            self.job,
+            self.campaign,
+            self.upload,
+            self.window_start,
+            self.window_end,
+            self.timezone,
+            *self.symptom_boxes.values(),
+            self.load_button,
+        ]
+        for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
 
         if controller is not None:
@@ -245,9 +252,7 @@ class StartPage(QWizardPage):
         (with the fields as they are then: the agent may still be typing)."""
         if not self.fields_valid():
             bad = [
-                f.accessibleName()
-                for f in (self.workspace, self.job, self.campaign, self.upload)
-                if not f.is_valid()
+                f.accessibleName() for f in (self.workspace, self.job, self.campaign, self.upload) if not f.is_valid()
             ]
             self._show_loading(False)  # e.g. a Load asked for while starting up, edited since
             self.load_status.setText("Please fix: " + ", ".join(bad) + " (1–64 letters, digits, '_' or '-').")
@@ -309,5 +314,5 @@ class StartPage(QWizardPage):
         self.known.setText("   ·   ".join(parts))
         self.completeChanged.emit()
 
-    def isComplete(self) -> bool:  # noqa: N802 - Qt override
+    def isComplete(self) -> bool:
         return self._loaded and self.fields_valid()

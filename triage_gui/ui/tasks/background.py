@@ -94,7 +94,7 @@ class _Task(QRunnable):
     def run(self) -> None:  # worker thread: never touch widgets here
         try:
             result = self._op(self._ctx)
-        except BaseException as exc:  # noqa: BLE001 - every failure is reported, none is lost
+        except BaseException as exc:
             log.debug("background task failed: %s", "".join(traceback.format_exception(exc)))
             self._relay.failed.emit(exc)
         else:

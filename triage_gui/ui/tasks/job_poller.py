@@ -96,8 +96,8 @@ class JobPoller(QObject):
     # -- the worker thread ----------------------------------------------------------------
     @Slot()
     def run(self) -> None:
-        from triage_gui.providers.http.abortable_transport import AbortableTransport
         from triage_gui.providers.batch_v1.client import RetryConfig
+        from triage_gui.providers.http.abortable_transport import AbortableTransport
         from triage_gui.providers.http.tls import context_for
 
         conn = self._connection
@@ -137,13 +137,15 @@ class JobPoller(QObject):
             self.status_changed.emit(_replace(status, state=PollState.STOPPED, next_poll=None))
             self.finished.emit()
 
-    def _poll_once(self, client, status: PollStatus) -> tuple[float, PollStatus]:  # noqa: ANN001
+    def _poll_once(self, client, status: PollStatus) -> tuple[float, PollStatus]:
         try:
             job = client.get_job(self._workspace_id, self._job_id)
             snapshot = JobSnapshot(at=client.server_now(), job=job)
             events = list(
                 client.iter_events(
-                    self._workspace_id, self._job_id, after=self._after_seq,
+                    self._workspace_id,
+                    self._job_id,
+                    after=self._after_seq,
                     max_items=EVENTS_PER_POLL,
                 )
             )
@@ -153,14 +155,14 @@ class JobPoller(QObject):
             failures = status.consecutive_failures + 1
             delay = self._backoff(failures, exc)
             log.info("poll failed (%s); next try in %.1f s", exc, delay)
-            return delay, _replace(
-                status, state=PollState.ERROR, error=str(exc), consecutive_failures=failures
-            )
-        except Exception as exc:  # noqa: BLE001 - the loop must survive anything and say so
+            return delay, _replace(status, state=PollState.ERROR, error=str(exc), consecutive_failures=failures)
+        except Exception as exc:
             log.exception("unexpected poll failure")
             failures = status.consecutive_failures + 1
             return self._backoff(failures, None), _replace(
-                status, state=PollState.ERROR, error=f"Unexpected error: {exc}",
+                status,
+                state=PollState.ERROR,
+                error=f"Unexpected error: {exc}",
                 consecutive_failures=failures,
             )
         if events:
@@ -169,9 +171,7 @@ class JobPoller(QObject):
         if events:
             self.events_ready.emit(events)
         delay = self.finished_interval_s if job.status.is_finished else self.interval_s
-        return delay, PollStatus(
-            state=PollState.OK, last_ok=datetime.now(UTC), polls=status.polls + 1
-        )
+        return delay, PollStatus(state=PollState.OK, last_ok=datetime.now(UTC), polls=status.polls + 1)
 
     def _backoff(self, failures: int, error: ApiError | None) -> float:
         base = min(self.interval_s * 2 ** min(failures, 10), MAX_BACKOFF_S)

@@ -39,7 +39,7 @@ class StepRunner(QObject):
         except StopIteration:
             self.finished.emit()
             return
-        except Exception as exc:  # noqa: BLE001 - reported to whoever started the run
+        except Exception as exc:
             log.exception("step failed")
             self.failed.emit(f"{type(exc).__name__}: {exc}")
             return

@@ -44,8 +44,10 @@ def deselect_choices(cohort: Cohort) -> list[tuple[str, str]]:
     """What "Deselect all with it" offers: each failure code, then each failure class, of the
     selected recipients, with how many it would take out; as (label, "kind:value")."""
     choices = []
-    for kind, values in (("code", [m.last_failure_code for m in cohort.members if m.selected]),
-                         ("class", [m.failure_class.value for m in cohort.members if m.selected and m.failure_class])):
+    for kind, values in (
+        ("code", [m.last_failure_code for m in cohort.members if m.selected]),
+        ("class", [m.failure_class.value for m in cohort.members if m.selected and m.failure_class]),
+    ):
         for value in sorted({v for v in values if v}):
             n = values.count(value)
             choices.append((f"{kind} {value} ({n} selected)", f"{kind}:{value}"))
@@ -70,8 +72,14 @@ class CohortModel(RowTableModel[CohortMember]):
 
     def set_cohort(self, cohort: Cohort, plan: RetryPlan) -> None:
         sample, planned = set(plan.sample_ids), set(plan.recipient_ids)
-        group = {m.recipient_id: "sample" if m.recipient_id in sample else "remainder" if m.recipient_id in planned
-                 else "excluded" for m in cohort.members}
+        group = {
+            m.recipient_id: "sample"
+            if m.recipient_id in sample
+            else "remainder"
+            if m.recipient_id in planned
+            else "excluded"
+            for m in cohort.members
+        }
         order = sorted(group, key=lambda r: (GROUP_RANK[group[r]], r))
         members = {m.recipient_id: m for m in cohort.members}
         rows = [members[r] for r in order]
@@ -89,8 +97,13 @@ class CohortModel(RowTableModel[CohortMember]):
 
     def texts(self, m: CohortMember, row: int) -> tuple[str, ...]:
         reason = m.reason if " " in m.reason else m.reason.replace("_", " ")  # plan keys in words
-        return (m.recipient_id, self._group[m.recipient_id], "✓ in" if m.selected else "✗ out", reason,
-                *failure_texts(m, mask_number))
+        return (
+            m.recipient_id,
+            self._group[m.recipient_id],
+            "✓ in" if m.selected else "✗ out",
+            reason,
+            *failure_texts(m, mask_number),
+        )
 
     def cell(self, m: CohortMember, row: int, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.CheckStateRole and column == self.RECIPIENT:
@@ -103,7 +116,7 @@ class CohortModel(RowTableModel[CohortMember]):
             return base | Qt.ItemFlag.ItemIsUserCheckable
         return base
 
-    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.CheckStateRole or index.column() != self.RECIPIENT or self.cohort is None:
             return False
         selected = Qt.CheckState(value) == Qt.CheckState.Checked

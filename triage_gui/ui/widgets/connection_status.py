@@ -10,8 +10,8 @@ from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
-from triage_gui.ui.widgets.icons import icon
 from triage_gui.ui.tasks.job_poller import PollState, PollStatus
+from triage_gui.ui.widgets.icons import icon
 
 ICON_SIZE = 16
 TICK_MS = 1_000
@@ -69,8 +69,15 @@ class ConnectionStatus(QWidget):
     @Slot(object)
     def set_status(self, status: PollStatus | None) -> None:
         self._status = status
-        counting = status is not None and status.next_poll is not None and status.state in (
-            PollState.OK, PollState.ERROR, PollState.CONNECTING,
+        counting = (
+            status is not None
+            and status.next_poll is not None
+            and status.state
+            in (
+                PollState.OK,
+                PollState.ERROR,
+                PollState.CONNECTING,
+            )
         )
         if counting and not self._tick.isActive():
             self._tick.start()
@@ -126,8 +133,7 @@ class ConnectionStatus(QWidget):
                 text += f" · last poll {_clock_time(status.last_ok)}"
         in_error = status is not None and status.state is PollState.ERROR
         self.retry.setVisible(in_error)
-        self._icon.setPixmap(icon(icon_name).pixmap(QSize(ICON_SIZE, ICON_SIZE),
-                                                    self.devicePixelRatioF()))
+        self._icon.setPixmap(icon(icon_name).pixmap(QSize(ICON_SIZE, ICON_SIZE), self.devicePixelRatioF()))
         self._full_text = text
         self._text.setToolTip(tooltip or text)
         self.setAccessibleName("Connection status")
@@ -143,15 +149,13 @@ class ConnectionStatus(QWidget):
 
     def _elide(self) -> None:
         width = max(self._text.width(), self._text.minimumWidth())
-        self._text.setText(
-            self._text.fontMetrics().elidedText(self._full_text, Qt.TextElideMode.ElideRight, width)
-        )
+        self._text.setText(self._text.fontMetrics().elidedText(self._full_text, Qt.TextElideMode.ElideRight, width))
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._elide()
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+    def sizeHint(self) -> QSize:
         hint = super().sizeHint()
         wanted = self._text.fontMetrics().horizontalAdvance(self._full_text) + 80
         return QSize(min(max(hint.width(), wanted), 900), hint.height())

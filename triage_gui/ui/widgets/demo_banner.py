@@ -58,9 +58,7 @@ class DemoBanner(QWidget):
     def set_url(self, base_url: str) -> None:
         where = f"— bundled simulator at {base_url}" if base_url else "— bundled simulator"
         self._where.setText(where)
-        self.setAccessibleDescription(
-            f"Demo mode {where}: data is simulated, not a real workspace."
-        )
+        self.setAccessibleDescription(f"Demo mode {where}: data is simulated, not a real workspace.")
         self.setToolTip("Demo mode: the data comes from the bundled simulator, not a real API.")
 
     def set_scenarios(self, scenarios: list[tuple[str, str, str]]) -> None:
@@ -69,9 +67,7 @@ class DemoBanner(QWidget):
         self.scenarios.clear()
         for name, title, description in scenarios:
             self.scenarios.addItem(title or name, name)
-            self.scenarios.setItemData(
-                self.scenarios.count() - 1, description, Qt.ItemDataRole.ToolTipRole
-            )
+            self.scenarios.setItemData(self.scenarios.count() - 1, description, Qt.ItemDataRole.ToolTipRole)
         self.scenarios.blockSignals(False)
         self._scenario_changed(self.scenarios.currentIndex())
 
@@ -112,12 +108,12 @@ class DemoBanner(QWidget):
         self._word.setPalette(palette)
         self.update()
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             self._restyle()
         super().changeEvent(event)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         accent = self._accent()

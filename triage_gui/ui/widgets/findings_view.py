@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from triage_gui.domain.findings import Finding
-from triage_gui.ui.widgets.icons import verdict_icon
 from triage_gui.ui.widgets.evidence_table import EvidenceTableModel, KeyValueModel
+from triage_gui.ui.widgets.icons import verdict_icon
 from triage_gui.ui.widgets.sorting import KeySortProxy
 from triage_gui.ui.widgets.table_model import RowTableModel
 from triage_gui.ui.widgets.table_view import SIZE_SAMPLE_ROWS, read_only_table
@@ -39,7 +39,8 @@ class FindingsModel(RowTableModel[Finding]):
         self._palette = QPalette(palette)
         if self._rows:
             self.dataChanged.emit(
-                self.index(0, self.VERDICT), self.index(len(self._rows) - 1, self.VERDICT),
+                self.index(0, self.VERDICT),
+                self.index(len(self._rows) - 1, self.VERDICT),
                 [Qt.ItemDataRole.ForegroundRole],
             )
 
@@ -105,8 +106,7 @@ class FindingsView(QWidget):
         self.detail_title.setWordWrap(True)
         self.detail_title.setTextFormat(Qt.TextFormat.RichText)
         self.detail_title.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse
-            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
         self.detail_title.setAccessibleName("Selected finding")
 
@@ -115,9 +115,7 @@ class FindingsView(QWidget):
         self.evidence_proxy.setSourceModel(self.evidence_model)
         self.evidence = _table("Evidence of the selected finding")
         self.evidence.setModel(self.evidence_proxy)
-        self.evidence.horizontalHeader().setSectionResizeMode(
-            0, QHeaderView.ResizeMode.ResizeToContents
-        )
+        self.evidence.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.evidence.horizontalHeader().setStretchLastSection(True)
         self.evidence.verticalHeader().setVisible(False)
         self.evidence.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # the engine's order first
@@ -174,8 +172,7 @@ class FindingsView(QWidget):
                     break
         self.table.selectionModel().setCurrentIndex(
             target,
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
         )
         # a reset clears the current index, so the signal above normally showed it already
         self._show(self.model.finding(self.proxy.mapToSource(target).row()))
@@ -193,10 +190,8 @@ class FindingsView(QWidget):
         ]
 
     # -- internals ------------------------------------------------------------------------
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        if event.type() in (
-            QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange
-        ) and hasattr(self, "model"):
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and hasattr(self, "model"):
             self.model.set_palette(self.palette())
         super().changeEvent(event)
 
@@ -222,8 +217,7 @@ class FindingsView(QWidget):
             self.rows.setVisible(False)
             return
         self.detail_title.setText(
-            f"<b>{verdict_word(finding.verdict)} · {escape(finding.id)}</b>"
-            f"<br>{escape(finding.summary)}"
+            f"<b>{verdict_word(finding.verdict)} · {escape(finding.id)}</b><br>{escape(finding.summary)}"
         )
         self.evidence_model.set_values(finding.evidence)
         self.evidence.setVisible(bool(finding.evidence))

@@ -33,8 +33,7 @@ class GuidanceList(QWidget):
         self.body.setWordWrap(True)
         self.body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.body.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse
-            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
         self.body.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # keyboard users can copy lines
 
@@ -61,10 +60,7 @@ class GuidanceList(QWidget):
             if items
             else "<i>No guidance for this step.</i>"
         )
-        spoken = "; ".join(
-            ("Emphasised: " if i in self._emphasis else "") + line
-            for i, line in enumerate(self._lines)
-        )
+        spoken = "; ".join(("Emphasised: " if i in self._emphasis else "") + line for i, line in enumerate(self._lines))
         self.body.setAccessibleName(title or "Guidance")
         self.body.setAccessibleDescription(spoken)
 

@@ -21,10 +21,22 @@ APP_ICON_FILE = "outbound-triage.svg"
 
 ICON_NAMES: frozenset[str] = frozenset(
     {
-        "verdict-pass", "verdict-warn", "verdict-fail", "verdict-unknown",
-        "override", "refresh", "retry", "export", "note",
-        "level-1", "level-2", "level-3",
-        "demo", "connection-ok", "connection-error", "phone",
+        "verdict-pass",
+        "verdict-warn",
+        "verdict-fail",
+        "verdict-unknown",
+        "override",
+        "refresh",
+        "retry",
+        "export",
+        "note",
+        "level-1",
+        "level-2",
+        "level-3",
+        "demo",
+        "connection-ok",
+        "connection-error",
+        "phone",
     }
 )
 

@@ -118,8 +118,12 @@ class NoteOverrideBox(QWidget):
     # -- API ------------------------------------------------------------------------------
     def set_state(self, note: str, override: VerdictOverride | None) -> None:
         """Show a saved note and override without emitting change signals."""
-        with QSignalBlocker(self.note), QSignalBlocker(self.enable), \
-                QSignalBlocker(self.reason), QSignalBlocker(self.verdict):
+        with (
+            QSignalBlocker(self.note),
+            QSignalBlocker(self.enable),
+            QSignalBlocker(self.reason),
+            QSignalBlocker(self.verdict),
+        ):
             self.note.setPlainText(note)
             self._applied = override
             self.enable.setChecked(override is not None)
@@ -143,10 +147,8 @@ class NoteOverrideBox(QWidget):
         return self.note.toPlainText()
 
     # -- internals ------------------------------------------------------------------------
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        if event.type() in (
-            QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange
-        ) and hasattr(self, "state"):
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and hasattr(self, "state"):
             self._validate()
         super().changeEvent(event)
 
@@ -169,9 +171,7 @@ class NoteOverrideBox(QWidget):
         problem = reason_problem(self.reason.text()) if on else None
         self.reason_hint.setText(f"⚠ {problem}" if problem else "")
         hint_palette = self.reason_hint.palette()
-        hint_palette.setColor(
-            QPalette.ColorRole.WindowText, verdict_colour(Verdict.WARN, self.palette())
-        )
+        hint_palette.setColor(QPalette.ColorRole.WindowText, verdict_colour(Verdict.WARN, self.palette()))
         self.reason_hint.setPalette(hint_palette)
         self.reason_hint.setVisible(problem is not None)
         self.reason.setToolTip(problem or "")
@@ -179,9 +179,7 @@ class NoteOverrideBox(QWidget):
         pending = self._pending()
         self.apply.setEnabled(on and problem is None and pending != self._applied_key())
         if self._applied is not None:
-            self.state.setText(
-                f"Override applied: {verdict_word(self._applied.verdict)}: {self._applied.reason}"
-            )
+            self.state.setText(f"Override applied: {verdict_word(self._applied.verdict)}: {self._applied.reason}")
         elif on:
             self.state.setText("Not applied yet.")
         else:

@@ -239,7 +239,7 @@ class ProgressChart(QWidget):
             at = datetime.fromtimestamp(self._x[self._count - 1]).strftime("%H:%M:%S")
             latest = self._y[:, self._count - 1]
             parts = ", ".join(
-                f"{label.lower()} {int(v):,}" for (_k, label, _s, _c), v in zip(SERIES, latest)
+                f"{label.lower()} {int(v):,}" for (_k, label, _s, _c), v in zip(SERIES, latest, strict=False)
             )
             text = f"{self._count:,} snapshots; at {at}: {parts}."
         target = self.plot if self.plot is not None else self
@@ -265,13 +265,13 @@ class ProgressChart(QWidget):
         legend_fill.setAlpha(210)
         self.legend.setBrush(legend_fill)
         self.legend.setPen(foreground)
-        for curve, (_key, _label, style, colours) in zip(self._curves, SERIES):
+        for curve, (_key, _label, style, colours) in zip(self._curves, SERIES, strict=False):
             pen = self._pg.mkPen(color=colours[1] if dark else colours[0], width=2, style=style)
             curve.setPen(pen)
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        if event.type() in (
-            QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange
-        ) and getattr(self, "_built", False):
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and getattr(
+            self, "_built", False
+        ):
             self._apply_palette()
         super().changeEvent(event)

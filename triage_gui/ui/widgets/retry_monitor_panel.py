@@ -22,9 +22,9 @@ from triage_gui.domain.findings import Verdict
 from triage_gui.domain.models import CallStatus
 from triage_gui.domain.report import FailureClass
 from triage_gui.domain.retry_cohort import mask_number
-from triage_gui.ui.widgets.icons import verdict_icon
 from triage_gui.ui.case.retry_session import RetrySession
 from triage_gui.ui.pages.retry_texts import MASKED_NUMBER_TIP
+from triage_gui.ui.widgets.icons import verdict_icon
 from triage_gui.ui.widgets.table_model import RowTableModel
 from triage_gui.ui.widgets.table_view import fit_columns_on_reset, read_only_table
 
@@ -254,15 +254,15 @@ class MonitorPanel(QWidget):
             self.timer.stop()
 
     # -- visibility ------------------------------------------------------------------------
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self._update_timer()
 
-    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt override
+    def hideEvent(self, event: QHideEvent) -> None:
         self.timer.stop()
         super().hideEvent(event)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.timer.stop()
         super().closeEvent(event)
 

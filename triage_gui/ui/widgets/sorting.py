@@ -29,7 +29,7 @@ def value_sort_key(value: Any) -> tuple[Any, ...]:
 class KeySortProxy(QSortFilterProxyModel):
     """A sort proxy over a model that implements ``sort_key`` (stable: ties keep source order)."""
 
-    def lessThan(  # noqa: N802 - Qt override
+    def lessThan(
         self,
         left: QModelIndex | QPersistentModelIndex,
         right: QModelIndex | QPersistentModelIndex,

@@ -104,12 +104,12 @@ class VerdictBadge(QWidget):
     def _colour(self) -> QColor:
         return verdict_colour(self._verdict, self.palette())
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             self._refresh()
         super().changeEvent(event)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         colour = self._colour()
@@ -121,8 +121,7 @@ class VerdictBadge(QWidget):
         painter.setPen(pen)
         painter.setBrush(fill)
         inset = _FRAME_WIDTH / 2
-        painter.drawRoundedRect(QRectF(self.rect()).adjusted(inset, inset, -inset, -inset),
-                                _RADIUS, _RADIUS)
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(inset, inset, -inset, -inset), _RADIUS, _RADIUS)
         if self.hasFocus():
             focus = QPen(self.palette().color(QPalette.ColorRole.Highlight), 1, Qt.PenStyle.DotLine)
             painter.setPen(focus)
