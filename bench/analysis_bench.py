@@ -54,8 +54,8 @@ def fetch_and_analyse(url: str, token: str, workspace: str, job: str) -> tuple[A
         steps.append((message.removeprefix("Fetching ").rstrip("…."), time.perf_counter()))
 
     start = time.perf_counter()
-    with connection.make_client() as client:
-        data = fetch_incident(client, FetchRequest(workspace_id=workspace, job_id=job), progress=step)
+    with connection.open_provider() as provider:
+        data = fetch_incident(provider, FetchRequest(workspace_id=workspace, job_id=job), progress=step)
     fetched = time.perf_counter()
     ends = [t for _, t in steps[1:]] + [fetched]
     split = {name: round(end - began, 3) for (name, began), end in zip(steps, ends, strict=True)}

@@ -57,8 +57,10 @@ def _child(url: str, token: str, workspace: str, job: str) -> None:
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from triage_gui.domain.incident import AnalysisSettings
     from triage_gui.providers.connection import Connection
+    from triage_gui.store.paths import AppPaths
+    from triage_gui.store.settings import AppSettings
+    from triage_gui.ui.app.context import AppContext
     from triage_gui.ui.app.main_window import MainWindow
     from triage_gui.ui.app.startup import tune_interpreter_for_gui
 
@@ -69,7 +71,10 @@ def _child(url: str, token: str, workspace: str, job: str) -> None:
 
     tune_interpreter_for_gui()
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    window = MainWindow(Connection(base_url=url, token=token, label="bench"), AnalysisSettings(), poll_interval_s=60.0)
+    connection = Connection(base_url=url, token=token, label="bench")
+    ctx = AppContext(paths=AppPaths(), settings=AppSettings(), connection=connection)
+    window = MainWindow(ctx, poll_interval_s=60.0)
+    window.build()
     window.show()
     loaded = QEventLoop()
     failure: list[str] = []

@@ -126,18 +126,19 @@ def _child(url: str, token: str, workspace: str, job: str, seconds: float, attri
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from triage_gui.domain.incident import AnalysisSettings
     from triage_gui.providers.connection import Connection
+    from triage_gui.store.paths import AppPaths
+    from triage_gui.store.settings import AppSettings
+    from triage_gui.ui.app.context import AppContext
     from triage_gui.ui.app.main_window import MainWindow
     from triage_gui.ui.app.startup import tune_interpreter_for_gui
 
     tune_interpreter_for_gui()  # as run_gui does for the app
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    window = MainWindow(
-        Connection(base_url=url, token=token, label="bench"),
-        AnalysisSettings(),
-        poll_interval_s=POLL_INTERVAL_S,
-    )
+    connection = Connection(base_url=url, token=token, label="bench")
+    ctx = AppContext(paths=AppPaths(), settings=AppSettings(), connection=connection)
+    window = MainWindow(ctx, poll_interval_s=POLL_INTERVAL_S)
+    window.build()
     window.show()
     state: dict[str, Any] = {"last": None, "loaded_at": None, "snapshots": 0, "reports": 0, "error": None}
     load_gaps: list[float] = []

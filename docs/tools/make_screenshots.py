@@ -58,25 +58,18 @@ def main() -> int:
         ):
             dark.setColor(role, QColor(colour))
         app.setPalette(dark)
-    from triage_gui.domain.incident import AnalysisSettings
     from triage_gui.providers.connection import Connection
     from triage_gui.simulator import RealClock, Simulator
+    from triage_gui.store.paths import AppPaths
+    from triage_gui.store.settings import AppSettings
+    from triage_gui.ui.app.context import AppContext
     from triage_gui.ui.app.main_window import MainWindow
 
     with Simulator(clock=RealClock(speed=5.0)) as sim:
         conn = Connection(base_url=sim.base_url, token=sim.token, label="demo", is_demo=True)
-        scenarios = [(s.name, s.title, s.description) for s in sim.scenarios()]
-
-        def ids(name: str) -> dict[str, str]:
-            info = sim.scenario(name)
-            return {
-                "workspace_id": info.workspace_id,
-                "job_id": info.job_id,
-                "campaign_id": info.campaign_id,
-                "upload_id": info.upload_id or "",
-            }
-
-        window = MainWindow(conn, AnalysisSettings(), poll_interval_s=1.0, scenarios=scenarios, scenario_ids=ids)
+        ctx = AppContext(paths=AppPaths(), settings=AppSettings(), connection=conn, simulator=sim)
+        window = MainWindow(ctx, poll_interval_s=1.0)
+        window.build()
         window.resize(1240, 780)
         window.show()
         window.open_scenario(scenario)

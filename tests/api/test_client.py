@@ -84,7 +84,7 @@ def test_paging_small_pages_equals_large_pages(client, healthy):
     large = list(client.iter_calls(ws, job))
     assert [c.id for c in small] == [c.id for c in large]
     assert len({c.id for c in large}) == len(large) > 37
-    assert len(list(client.iter_calls(ws, job, max_items=50))) == 50
+    assert len(list(client.iter_calls(ws, job, stop_after=50))) == 50
 
 
 def test_events_after_filters_by_seq(client, healthy):
@@ -149,7 +149,7 @@ def test_rate_limit_longer_than_the_cap_is_handed_to_the_caller(simulator, healt
     simulator.faults.add(Fault(kind="rate_limit", path=r"/batch-jobs/[^/]+$", method="GET", times=1, retry_after=600))
     with BatchApiClient(simulator.base_url, simulator.token, sleep=sleeps) as c, pytest.raises(RateLimited) as err:
         c.get_job(healthy.workspace_id, healthy.job_id)
-    assert err.value.retry_after == 600
+    assert err.value.retry_after == 300  # clamped: never a poll scheduled further out than 5 minutes
     assert sleeps.delays == []
 
 
@@ -273,7 +273,7 @@ def test_parse_retry_after_accepts_seconds_and_http_dates():
 
 def test_check_id():
     assert check_id("job_1-A") == "job_1-A"
-    for bad in ("", "a" * 65, "a b", "ä"):
+    for bad in ("", "a" * 65, "a b", "ä", "job_1\n"):  # "$" alone would let the newline through
         with pytest.raises(ValueError):
             check_id(bad)
 

@@ -183,3 +183,78 @@ def test_killed_between_intent_and_answer_then_rerun_creates_one_job(simulator, 
     (entry,) = ledger.entries()
     assert entry.state is IntentState.LAUNCHED and entry.retry_job_id
     assert set(posts(simulator)) == {pending.key}
+
+
+def _retry_jobs_calls(simulator, parent: str) -> dict[str, set[str]]:
+    """Every retry job of ``parent`` on the server -> the recipients it dialled (the truth)."""
+    import httpx
+
+    out: dict[str, set[str]] = {}
+    with httpx.Client(base_url=simulator.base_url, headers={"Authorization": f"Bearer {simulator.token}"}) as http:
+        jobs = http.get("/v1/workspaces/ws_demo/batch-jobs", params={"limit": 500}).json()["items"]
+        for job in jobs:
+            if job.get("parent_job_id") != parent:
+                continue
+            calls = http.get(f"/v1/workspaces/ws_demo/batch-jobs/{job['id']}/calls", params={"limit": 500}).json()
+            out[job["id"]] = {c["recipient_id"] for c in calls["items"] if c.get("dispatched_at")}
+    return out
+
+
+def test_two_workstations_never_dial_anyone_twice(simulator, monkeypatch, tmp_path, capsys):
+    """Issue 12: two data folders (two agents' machines, or the GUI then the CLI) each run
+    ``retry --execute``; the second starts while the first retry job is still queued."""
+    monkeypatch.setenv("TRIAGE_API_TOKEN", simulator.token)
+
+    def run(home: Path, *extra: str) -> tuple[int, str]:
+        monkeypatch.setenv("TRIAGE_HOME", str(home))
+        argv = ["retry", "--base-url", simulator.base_url, "--workspace", "ws_demo", "--job", "job_completed"]
+        code = main([*argv, "--execute", *extra])
+        return code, capsys.readouterr().out
+
+    a, b = tmp_path / "agent-a", tmp_path / "agent-b"
+    code, out = run(a)
+    assert code == EXIT_OK and "Launch launched" in out
+    ((first, _),) = _retry_jobs_calls(simulator, "job_completed").items()
+    assert first in out
+    simulator.clock.advance(20)  # A's retry job has dialled a few of its recipients, not all
+    assert 0 < len(_retry_jobs_calls(simulator, "job_completed")[first]) < 10
+
+    # B knows nothing of A's ledger; the server does: the unfinished retry job holds B back ...
+    code, out = run(b)
+    assert code == EXIT_REFUSED and first in out and "not finished" in out
+    # ... and a written reason cannot lift it while that job's recipients are not all known
+    code, out = run(b, "--override-reason", "customer insists, second agent on the case")
+    assert code == EXIT_REFUSED and "Not every recipient of the unfinished retry job is known yet" in out
+    assert len(_retry_jobs_calls(simulator, "job_completed")) == 1
+
+    simulator.clock.advance(6 * 3600)  # A's retry job has finished long since
+    code, out = run(b)
+    assert code == EXIT_OK
+    simulator.clock.advance(6 * 3600)
+    dialled = _retry_jobs_calls(simulator, "job_completed")
+    seen: dict[str, str] = {}
+    for job_id, recipients in dialled.items():
+        for rid in recipients:
+            assert rid not in seen, f"{rid} dialled by both {seen[rid]} and {job_id}"
+            seen[rid] = job_id
+    assert seen  # somebody was retried at all
+
+
+def test_the_gui_and_the_cli_share_one_ledger_per_job(simulator, monkeypatch, tmp_path, capsys):
+    """One location rule, keyed by (API base URL, workspace, job): the wizard's retry session and
+    ``triage-gui retry`` resolve the same folder, and another API gets another one."""
+    from triage_gui.cli.retry_command import default_ledger_dir
+    from triage_gui.store.paths import AppPaths
+    from triage_gui.store.retry_ledger import ledger_dir
+
+    monkeypatch.setenv("TRIAGE_HOME", str(tmp_path))
+    cli_dir = default_ledger_dir(simulator.base_url, "ws_demo", "job_completed")
+    assert cli_dir == ledger_dir(AppPaths().data_dir, simulator.base_url, "ws_demo", "job_completed")
+    assert cli_dir == ledger_dir(AppPaths().data_dir, simulator.base_url + "/", "ws_demo", "job_completed")
+    assert cli_dir != ledger_dir(AppPaths().data_dir, "https://api.example.com", "ws_demo", "job_completed")
+    monkeypatch.setenv("TRIAGE_API_TOKEN", simulator.token)
+    argv = ["retry", "--base-url", simulator.base_url, "--workspace", "ws_demo", "--job", "job_completed", "--execute"]
+    assert main(argv) == EXIT_OK
+    capsys.readouterr()
+    (entry,) = RetryLedger(cli_dir).entries()
+    assert entry.state is IntentState.LAUNCHED

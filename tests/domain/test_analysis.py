@@ -7,7 +7,8 @@ import time
 from typing import Any
 
 import pytest
-from factories import (
+
+from tests.domain.factories import (
     NOW,
     ago,
     audit,
@@ -22,7 +23,6 @@ from factories import (
     snapshot,
     upload,
 )
-
 from triage_gui.domain.analysis import analyse
 from triage_gui.domain.findings import CheckId, Verdict
 from triage_gui.domain.incident import IncidentData

@@ -19,10 +19,10 @@ def test_outcomes_per_row() -> None:
     auditor = ContactAuditor("GB")
     kept, dup, bad, missing = _feed(auditor, ["07400 123456", "+44 7400 123456", "123", None])
 
-    assert kept.status is RowStatus.KEPT and kept.is_first_occurrence
+    assert kept.status is RowStatus.KEPT
     assert kept.e164 == "+447400123456" and kept.number_type == "mobile"
 
-    assert dup.status is RowStatus.DUPLICATE and not dup.is_first_occurrence
+    assert dup.status is RowStatus.DUPLICATE
     assert (dup.duplicate_of, dup.reason, dup.e164) == (2, "duplicate of row 2", "+447400123456")
 
     assert bad.status is RowStatus.REJECTED and bad.reason == "too short" and bad.e164 is None

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from factories import ago, incident, job
 
+from tests.domain.factories import ago, incident, job
 from triage_gui.domain import runbook
 from triage_gui.domain.escalation import escalate
 from triage_gui.domain.findings import CheckId, CheckResult, Finding, Verdict

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from factories import NOW, call, counters_for, failed, incident, job
 
+from tests.domain.factories import NOW, call, counters_for, failed, incident, job
 from triage_gui.domain import runbook
 from triage_gui.domain.analysis import analyse
 from triage_gui.domain.case import Case, CaseInputs, Symptom, VerdictOverride

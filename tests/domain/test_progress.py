@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from factories import NOW, ago, call, incident, job, snapshot
 
+from tests.domain.factories import NOW, ago, call, incident, job, snapshot
 from triage_gui.domain.progress import (
     derive_stage,
     estimate_progress,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from factories import ago, call, campaign, event, failed, incident, job, phone, rid
 
+from tests.domain.factories import ago, call, campaign, event, failed, incident, job, phone, rid
 from triage_gui.domain.incident import AnalysisSettings
 from triage_gui.domain.report import FailureClass, RetryPlan
 from triage_gui.domain.retry_planning import plan_region, plan_retry

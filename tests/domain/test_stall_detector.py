@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from factories import NOW, ago, job, snapshot
 
+from tests.domain.factories import NOW, ago, job, snapshot
 from triage_gui.domain.stall_detector import StallDetector, duration_text
 
 WORK_LEFT = {

@@ -28,6 +28,7 @@ from triage_gui.domain.findings import CheckId, Verdict
 from triage_gui.domain.incident import IncidentData
 from triage_gui.domain.report import Escalation, Report
 from triage_gui.providers.batch_v1.client import BatchApiClient
+from triage_gui.providers.batch_v1.provider import BatchV1Provider
 from triage_gui.services.bundle_assembly import case_from_incident, write_check_bundle
 from triage_gui.services.incident_loading import FetchRequest, fetch_incident
 from triage_gui.simulator import ManualClock, Simulator
@@ -83,7 +84,9 @@ def dirty_upload() -> tuple[IncidentData, Report]:
     with Simulator(scenarios=["dirty_upload"], token=TOKEN, clock=ManualClock()) as sim:
         info = sim.scenario("dirty_upload")
         with BatchApiClient(sim.base_url or "", sim.token, timeout=10.0) as client:
-            data = fetch_incident(client, FetchRequest(workspace_id=info.workspace_id, job_id=info.job_id))
+            data = fetch_incident(
+                BatchV1Provider(client), FetchRequest(workspace_id=info.workspace_id, job_id=info.job_id)
+            )
     return data, analyse(data)
 
 
@@ -287,7 +290,9 @@ def test_headless_check_bundle_with_a_screenshot(tmp_path: Path) -> None:
     with Simulator(scenarios=["retry_loop"], token=TOKEN, clock=ManualClock()) as sim:
         info = sim.scenario("retry_loop")
         with BatchApiClient(sim.base_url or "", sim.token, timeout=10.0) as client:
-            data = fetch_incident(client, FetchRequest(workspace_id=info.workspace_id, job_id=info.job_id))
+            data = fetch_incident(
+                BatchV1Provider(client), FetchRequest(workspace_id=info.workspace_id, job_id=info.job_id)
+            )
     report = analyse(data)
     shot = png((b"tEXt", f"Author\x00{UK[1]}".encode()))
     result = write_check_bundle(

@@ -67,7 +67,7 @@ def test_corrupt_latest_save_falls_back_to_the_previous_and_is_set_aside(store: 
     case.title = "newer"
     path = store.save(case)
     path.write_text('{"schema_version": 1, "case_id": "trunc', encoding="utf-8")
-    [summary] = store.list()
+    [summary] = store.summaries()
     assert summary.openable and summary.title == "good" and "previous version will be opened" in summary.problem
     loaded = store.load(case.case_id)
     assert loaded.from_backup and loaded.case.title == "good"
@@ -114,11 +114,11 @@ def test_a_case_from_a_newer_app_is_refused_clearly_and_kept(store: CaseStore) -
     data = json.loads(path.read_text())
     data["schema_version"] = CASE_SCHEMA_VERSION + 1
     path.write_text(json.dumps(data), encoding="utf-8")
-    [summary] = store.list()
+    [summary] = store.summaries()
     assert not summary.openable
     assert "newer version of Outbound Triage" in summary.problem and "Kept aside as" in summary.problem
     assert not path.exists() and any(".bad-" in n for n in _files(store))
-    assert store.list() == []  # set aside once: no message on every start
+    assert store.summaries() == []  # set aside once: no message on every start
     with pytest.raises(CaseStoreError, match="there is no case"):
         store.load(case.case_id)
 
@@ -138,7 +138,7 @@ def test_list_unfinished_duplicate_delete(store: CaseStore, clock: Clock) -> Non
     done = _case("done", job="job_c", minutes=9, closed=True)
     for case in (old, new, done):
         store.save(case)
-    summaries = store.list()
+    summaries = store.summaries()
     assert [(s.title, s.job, s.closed) for s in summaries] == [
         ("done", "job_c", True),
         ("new", "job_b", False),
@@ -154,7 +154,7 @@ def test_list_unfinished_duplicate_delete(store: CaseStore, clock: Clock) -> Non
     assert store.load(done.case_id).case == done  # the original is untouched
     store.save(new)  # a second save: there is a .prev to delete too
     store.delete(new.case_id)
-    assert new.case_id not in {s.case_id for s in store.list()}
+    assert new.case_id not in {s.case_id for s in store.summaries()}
     assert not any(n.startswith(new.case_id) for n in _files(store))
 
 
@@ -190,7 +190,7 @@ def test_stale_temp_files_of_an_interrupted_save_are_removed(store: CaseStore, c
     old = (clock.now - timedelta(hours=1)).timestamp()
     os.utime(stale, (old, old))
     os.utime(fresh, (clock.now.timestamp(), clock.now.timestamp()))
-    assert [s.case_id for s in store.list()] == [case.case_id]
+    assert [s.case_id for s in store.summaries()] == [case.case_id]
     assert fresh.exists() and not stale.exists()
 
 

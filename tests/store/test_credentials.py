@@ -28,10 +28,10 @@ def test_check_token_strips_the_newline_a_pipe_adds():
     [
         ("", "empty"),
         ("   \n", "empty"),
-        ("abc def-ghi-jkl", "spaces, line breaks or non-ASCII"),
-        ("abc\ndef-ghi-jkl", "spaces, line breaks or non-ASCII"),
-        ("tökén-123456", "spaces, line breaks or non-ASCII"),
-        ("x" * 5000, "longer than 4096"),
+        ("abc def-ghi-jkl", "contains a space (character 4 of 15)"),
+        ("abc\ndef-ghi-jkl", "contains a line break"),
+        ("tökén-123456", "contains a non-ASCII character"),
+        ("x" * 5000, "too long (5,000 characters; at most 4,096)"),
     ],
 )
 def test_bad_tokens_are_refused_without_quoting_them(raw, phrase):

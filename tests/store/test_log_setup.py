@@ -149,3 +149,25 @@ def test_a_bad_format_string_does_not_lose_the_record(app_paths, logging_setup, 
 def test_unknown_level_is_refused(app_paths):
     with pytest.raises(ValueError, match="unknown log level"):
         setup_logging(app_paths, "LOUD", environ={})
+
+
+def test_the_command_line_log_is_scrubbed_and_shows_warnings_only():
+    import io
+    import logging
+
+    from triage_gui.store.log_setup import register_secret, setup_cli_logging
+
+    stream = io.StringIO()
+    setup = setup_cli_logging(stream=stream, environ={"TRIAGE_API_TOKEN": "tok_env_SECRET1"})
+    try:
+        register_secret("tok_keyring_SECRET2")
+        log = logging.getLogger("triage_gui.some.module")
+        log.info("not shown")
+        log.warning("server said tok_env_SECRET1 and tok_keyring_SECRET2 for +447700900123")
+    finally:
+        setup.close()
+    text = stream.getvalue()
+    assert "not shown" not in text
+    assert text.startswith("triage-gui: WARNING: server said")
+    assert "SECRET1" not in text and "SECRET2" not in text and "+447700900123" not in text
+    assert not [h for h in logging.getLogger().handlers if getattr(h, "scrub", None) is setup.scrub]

@@ -83,3 +83,24 @@ def test_paths_repr_names_the_dirs_without_creating_them(tmp_path):
     assert "config" in repr(paths)
     assert not Path(tmp_path / "r").exists()
     assert os.fspath(paths.as_dict()["data"]).endswith("data")
+
+
+def test_atomic_writes_never_replace_a_device_a_fifo_or_a_directory(tmp_path):
+    """`audit --out /dev/null` as root once replaced the device with a file of contacts: every
+    writer goes through the atomic writer, which refuses any existing non-regular target."""
+    import os
+
+    from triage_gui.store.paths import NotARegularFile, atomic_write_bytes, atomic_write_text
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for target in (fifo, folder, Path(os.devnull)):
+        with pytest.raises(NotARegularFile, match="regular files"):
+            atomic_write_bytes(target, b"contacts")
+    assert fifo.is_fifo() and folder.is_dir() and Path(os.devnull).is_char_device()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    atomic_write_text(tmp_path / "new.csv", "a,b\n")  # a new path, and then a regular file, are fine
+    atomic_write_text(tmp_path / "new.csv", "c,d\n")
+    assert (tmp_path / "new.csv").read_text() == "c,d\n"

@@ -112,7 +112,7 @@ def test_add_list_get_update_rename_remove(store, app_paths):
 
     assert store.remove("production") is None
     assert store.names() == ["staging"]
-    assert ProfileStore(app_paths).names() == ["staging"]  # another process sees the same
+    assert ProfileStore(app_paths, CredentialStore(environ={})).names() == ["staging"]  # another process sees the same
 
 
 def test_the_file_holds_no_token_field_and_is_private(store, app_paths):
@@ -167,7 +167,7 @@ def test_unknown_profiles_are_named_in_the_error(store):
 
 def test_a_corrupt_profiles_file_is_kept_aside(store, app_paths):
     app_paths.profiles_file.write_text("{not json", encoding="utf-8")
-    assert store.list() == []
+    assert store.profiles() == []
     kept = list(app_paths.config_dir.glob("profiles.json.bad-*"))
     assert len(kept) == 1 and kept[0].read_text(encoding="utf-8") == "{not json"
     assert "could not be read" in store.warnings[0]

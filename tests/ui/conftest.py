@@ -33,8 +33,17 @@ def no_running_qthreads(qtbot):
 
 
 @pytest.fixture(autouse=True)
+def empty_clipboard_after_test(qapp):
+    """Qt's offscreen clipboard frees a QMimeData set from Python a second time when the process
+    exits (a segmentation fault after the last test: exit 139). The app empties it on quit under
+    offscreen (ui/app/startup.py); tests never quit the application, so empty it after each."""
+    yield
+    qapp.clipboard().clear()
+
+
+@pytest.fixture(autouse=True)
 def thaw_after_test():
-    """A load freezes what is alive (runtime/collector_pacing.py): give it back to the collector
+    """A load freezes what is alive (ui/tasks/gc_policy.py): give it back to the collector
     after each test, so one test's leftovers do not outlive it."""
     yield
     gc.unfreeze()
@@ -94,15 +103,42 @@ def make_snapshots() -> Callable[[int], list[JobSnapshot]]:
 
 
 @pytest.fixture
-def window(qtbot, simulator):
-    """The app's main window on the simulator (a test module may override ``simulator``)."""
-    from triage_gui.domain.incident import AnalysisSettings
-    from triage_gui.providers.connection import Connection
+def app_context():
+    """The app's context as ``run_gui`` builds it, with default settings given (so no logging
+    is set up); ``close()`` after the test stops what a test started with it (the demo)."""
+    from triage_gui.store.paths import AppPaths
+    from triage_gui.store.settings import AppSettings
+    from triage_gui.ui.app.context import AppContext
+
+    ctx = AppContext(paths=AppPaths(), settings=AppSettings())
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def open_window(qtbot, app_context):
+    """Makes main windows on ``app_context`` with the given connection: whole (every step of
+    ``build_steps`` run) unless ``build=False``, which leaves just the first part."""
     from triage_gui.ui.app.main_window import MainWindow
 
+    def make(connection, *, build: bool = True, **kwargs: Any):
+        app_context.connection = connection
+        win = MainWindow(app_context, **kwargs)
+        qtbot.addWidget(win)
+        if build:
+            win.build()
+        return win
+
+    return make
+
+
+@pytest.fixture
+def window(open_window, simulator):
+    """The app's main window on the simulator (a test module may override ``simulator``)."""
+    from triage_gui.providers.connection import Connection
+
     conn = Connection(base_url=simulator.base_url, token=simulator.token, label="test")
-    win = MainWindow(conn, AnalysisSettings(), poll_interval_s=0.2)
-    qtbot.addWidget(win)
+    win = open_window(conn, poll_interval_s=0.2)
     win.show()
     yield win
     win.close()

@@ -3,6 +3,11 @@
 ``check`` and ``retry`` give the same code for the same failure (their docstrings list them):
 3 authentication or access refused, 4 not found, 5 the server could not be reached or failed,
 6 the server's answer broke the API contract. The message is the error's own plain words.
+
+The hostile-server errors (docs/failure-modes.md) map through their base classes: a redirect,
+an answer over the size cap, a list past its bounds and an answer about something else than
+was asked are ``InvalidResponse`` (6); an overall deadline passed is a ``NetworkError`` (5).
+Messages are already cleaned of control characters and capped by ``providers.errors``.
 """
 
 from __future__ import annotations

@@ -3,6 +3,15 @@
 Operators fix contact files themselves (runbook Level 1: "validate contact file quality for
 malformed/duplicate numbers"); this reports what the duplicates check would find in the
 upload and writes a cleaned file and a rejects file. The input is only ever read.
+
+Files: input and outputs must be regular files (an output may also be a new path); a FIFO,
+a device or a directory is refused with exit 2 before anything is written (``--out
+/dev/null`` once replaced the device with a file of contacts). Cells that a spreadsheet would
+run as a formula are neutralised (:mod:`triage_gui.domain.csv_safety`). Outputs are written to
+``.<name>.<pid>.<random>.tmp`` beside the target and renamed into place at the end; SIGTERM,
+SIGHUP and Ctrl-C remove them (exit 128 + the signal's number, 130 for Ctrl-C), and each run
+first removes such files of earlier runs when their process is gone or they have not been
+written to for an hour (what a SIGKILL or a power cut leaves).
 """
 
 from __future__ import annotations
@@ -12,20 +21,39 @@ import contextlib
 import csv
 import json
 import os
+import re
+import signal
+import stat
 import sys
 import tempfile
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import IO, Any, TextIO
 
 from triage_gui.domain.contact_audit import ContactAuditResult
 from triage_gui.domain.contact_auditor import MISSING_CELL, RowOutcome, RowStatus
+from triage_gui.domain.csv_safety import neutralise_row
 from triage_gui.domain.phones import supported_region
-from triage_gui.store.csv_source import ContactFileError, ContactRows, audit_rows, open_contact_file
+from triage_gui.store.csv_source import ContactFileError, ContactRows, audit_rows, file_kind, open_contact_file
 
 SHOWN_INVALID = 20
 SHOWN_GROUPS = 20
 EXIT_OK = 0
 EXIT_UNREADABLE = 2
+STALE_TEMP_SECONDS = 3600  # a temp file not written to for this long belongs to a dead run
+# Ctrl-C, SIGTERM (kill, systemd, CI timeouts) and SIGHUP (the terminal closed; not on Windows).
+_SIGNALS = tuple(s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None)
+
+
+class Interrupted(BaseException):
+    """A termination signal arrived during the audit (a BaseException, like KeyboardInterrupt)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -63,19 +91,26 @@ def run(args: argparse.Namespace) -> int:
         out = Path(args.out)
         rejects = str(out.with_name(f"{out.stem}.rejects.csv"))
     try:
-        with open_contact_file(args.file, args.column) as rows:
+        with _signals_raise_interrupted(), open_contact_file(args.file, args.column) as rows:
             result, written = _audit(rows, region, args.file, args.out, rejects)
-            ragged = rows.ragged_rows
+            ragged, warnings = rows.ragged_rows, rows.warnings
     except ContactFileError as exc:
         return _fail(str(exc))
     except OSError as exc:
         return _fail(f"{exc.filename or args.file}: {exc.strerror or exc}")
+    except Interrupted as exc:
+        return _stopped(signal.Signals(exc.signum))
+    except KeyboardInterrupt:  # off the main thread, where our handler is not installed
+        return _stopped(signal.SIGINT)
     if args.json:
         payload: dict[str, Any] = result.model_dump(mode="json")
         payload["ragged_rows"] = ragged
+        payload["warnings"] = warnings
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
     else:
         _print_report(result, ragged, sys.stdout)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if written is not None:
         note = _written_note(written, args.out, rejects)
         print(note, file=sys.stderr if args.json else sys.stdout)
@@ -103,11 +138,61 @@ def _audit(
     )
     try:
         result = audit_rows(rows, region, on_row=writer.write)
+        writer.commit()
     except BaseException:
-        writer.abort()
+        writer.abort()  # also after a failed rename: what was not renamed is removed
         raise
-    writer.commit()
     return result, writer
+
+
+class _Deferral:
+    """Signals that arrived while renames or deletions were under way (see _signals_held)."""
+
+    depth = 0
+    pending: int | None = None
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    if _Deferral.depth:
+        _Deferral.pending = signum  # raised when the critical section ends
+        return
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def _signals_raise_interrupted() -> Iterator[None]:
+    """For the command's duration, SIGINT, SIGTERM and SIGHUP raise :class:`Interrupted` in the
+    main thread, so the writer's cleanup runs; the previous handlers are restored afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = {signum: signal.signal(signum, _on_signal) for signum in _SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        _Deferral.pending = None
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """A critical section (creating, renaming or removing the temp files): a signal arriving
+    in it is raised at its end, so two renames happen together and no temp file escapes."""
+    _Deferral.depth += 1
+    try:
+        yield
+    finally:
+        _Deferral.depth -= 1
+        if not _Deferral.depth and _Deferral.pending is not None:
+            signum, _Deferral.pending = _Deferral.pending, None
+            raise Interrupted(signum)  # the signal wins over an exception under way
+
+
+def _stopped(signum: signal.Signals) -> int:
+    # Outputs are renamed into place whole or not at all: no temporary file is left either way.
+    print(f"triage-gui audit: stopped by {signum.name}; no partial output left", file=sys.stderr)
+    return 128 + int(signum)
 
 
 def _fail(message: str) -> int:
@@ -125,6 +210,8 @@ def _written_note(writer: CleanFileWriter, out: str | None, rejects: str | None)
         parts.append(f"wrote {out} ({writer.clean_rows} rows)")
     if rejects:
         parts.append(f"wrote {rejects} ({writer.reject_rows} rows left out, with reasons)")
+    if writer.stale_removed:
+        parts.append(f"removed {writer.stale_removed} temporary file(s) an interrupted run left")
     return "; ".join(parts)
 
 
@@ -173,6 +260,8 @@ class CleanFileWriter:
     row number and the reason, so that cleaned + rejects account for every input row. Both are
     UTF-8 and use the input's delimiter; both are written to temporary files beside the target
     and renamed into place only when the whole input was read, so a failure leaves no half file.
+    Every cell goes through :func:`neutralise_row`; the phone column keeps its ``+``.
+    Targets must be regular files or new paths (:func:`check_output_target`).
     """
 
     def __init__(
@@ -189,17 +278,19 @@ class CleanFileWriter:
         for target in targets:
             if source is not None and _same_file(Path(source), target):
                 raise ContactFileError(f"refusing to overwrite the input file {source}")
-            if target.is_dir():
-                raise ContactFileError(f"{target} is a directory")
+            check_output_target(target)
         if len(targets) == 2 and _same_file(targets[0], targets[1]):
             raise ContactFileError("the cleaned file and the rejects file must differ")
         self._column_index = column_index
+        self._rejects_phone = {column_index + 2}  # after "row" and "reason"
         self.clean_rows = 0
         self.reject_rows = 0
+        self.stale_removed = sum(remove_stale_temp_files(target) for target in targets)
         self._files: list[tuple[IO[str], Path]] = []
         try:
-            self._clean = self._open(out, delimiter, header)
-            self._rejects = self._open(rejects, delimiter, ["row", "reason", *header])
+            with _signals_held():
+                self._clean = self._open(out, delimiter, header)
+                self._rejects = self._open(rejects, delimiter, ["row", "reason", *header])
         except BaseException:
             self.abort()
             raise
@@ -213,39 +304,100 @@ class CleanFileWriter:
             encoding="utf-8",
             newline="",
             dir=final.parent or Path("."),
-            prefix=f".{final.name}.",
+            prefix=f".{final.name}.{os.getpid()}.",  # the pid tells a later run whether it is stale
             suffix=".tmp",
             delete=False,
         )
         self._files.append((handle, final))
         writer = csv.writer(handle, delimiter=delimiter)
-        writer.writerow(header)
+        writer.writerow(neutralise_row(header))
         return writer
 
     def write(self, outcome: RowOutcome, row: list[str]) -> None:
         if outcome.status is RowStatus.KEPT:
             if self._clean is not None:
-                cleaned = list(row)
-                cleaned[self._column_index] = outcome.e164 or ""
+                cleaned = neutralise_row(row)
+                cleaned[self._column_index] = outcome.e164 or ""  # E.164: "+" and digits, left as is
                 self._clean.writerow(cleaned)
             self.clean_rows += 1
         else:
             if self._rejects is not None:
-                self._rejects.writerow([outcome.row, outcome.reason or "", *row])
+                self._rejects.writerow(neutralise_row([outcome.row, outcome.reason or "", *row], self._rejects_phone))
             self.reject_rows += 1
 
     def commit(self) -> None:
-        for handle, final in self._files:
-            handle.close()
-            os.replace(handle.name, final)
-        self._files = []
+        with _signals_held():
+            for handle, final in self._files:
+                handle.close()
+                check_output_target(final)  # again: the path may have changed while we read
+                os.replace(handle.name, final)
+            self._files = []
 
     def abort(self) -> None:
-        for handle, _ in self._files:
-            handle.close()
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(handle.name)
-        self._files = []
+        with _signals_held():
+            for handle, _ in self._files:
+                handle.close()
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(handle.name)
+            self._files = []
+
+
+def check_output_target(target: Path) -> None:
+    """Refuse an output path that exists and is not a regular file (a symlink to one is fine)."""
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        return  # a new file (or a dangling symlink, replaced like a file)
+    except OSError as exc:
+        raise ContactFileError(f"{target}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(mode):
+        raise ContactFileError(
+            f"{target} is {file_kind(mode)}: outputs are written only to regular files (or new paths)"
+        )
+
+
+def remove_stale_temp_files(target: Path, *, now: float | None = None) -> int:
+    """Remove temp files an earlier, killed run left beside ``target``; returns how many.
+
+    Ours are ``.<name>.<pid>.<random>.tmp`` (``.<name>.<random>.tmp`` before the pid was
+    added). One is stale when its pid is no running process (POSIX; on Windows signalling a
+    pid would kill it) or when it has not been written to for :data:`STALE_TEMP_SECONDS`. A
+    live audit writing the same target from another process is left alone.
+    """
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.(?:(\d+)\.)?[a-z0-9_]{{8}}\.tmp")
+    cutoff = (time.time() if now is None else now) - STALE_TEMP_SECONDS
+    removed = 0
+    try:
+        entries = list(os.scandir(target.parent or Path(".")))
+    except OSError:
+        return 0
+    for entry in entries:
+        match = pattern.fullmatch(entry.name)
+        if match is None:
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if not stat.S_ISREG(info.st_mode):
+                continue
+            pid = int(match.group(1)) if match.group(1) else None
+            if info.st_mtime < cutoff or (pid is not None and pid != os.getpid() and not _pid_alive(pid)):
+                os.unlink(entry.path)
+                removed += 1
+        except OSError:
+            continue
+    return removed
+
+
+def _pid_alive(pid: int) -> bool:
+    if os.name != "posix":
+        return True  # unknown: only the age rule applies
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -1,7 +1,11 @@
 """``triage-gui bundle verify FILE.zip``: check a diagnostics bundle against its manifest.
 
-Exit codes: 0 every listed file is present and unchanged and nothing was added; 1 a mismatch
-(each problem is printed); 2 the file cannot be read as a zip at all.
+Exit codes: 0 every listed file is present and unchanged and nothing was added; 1 a mismatch,
+each problem printed in one sentence (a file changed, missing or added, and also a member or
+manifest that cannot be checked: encrypted, an unknown compression method, bigger than the
+bounds of :mod:`triage_gui.store.bundle_verify`, a manifest nested too deeply); 2 the file
+cannot be read as a zip at all (missing, not a regular file, not a zip, or more members than
+a bundle holds). Never a traceback.
 """
 
 from __future__ import annotations

@@ -12,12 +12,19 @@ import json
 import sys
 import threading
 import time
+from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING
 
 from triage_gui.cli.api_errors import api_failure, fail
 from triage_gui.cli.connection_args import ConnectionArgsError, add_connection_args, resolve_connection
 from triage_gui.domain.incident import AnalysisSettings, JobSnapshot
 from triage_gui.providers.errors import ApiError
+
+if TYPE_CHECKING:
+    from triage_gui.domain.incident import IncidentData
+    from triage_gui.domain.report import Report
+    from triage_gui.providers.base import Provider
 
 EXIT_OK, EXIT_USAGE = 0, 2  # 3 to 6: a failed API call (see cli.api_errors)
 
@@ -83,8 +90,8 @@ def run(args: argparse.Namespace) -> int:
     except ValidationError as exc:
         return _fail(f"invalid option: {exc.errors()[0]['msg']}", EXIT_USAGE)
     try:
-        with resolved.connection.make_client() as client:
-            snapshots = _watch(client, resolved.workspace, args) if args.watch > 0 else []
+        with resolved.connection.open_provider() as provider:
+            snapshots = _watch(provider, resolved.workspace, args) if args.watch > 0 else []
             request = FetchRequest(
                 workspace_id=resolved.workspace,
                 job_id=args.job,
@@ -93,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
                 region=settings.default_region,
                 snapshots=snapshots,
             )
-            data = fetch_incident(client, request, progress=_progress(args))
+            data = fetch_incident(provider, request, progress=_progress(args))
     except ValueError as exc:  # a bad ID, before any request
         return _fail(str(exc), EXIT_USAGE)
     except ApiError as exc:
@@ -115,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write_bundle(args: argparse.Namespace, data, report, token: str) -> int:
+def _write_bundle(args: argparse.Namespace, data: IncidentData, report: Report, token: str) -> int:
     from pathlib import Path
 
     from triage_gui.services.bundle_assembly import write_check_bundle
@@ -137,14 +144,14 @@ def _write_bundle(args: argparse.Namespace, data, report, token: str) -> int:
     return 0
 
 
-def _watch(client, workspace: str, args: argparse.Namespace) -> list[JobSnapshot]:
+def _watch(provider: Provider, workspace: str, args: argparse.Namespace) -> list[JobSnapshot]:
     """Collect snapshots for ``--watch`` seconds (stall judged over the window)."""
     snapshots: list[JobSnapshot] = []
     deadline = time.monotonic() + args.watch
     pause = threading.Event()
     while True:
-        job = client.get_job(workspace, args.job)
-        snapshots.append(JobSnapshot(at=client.server_now(), job=job))
+        job = provider.get_job(workspace, args.job)
+        snapshots.append(JobSnapshot(at=provider.server_now(), job=job))
         print(
             f"watch: {job.status.value}, processed {job.counters.processed:,}/{job.counters.total:,}",
             file=sys.stderr,
@@ -155,7 +162,7 @@ def _watch(client, workspace: str, args: argparse.Namespace) -> list[JobSnapshot
         pause.wait(min(max(args.interval, 0.2), remaining))
 
 
-def _progress(args: argparse.Namespace):
+def _progress(args: argparse.Namespace) -> Callable[[str], None] | None:
     if args.json or not sys.stderr.isatty():
         return None
     return lambda message: print(message, file=sys.stderr)

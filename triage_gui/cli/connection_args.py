@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 
 from triage_gui.domain.incident import AnalysisSettings
+from triage_gui.domain.token_check import check_token
 from triage_gui.providers.connection import Connection
 from triage_gui.store.paths import TOKEN_ENV
 
@@ -40,6 +41,7 @@ def add_connection_args(parser: argparse.ArgumentParser) -> None:
 
 def resolve_connection(args: argparse.Namespace) -> ResolvedConnection:
     from triage_gui.store.credentials import CredentialError, CredentialStore
+    from triage_gui.store.log_setup import register_secret
     from triage_gui.store.paths import AppPaths
     from triage_gui.store.profiles import ProfileError, ProfileStore, check_base_url
     from triage_gui.store.settings import SettingsStore
@@ -47,7 +49,7 @@ def resolve_connection(args: argparse.Namespace) -> ResolvedConnection:
     paths = AppPaths()
     settings = SettingsStore(paths).load().settings.to_analysis_settings()
     if args.profile:
-        credentials = CredentialStore()
+        credentials = CredentialStore(on_secret=register_secret)
         try:
             profile = ProfileStore(paths, credentials).get(args.profile)
             token = credentials.resolve_token(profile.name)
@@ -71,6 +73,11 @@ def resolve_connection(args: argparse.Namespace) -> ResolvedConnection:
         raise ConnectionArgsError(
             f"no API token: set {TOKEN_ENV}, or store one with 'triage-gui profile add NAME --base-url URL --token-stdin' and use --profile NAME"
         )
+    try:
+        check_token(token)
+    except ValueError as exc:  # the message never quotes the token
+        raise ConnectionArgsError(f"{TOKEN_ENV}: {exc}") from None
+    register_secret(token)
     return ResolvedConnection(
         Connection(base_url=base_url, token=token, label=base_url, insecure=insecure), args.workspace, settings
     )

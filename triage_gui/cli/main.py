@@ -58,7 +58,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = argparse.ArgumentParser(prog=f"triage-gui {name}", description=help_)
         module.configure(parser)
         args = parser.parse_args(args_list[1:])
-        return int(module.run(args) or 0)
+        from triage_gui.store.log_setup import setup_cli_logging
+
+        logging_setup = setup_cli_logging()
+        try:
+            return int(module.run(args) or 0)
+        finally:
+            logging_setup.close()
     args = _gui_parser().parse_args(args_list)
     from triage_gui.ui.app.startup import run_gui  # Qt is imported only for the GUI
 

@@ -78,7 +78,9 @@ def run(
 ) -> int:
     out = stdout or sys.stdout
     err = stderr or sys.stderr
-    store = ProfileStore(paths or AppPaths(), credentials or CredentialStore())
+    from triage_gui.store.log_setup import register_secret
+
+    store = ProfileStore(paths or AppPaths(), credentials or CredentialStore(on_secret=register_secret))
     try:
         if args.action == "add":
             return _add(args, store, stdin or sys.stdin, out)
@@ -139,7 +141,7 @@ def _read_token(stdin: TextIO) -> str:
 
 
 def _list(args: argparse.Namespace, store: ProfileStore, out: TextIO) -> int:
-    profiles = store.list()
+    profiles = store.profiles()
     rows = [(p, store.credentials.has_token(p.name)) for p in profiles]
     if args.json:
         document = [p.model_dump(mode="json") | {"token_stored": stored} for p, stored in rows]

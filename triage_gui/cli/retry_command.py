@@ -22,11 +22,15 @@ import threading
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from triage_gui.cli.api_errors import api_failure, fail
 from triage_gui.cli.connection_args import ConnectionArgsError, add_connection_args, resolve_connection
 from triage_gui.providers.errors import ApiError
+
+if TYPE_CHECKING:
+    from triage_gui.domain.incident import AnalysisSettings
+    from triage_gui.services.retry import RetryService
 
 EXIT_OK, EXIT_USAGE = 0, 2  # 3 to 6: a failed API call (see cli.api_errors)
 EXIT_REFUSED, EXIT_UNRESOLVED = 7, 8
@@ -72,10 +76,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout and nothing else")
 
 
-def default_case_dir(workspace: str, job: str) -> Path:
+def default_ledger_dir(base_url: str, workspace: str, job: str) -> Path:
+    """The machine-wide ledger of this job: the one the wizard uses too (services/retry.py)."""
     from triage_gui.store.paths import AppPaths
+    from triage_gui.store.retry_ledger import ledger_dir
 
-    return AppPaths().data_dir / "retries" / workspace / job
+    return ledger_dir(AppPaths().data_dir, base_url, workspace, job)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
     from triage_gui.domain.incident import AnalysisSettings
     from triage_gui.domain.retry_cohort import override_is_valid
     from triage_gui.providers.batch_v1.client import check_id
+    from triage_gui.services.retry import RetryService
     from triage_gui.store.retry_ledger import LedgerError, RetryLedger
 
     try:
@@ -106,34 +113,37 @@ def run(args: argparse.Namespace) -> int:
         return _fail("--override-reason must say why in at least 10 characters", EXIT_USAGE)
 
     ws, job = resolved.workspace, args.job
-    ledger = RetryLedger(Path(args.case) if args.case else default_case_dir(ws, job))
     out = _Output(args)
     try:
-        with resolved.connection.make_client() as client:
-            return _run(args, client, ledger, ws, job, settings, out)
+        ledger = RetryLedger(
+            Path(args.case) if args.case else default_ledger_dir(resolved.connection.base_url, ws, job)
+        )
+        with resolved.connection.open_provider() as provider:
+            service = RetryService(provider, ledger, progress=out.progress)
+            return _run(args, service, ws, job, settings, out)
     except LedgerError as exc:
         return _fail(str(exc), EXIT_USAGE)
     except ApiError as exc:
         return api_failure("retry", exc)
 
 
-def _run(args, client, ledger, ws: str, job: str, settings, out: _Output) -> int:
+def _run(
+    args: argparse.Namespace, service: RetryService, ws: str, job: str, settings: AnalysisSettings, out: _Output
+) -> int:
     from triage_gui.domain.retry_cohort import (
         CohortPhase,
         blocking_problems,
         confirmation_text,
-        propose_cohort,
         remainder_problems,
-        validate_cohort,
     )
     from triage_gui.domain.retry_planning import plan_retry
     from triage_gui.services.incident_loading import FetchRequest, fetch_incident
-    from triage_gui.services.retry_launch import LaunchStatus, RetryLauncher
+    from triage_gui.services.retry_launch import LaunchStatus
 
-    launcher = RetryLauncher(client, ledger, progress=out.progress)
+    ledger = service.ledger
     out.data["ledger"] = str(ledger.path)
     if args.execute:
-        resumed = launcher.resume_pending(ws, job)
+        resumed = service.resume_pending(ws, job)
         out.data["resumed"] = [_outcome_json(o) for o in resumed]
         for outcome in resumed:
             out.line(f"Resumed pending retry {outcome.key}: {outcome.status.value} — {outcome.message}")
@@ -148,29 +158,37 @@ def _run(args, client, ledger, ws: str, job: str, settings, out: _Output) -> int
         out.data["pending"] = [i.key for i in ledger.pending(ws, job)]
 
     data = fetch_incident(
-        client, FetchRequest(workspace_id=ws, job_id=job, region=settings.default_region, audit_upload=False)
+        service.provider, FetchRequest(workspace_id=ws, job_id=job, region=settings.default_region, audit_upload=False)
     )
     for what, why in data.missing.items():
         out.warn(f"could not fetch {what}: {why}")
     plan = plan_retry(data, settings)
-    retried = {**_retried_on_server(client, ws, job, data.related_jobs), **ledger.retried_recipients(ws, job)}
+    context = service.context(data.job)
+    out.data["unfinished_retry_jobs"] = [j.id for j in context.unfinished]
     phase = CohortPhase.REMAINDER if args.remainder else CohortPhase.SAMPLE
-    cohort = propose_cohort(plan, ws, job, phase, already_retried=retried, exclude_codes=args.exclude_code)
-    # an empty cohort is reported as "nothing to launch" below, not as a problem
-    problems = validate_cohort(cohort, plan, data, already_retried=retried, settings=settings) if cohort.size else []
+    cohort = service.propose(plan, context, phase, args.exclude_code)
+    extra = []
     if args.remainder and cohort.size:
-        sample_job = _sample_job(ledger, ws, job, data.related_jobs)
-        verdict = launcher.monitor(sample_job, ws, stall_threshold_s=settings.stall_threshold_s) if sample_job else None
-        problems += remainder_problems(sample_job, verdict)
+        sample_job = context.sample_job_id
+        verdict = service.monitor(sample_job, ws, settings) if sample_job else None
+        extra = remainder_problems(sample_job, verdict)
+    # an empty cohort is reported as "nothing to launch" below, not as a problem
+    problems = service.check(cohort, plan, data, context, settings, extra) if cohort.size else []
     blocking = blocking_problems(problems, args.override_reason)
-    out.plan(plan, cohort, problems, blocking, retried)
+    out.plan(plan, cohort, problems, blocking, context.retried)
+    for unfinished in context.unfinished:
+        out.line(
+            f"Retry job {unfinished.id} of this job is {unfinished.status.value}: watch it before anything new"
+            " (its first dispatches are judged below)."
+        )
+        _watch(service, unfinished.id, ws, args, settings, out)
 
     if cohort.size == 0:
-        earlier = [e for e in ledger.for_job(ws, job) if e.phase == phase.value and e.retry_job_id]
-        if earlier:
-            out.line(f"Nothing left to launch: the {phase.value} was launched as retry job {earlier[-1].retry_job_id}.")
-            if args.execute:
-                _watch(launcher, earlier[-1].retry_job_id, ws, args, settings, out)
+        launched = [e.retry_job_id for e in ledger.for_job(ws, job) if e.phase == phase.value and e.retry_job_id]
+        if launched:
+            out.line(f"Nothing left to launch: the {phase.value} was launched as retry job {launched[-1]}.")
+            if args.execute and launched[-1] not in {j.id for j in context.unfinished}:
+                _watch(service, launched[-1], ws, args, settings, out)
         else:
             out.line(f"Nothing to launch: the plan has no {phase.value} recipients left.")
         return out.finish(EXIT_OK)
@@ -186,10 +204,7 @@ def _run(args, client, ledger, ws: str, job: str, settings, out: _Output) -> int
 
     override = args.override_reason if problems else None
     out.line(confirmation_text(cohort, override_reason=override))
-    note = args.note or f"Outbound Triage: targeted retry ({phase.value}) of {job}, {cohort.size} recipients"
-    outcome = launcher.launch(
-        cohort.recipient_ids, ws, job, note, args.override_reason, problems=problems, phase=phase.value
-    )
+    outcome = service.launch(cohort, problems, args.override_reason, args.note or "")
     out.data["launch"] = _outcome_json(outcome)
     out.line(f"Launch {outcome.status.value}: {outcome.message}")
     if outcome.status is LaunchStatus.UNRESOLVED:
@@ -198,37 +213,22 @@ def _run(args, client, ledger, ws: str, job: str, settings, out: _Output) -> int
     if outcome.status is LaunchStatus.REFUSED:
         return out.finish(EXIT_REFUSED)
     if outcome.retry_job_id:
-        _watch(launcher, outcome.retry_job_id, ws, args, settings, out)
+        _watch(service, outcome.retry_job_id, ws, args, settings, out)
     return out.finish(EXIT_OK)
 
 
-def _retried_on_server(client, ws: str, job: str, related: list) -> dict[str, str]:
-    """recipient id -> retry job, from the job's retry children (another agent's launches too)."""
-    out: dict[str, str] = {}
-    for child in sorted((j for j in related if j.parent_job_id == job), key=lambda j: j.created_at):
-        for call in client.iter_calls(ws, child.id, max_items=200_000):
-            out.setdefault(call.recipient_id, child.id)
-    return out
-
-
-def _sample_job(ledger, ws: str, job: str, related: list) -> str | None:
-    launched = [e for e in ledger.for_job(ws, job) if e.phase == "sample" and e.retry_job_id]
-    if launched:
-        return launched[0].retry_job_id
-    children = sorted((j for j in related if j.parent_job_id == job), key=lambda j: j.created_at)
-    return children[0].id if children else None
-
-
-def _watch(launcher, retry_job_id: str, ws: str, args, settings, out: _Output) -> None:
+def _watch(
+    service: RetryService,
+    retry_job_id: str,
+    ws: str,
+    args: argparse.Namespace,
+    settings: AnalysisSettings,
+    out: _Output,
+) -> None:
     deadline = time.monotonic() + max(args.watch, 0.0)
     pause = threading.Event()
     while True:
-        verdict = launcher.monitor(
-            retry_job_id,
-            ws,
-            stall_threshold_s=settings.stall_threshold_s,
-            failure_threshold=settings.transient_threshold,
-        )
+        verdict = service.monitor(retry_job_id, ws, settings)
         out.progress(f"monitor: {verdict.kind.value}: {verdict.summary}")
         remaining = deadline - time.monotonic()
         if verdict.kind.final or remaining <= 0:

@@ -11,12 +11,12 @@ records, so on a shared network anyone could read it or mistake it for a real AP
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import signal
 import sys
 import threading
 from types import FrameType
 
+from triage_gui.domain.addresses import is_loopback
 from triage_gui.simulator import MAX_SIZE, SCENARIOS, RealClock, Simulator
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -53,17 +53,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+def _bind_host(host: str) -> str:
+    """The address to bind: an IPv6 address may be given in URL brackets (``[::1]``)."""
+    return host[1:-1] if host.startswith("[") and host.endswith("]") else host
 
 
 def run(args: argparse.Namespace) -> int:
-    if not _is_loopback(args.host) and not args.allow_remote:
+    if not is_loopback(args.host) and not args.allow_remote:
         print(
             f"refusing to listen on {args.host}: the simulator has a well-known token and no "
             "TLS; pass --allow-remote if you really mean it",
@@ -87,10 +83,12 @@ def run(args: argparse.Namespace) -> int:
         sizes=sizes,
         seed=args.seed,
     )
+    host = _bind_host(args.host)
     try:
-        base_url = sim.start(host=args.host, port=args.port)
+        base_url = sim.start(host=host, port=args.port)
     except OSError as error:
-        print(f"cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        shown = f"[{host}]" if ":" in host else host
+        print(f"cannot listen on {shown}:{args.port}: {error}", file=sys.stderr)
         return EXIT_USAGE
 
     stop = threading.Event()

@@ -37,10 +37,6 @@ class RowOutcome:
     number_type: str | None = None
     note: str | None = None  # a repair that kept the number (extension dropped, ...)
 
-    @property
-    def is_first_occurrence(self) -> bool:
-        return self.status is RowStatus.KEPT
-
 
 class ContactAuditor:
     """Accumulates rows into a :class:`ContactAuditResult`.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, Field, computed_field
 
@@ -58,7 +59,7 @@ class FormField(BaseModel):
     edited: bool = False  # the agent typed the value (kept when the form is rebuilt)
     source: str = ""  # where a derived value came from, when that is not obvious
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # mypy refuses decorators over @property; pydantic says so too
     @property
     def missing(self) -> bool:
         return self.required and not self.value.strip() and not self.waived_reason
@@ -71,6 +72,34 @@ class VerdictLine(BaseModel):
     engine_verdict: Verdict
     override_reason: str | None = None
     findings: list[str] = Field(default_factory=list)  # the most serious first
+
+
+class FieldsSection(NamedTuple):
+    heading: str
+    kind: Literal["fields"]
+    items: Sequence[FormField]
+
+
+class VerdictsSection(NamedTuple):
+    heading: str
+    kind: Literal["verdicts"]
+    items: Sequence[VerdictLine]
+
+
+class PairsSection(NamedTuple):
+    heading: str
+    kind: Literal["pairs"]
+    items: Sequence[tuple[str, str]]  # (label, text)
+
+
+class TextSection(NamedTuple):
+    heading: str
+    kind: Literal["list", "quote"]  # bullet points, or one quoted block per item
+    items: Sequence[str]
+
+
+# One part of the form; ``kind`` tells the renderers what ``items`` holds.
+Section = FieldsSection | VerdictsSection | PairsSection | TextSection
 
 
 class FormEdits(BaseModel):
@@ -150,26 +179,25 @@ class EscalationForm(BaseModel):
             self.set_customer_message(edits.customer_message)
 
     # -- rendering -------------------------------------------------------------------------
-    def outline(self) -> list[tuple[str, str, list]]:
-        """``(heading, kind, items)`` sections: kind "fields" (FormField), "verdicts"
-        (VerdictLine), "pairs" ((label, text)), "list" (str) or "quote" (str)."""
+    def outline(self) -> list[Section]:
+        """The form's sections, in order: kind "fields" (FormField), "verdicts" (VerdictLine),
+        "pairs" ((label, text)), "list" (str) or "quote" (str)."""
         level = f"Level {self.level} — {self.level_title}" if self.level else "not assessed yet"
-        sections: list[tuple[str, str, list]] = [
-            ("Required diagnostics", "fields", self.fields),
-            ("Escalation", "pairs", [("Level", level)] + [("Reason", r) for r in self.reasons]),
+        sections: list[Section] = [
+            FieldsSection("Required diagnostics", "fields", self.fields),
+            PairsSection("Escalation", "pairs", [("Level", level)] + [("Reason", r) for r in self.reasons]),
         ]
         if self.verdicts:
-            sections.append(("Runbook checks", "verdicts", self.verdicts))
+            sections.append(VerdictsSection("Runbook checks", "verdicts", self.verdicts))
         tried = self.already_tried or ["Nothing recorded yet."]
-        sections.append(("Already tried", "list", tried))
+        sections.append(TextSection("Already tried", "list", tried))
         if self.proposed_retry:
-            sections.append(("Proposed retry", "list", [self.proposed_retry]))
+            sections.append(TextSection("Proposed retry", "list", [self.proposed_retry]))
         if self.notes:
-            sections.append(("Agent notes", "pairs", self.notes))
-        sections.append(
-            ("Next action and ETA", "pairs", [("Next action", self.next_action or "—"), ("ETA", self.eta_text or "—")])
-        )
-        sections.append(("Customer message", "quote", [self.customer_message or "—"]))
+            sections.append(PairsSection("Agent notes", "pairs", self.notes))
+        next_action = [("Next action", self.next_action or "—"), ("ETA", self.eta_text or "—")]
+        sections.append(PairsSection("Next action and ETA", "pairs", next_action))
+        sections.append(TextSection("Customer message", "quote", [self.customer_message or "—"]))
         return sections
 
     def to_text(self) -> str:
@@ -189,7 +217,7 @@ def build_form(
     case: Case,
     report: Report | None,
     *,
-    retries: Sequence[object] = (),
+    retries: Sequence[RetryIntent | str] = (),
     screenshots: Sequence[str] = (),
     edits: FormEdits | None = None,
 ) -> EscalationForm:
@@ -306,7 +334,7 @@ def _verdicts(case: Case, report: Report | None) -> list[VerdictLine]:
     return lines
 
 
-def _already_tried(case: Case, retries: Sequence[object], tz: str) -> list[str]:
+def _already_tried(case: Case, retries: Sequence[RetryIntent | str], tz: str) -> list[str]:
     tried = [_describe_retry(item, tz) for item in retries]
     if case.snapshots:
         job = case.snapshots[-1].job

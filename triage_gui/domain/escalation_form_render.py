@@ -44,18 +44,20 @@ def format_time(moment: datetime, timezone: str) -> str:
 # -- the three formats ---------------------------------------------------------------------------
 def render_text(form: EscalationForm) -> str:
     lines = [_heading(form), _generated(form), _status_line(form), ""]
-    for heading, kind, items in form.outline():
-        lines += [heading, "-" * len(heading)]
-        for item in items:
-            if kind == "fields":
-                lines.append(f"{item.label}: {_field_text(item)}")
-            elif kind == "verdicts":
-                lines.append(f"{item.number}. {item.title}: {_verdict_text(item)}")
-                lines += [f"   - {text}" for text in item.findings]
-            elif kind == "pairs":
-                lines.append(f"{item[0]}: {item[1]}")
-            else:
-                lines.append(f"- {item}" if kind == "list" else item)
+    for section in form.outline():
+        lines += [section.heading, "-" * len(section.heading)]
+        if section.kind == "fields":
+            lines += [f"{item.label}: {_field_text(item)}" for item in section.items]
+        elif section.kind == "verdicts":
+            for line in section.items:
+                lines.append(f"{line.number}. {line.title}: {_verdict_text(line)}")
+                lines += [f"   - {text}" for text in line.findings]
+        elif section.kind == "pairs":
+            lines += [f"{label}: {text}" for label, text in section.items]
+        elif section.kind == "list":
+            lines += [f"- {text}" for text in section.items]
+        else:
+            lines += section.items
         lines.append("")
     return "\n".join(lines)
 
@@ -70,25 +72,25 @@ def render_markdown(form: EscalationForm) -> str:
         f"**{md(_status_line(form))}**",
         "",
     ]
-    for heading, kind, items in form.outline():
-        lines += [f"## {heading}", ""]
-        if kind == "fields":
+    for section in form.outline():
+        lines += [f"## {section.heading}", ""]
+        if section.kind == "fields":
             lines += ["| Field | Value |", "|---|---|"]
-            for item in items:
+            for item in section.items:
                 value = md(_field_text(item))
                 lines.append(f"| {md(item.label)} | {f'**{value}**' if item.missing else value} |")
-        elif kind == "verdicts":
+        elif section.kind == "verdicts":
             lines += ["| # | Check | Verdict | Findings |", "|---|---|---|---|"]
-            for item in items:
-                findings = "<br>".join(md(t) for t in item.findings)
-                verdict = md(_verdict_text(item))
-                lines.append(f"| {item.number} | {md(item.title)} | **{verdict}** | {findings} |")
-        elif kind == "pairs":
-            lines += [f"- **{md(label)}:** {md(text)}" for label, text in items]
-        elif kind == "list":
-            lines += [f"- {md(text)}" for text in items]
+            for check in section.items:
+                findings = "<br>".join(md(t) for t in check.findings)
+                verdict = md(_verdict_text(check))
+                lines.append(f"| {check.number} | {md(check.title)} | **{verdict}** | {findings} |")
+        elif section.kind == "pairs":
+            lines += [f"- **{md(label)}:** {md(text)}" for label, text in section.items]
+        elif section.kind == "list":
+            lines += [f"- {md(text)}" for text in section.items]
         else:
-            lines += [f"> {md(line)}" if line else ">" for text in items for line in text.splitlines()]
+            lines += [f"> {md(line)}" if line else ">" for text in section.items for line in text.splitlines()]
         lines.append("")
     return "\n".join(lines)
 
@@ -100,26 +102,26 @@ def render_html(form: EscalationForm, image_src: Mapping[str, str] | None = None
     body = [f"<h1>{e(_heading(form))}</h1>", f"<p class='meta'>{e(_generated(form))}</p>"]
     ready = "ready" if form.ready_to_send else "not-ready"
     body.append(f"<p class='status {ready}'><strong>{e(_status_line(form))}</strong></p>")
-    for heading, kind, items in form.outline():
-        body.append(f"<h2>{e(heading)}</h2>")
-        if kind == "fields":
-            rows = "".join(_html_field_row(item) for item in items)
+    for section in form.outline():
+        body.append(f"<h2>{e(section.heading)}</h2>")
+        if section.kind == "fields":
+            rows = "".join(_html_field_row(item) for item in section.items)
             body.append(f"<table><tr><th>Field</th><th>Value</th></tr>{rows}</table>")
-        elif kind == "verdicts":
+        elif section.kind == "verdicts":
             rows = "".join(
                 f"<tr><td>{v.number}</td><td>{e(v.title)}</td>"
                 f"<td class='verdict {v.verdict.value}'><strong>{e(_verdict_text(v))}</strong></td>"
                 f"<td>{'<br>'.join(e(t) for t in v.findings)}</td></tr>"
-                for v in items
+                for v in section.items
             )
             body.append(f"<table><tr><th>#</th><th>Check</th><th>Verdict</th><th>Findings</th></tr>{rows}</table>")
-        elif kind == "pairs":
-            pairs = "".join(f"<li><strong>{e(a)}:</strong> {e(b)}</li>" for a, b in items)
+        elif section.kind == "pairs":
+            pairs = "".join(f"<li><strong>{e(a)}:</strong> {e(b)}</li>" for a, b in section.items)
             body.append(f"<ul>{pairs}</ul>")
-        elif kind == "list":
-            body.append("<ul>" + "".join(f"<li>{e(text)}</li>" for text in items) + "</ul>")
+        elif section.kind == "list":
+            body.append("<ul>" + "".join(f"<li>{e(text)}</li>" for text in section.items) + "</ul>")
         else:
-            body.append("".join(f"<blockquote>{e(text)}</blockquote>" for text in items))
+            body.append("".join(f"<blockquote>{e(text)}</blockquote>" for text in section.items))
     for name in form.screenshots:
         src = (image_src or {}).get(name)
         if src:

@@ -14,7 +14,7 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from triage_gui.domain.vocabulary import ID_PATTERN  # noqa: F401 - re-exported: its old home
+from triage_gui.domain.vocabulary import ID_PATTERN as ID_PATTERN  # re-exported: its old home
 
 T = TypeVar("T")
 

@@ -239,6 +239,8 @@ def _classify(number: phonenumbers.PhoneNumber) -> str | None:
 
 
 def _number_type_once(number: phonenumbers.PhoneNumber) -> int:
+    if number.country_code is None:
+        return PhoneNumberType.UNKNOWN  # as number_type: no calling code, no region
     return _type_of(number.country_code, phonenumbers.national_significant_number(number))
 
 
@@ -316,12 +318,11 @@ def _split_plain(text: str, region: str | None) -> tuple[int, str] | None:
         national_rules = _national_rules(region)
         if national_rules is None:
             return None
-        metadata, international_prefix, own_code = national_rules
+        metadata, international_prefix, country_code, own_code = national_rules
         if text.startswith(own_code):
             return None  # parse may read it as the region's calling code without "+"
         if international_prefix is not None and international_prefix.match(text):
             return None  # parse may read it as an international call from the region
-        country_code = metadata.country_code
         national = text
     if metadata is None or len(national) < 2:
         return None
@@ -340,12 +341,14 @@ def _metadata_of(country_code: int) -> _PhoneMetadata | None:
 
 
 @cache  # one entry per default region in use
-def _national_rules(region: str) -> tuple[_PhoneMetadata, re.Pattern[str] | None, str] | None:
+def _national_rules(region: str) -> tuple[_PhoneMetadata, re.Pattern[str] | None, int, str] | None:
+    """(metadata, international prefix, calling code, calling code as text) of a region."""
     metadata = _PhoneMetadata.metadata_for_region(region, None)
-    if metadata is None:
+    if metadata is None or metadata.country_code is None:
         return None
     prefix = metadata.international_prefix
-    return metadata, re.compile(prefix) if prefix is not None else None, str(metadata.country_code)
+    code = metadata.country_code
+    return metadata, re.compile(prefix) if prefix is not None else None, code, str(code)
 
 
 def _number_from(country_code: int, national: str) -> phonenumbers.PhoneNumber:
@@ -362,6 +365,8 @@ def _invalid_reason(number: phonenumbers.PhoneNumber) -> str:
     if possible == phonenumbers.ValidationResult.TOO_LONG:
         return "too long"
     if possible == phonenumbers.ValidationResult.INVALID_COUNTRY_CODE:
+        return "unknown country code"
+    if number.country_code is None:
         return "unknown country code"
     where = phonenumbers.region_code_for_country_code(number.country_code)
     if where == phonenumbers.UNKNOWN_REGION:

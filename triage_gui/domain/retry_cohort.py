@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -118,7 +118,7 @@ class Cohort(BaseModel):
         members = sorted([*cohort.members, *extra], key=lambda m: m.recipient_id)
         return cohort.model_copy(update={"members": members, "phase": CohortPhase.CUSTOM})
 
-    def _replace(self, match, **changes: object) -> Cohort:
+    def _replace(self, match: Callable[[CohortMember], bool], **changes: object) -> Cohort:
         members = [m.model_copy(update=changes) if match(m) else m for m in self.members]
         return self.model_copy(update={"members": members})
 
@@ -187,10 +187,20 @@ class ProblemKind(StrEnum):
     PLAN_ON_HOLD = "plan_on_hold"
     SAMPLE_NOT_LAUNCHED = "sample_not_launched"
     SAMPLE_NOT_HEALTHY = "sample_not_healthy"
+    RETRY_IN_PROGRESS = "retry_in_progress"  # an earlier retry job of this job is not finished
+    IN_UNFINISHED_RETRY = "in_unfinished_retry"  # recipients an unfinished retry job still has
+    UNFINISHED_RETRY_UNSEEN = "unfinished_retry_unseen"  # an unfinished retry job whose recipients are not all known
 
 
 # Problems no written reason can lift: the server would refuse them, or there is nothing to send.
-NOT_OVERRIDABLE = frozenset({ProblemKind.EMPTY, ProblemKind.UNKNOWN_RECIPIENT})
+NOT_OVERRIDABLE = frozenset(
+    {
+        ProblemKind.EMPTY,
+        ProblemKind.UNKNOWN_RECIPIENT,
+        ProblemKind.IN_UNFINISHED_RETRY,
+        ProblemKind.UNFINISHED_RETRY_UNSEEN,
+    }
+)
 
 
 class CohortProblem(BaseModel):
@@ -285,7 +295,8 @@ def _already_retried(ids: list[str], retried: Mapping[str, str]) -> str:
     return f"{_count(ids)} already in another retry of this job ({', '.join(where[:3])}): they would be called twice."
 
 
-_MESSAGES = {
+# (recipient ids with the problem, recipient id -> the retry already holding it) -> message
+_MESSAGES: dict[ProblemKind, Callable[[list[str], Mapping[str, str]], str]] = {
     ProblemKind.EMPTY: lambda ids, _r: "The cohort is empty.",
     ProblemKind.UNKNOWN_RECIPIENT: lambda ids, _r: (
         f"{_count(ids)} not in this job (unknown ids): the server refuses them."

@@ -1,7 +1,11 @@
-"""Where and how to reach a Batch API: what a connection profile resolves to at run time."""
+"""Where and how to reach a platform: what a connection profile resolves to at run time.
+
+``provider`` names the platform API (``PROVIDERS``); :meth:`Connection.open_provider` is the one
+way the services get a :class:`~triage_gui.providers.base.Provider` for it."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -11,7 +15,10 @@ if TYPE_CHECKING:  # httpx and the client load when the first client is made (co
 
     import httpx
 
+    from triage_gui.providers.base import Provider
     from triage_gui.providers.batch_v1.client import BatchApiClient, RetryConfig
+
+PROVIDERS = ("batch_v1",)  # the platform APIs a connection can name
 
 
 @dataclass(frozen=True)
@@ -24,6 +31,25 @@ class Connection:
     trust_env: bool = True  # proxies from the environment
     insecure: bool = False  # plain http to a non-loopback host, allowed by the user
     is_demo: bool = False
+    provider: str = "batch_v1"  # one of PROVIDERS
+
+    def __post_init__(self) -> None:
+        if self.provider not in PROVIDERS:
+            raise ValueError(f"unknown provider {self.provider!r}: expected one of {', '.join(PROVIDERS)}")
+
+    def open_provider(
+        self,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        retry: RetryConfig | None = None,
+        sleep: Callable[[float], None] | None = None,
+        timeout_s: float | None = None,
+    ) -> Provider:
+        """A provider for this connection (close it, or use it as a context manager)."""
+        from triage_gui.providers.batch_v1.provider import BatchV1Provider
+
+        client = self.make_client(transport=transport, retry=retry, sleep=sleep, timeout_s=timeout_s)
+        return BatchV1Provider(client)
 
     def make_client(
         self,
@@ -38,8 +64,7 @@ class Connection:
         from triage_gui.providers.batch_v1.client import BatchApiClient
 
         t = timeout_s or self.timeout_s
-        kwargs = {"sleep": sleep} if sleep is not None else {}
-        return BatchApiClient(
+        client = BatchApiClient(
             self.base_url,
             self.token,
             transport=transport,
@@ -47,5 +72,6 @@ class Connection:
             verify=self.verify,
             trust_env=self.trust_env,
             retry=retry,
-            **kwargs,
+            sleep=sleep or time.sleep,  # tests: backoff without waiting
         )
+        return client

@@ -31,7 +31,8 @@ from triage_gui.domain.dispatch_monitor import DEFAULT_WINDOW, MonitorVerdict, j
 from triage_gui.domain.models import BatchJob
 from triage_gui.domain.retry_cohort import CohortProblem, blocking_problems, idempotency_key
 from triage_gui.domain.retry_intent import IntentState, RetryIntent
-from triage_gui.providers.batch_v1.client import BatchApiClient
+from triage_gui.domain.retry_jobs import unfinished_retry_problems
+from triage_gui.providers.base import Provider
 from triage_gui.providers.errors import ApiError, AuthError, NotFound, RequestRejected
 from triage_gui.store.retry_ledger import RetryLedger
 
@@ -41,6 +42,7 @@ UNRESOLVED_MESSAGE = "unresolved — do not relaunch; it will be resumed"
 # The server's clock as the client last saw it can be a few seconds off the moment the server
 # stamped the job; the lookup also matches recipients, so a generous margin costs nothing.
 LOOKUP_MARGIN = timedelta(minutes=5)
+MAX_RETRY_JOB_CALLS = 200_000  # the attempts read of one retry job (a cohort is at most the job's size)
 
 
 class LaunchStatus(StrEnum):
@@ -79,7 +81,7 @@ class RetryLauncher:
 
     def __init__(
         self,
-        client: BatchApiClient,
+        provider: Provider,
         ledger: RetryLedger,
         *,
         rounds: int = 2,
@@ -87,7 +89,7 @@ class RetryLauncher:
         cancel: threading.Event | None = None,
         progress: Callable[[str], None] | None = None,
     ) -> None:
-        self.client = client
+        self.provider = provider
         self.ledger = ledger
         self.rounds = max(1, rounds)
         self.round_pause_s = round_pause_s
@@ -125,8 +127,6 @@ class RetryLauncher:
                 problems=tuple(blocking),
             )
         overridden = [p.kind.value for p in problems]
-        if not overridden:
-            override_reason = None  # nothing was overridden: no reason to record
         existing = self.ledger.get(key)
         if existing is not None and existing.state is IntentState.LAUNCHED:
             return LaunchOutcome(
@@ -136,9 +136,23 @@ class RetryLauncher:
                 message=f"already launched as retry job {existing.retry_job_id}; nothing sent",
             )
         if existing is None or existing.state is IntentState.FAILED:
-            if not self.client.knows_server_clock:
-                self._say("Reading the server's clock…")
-                self.client.get_job(workspace, job)  # also proves the job exists before any POST
+            # The server is the truth across workstations: another agent's retry of this job,
+            # still queued or running, is seen here even though no ledger of ours has it.
+            self._say("Looking for unfinished retry jobs of this job…")
+            parent = self.provider.get_job(workspace, job)  # also proves the job exists, reads the clock
+            gate = self.unfinished_retry_problems(workspace, parent, ids)
+            blocking = blocking_problems(gate, override_reason)
+            if blocking:
+                return LaunchOutcome(
+                    LaunchStatus.REFUSED,
+                    key,
+                    None,
+                    message="refused before sending: " + " ".join(p.message for p in blocking),
+                    problems=tuple(blocking),
+                )
+            overridden += [p.kind.value for p in gate]
+            if not overridden:
+                override_reason = None
             intent = self.ledger.record_intent(
                 key,
                 workspace=workspace,
@@ -148,11 +162,26 @@ class RetryLauncher:
                 override_reason=override_reason,
                 overridden=overridden,
                 phase=phase,
-                server_time=self.client.server_now(),
+                server_time=self.provider.server_now(),
             )
         else:  # pending: the same cohort is already on its way; finish that, with its own body
             intent = existing
         return self._resolve(intent)
+
+    def unfinished_retry_problems(self, ws: str, parent: BatchJob, cohort_ids: list[str]) -> list[CohortProblem]:
+        """:func:`~triage_gui.domain.retry_jobs.unfinished_retry_problems` on what the server
+        shows now (the retry jobs and their attempts) and what this ledger knows."""
+        unfinished = [j for j in self.provider.retry_jobs(ws, parent) if not j.status.is_finished]
+        slots: dict[str, set[str]] = {}
+        for retry_job in unfinished:
+            known = slots.setdefault(retry_job.id, set())
+            entry = self.ledger.by_retry_job(retry_job.id)
+            if entry is not None:
+                known.update(entry.recipient_ids)
+            known.update(
+                c.recipient_id for c in self.provider.iter_calls(ws, retry_job.id, max_items=MAX_RETRY_JOB_CALLS)
+            )
+        return unfinished_retry_problems(unfinished, slots, cohort_ids)
 
     def resume_pending(self, workspace: str | None = None, job: str | None = None) -> list[LaunchOutcome]:
         """Re-send every pending intent (of one job, or all) with its own key and body."""
@@ -173,8 +202,8 @@ class RetryLauncher:
             self.ledger.record_sending(key)
             self._say(f"Sending the retry request (key {key})…")
             try:
-                result = self.client.create_retry(
-                    intent.workspace, intent.job, intent.recipient_ids, idempotency_key=key, note=intent.note
+                result = self.provider.launch_retry(
+                    intent.workspace, intent.job, intent.recipient_ids, key=key, note=intent.note
                 )
             except (RequestRejected, AuthError, NotFound) as exc:
                 return self._refused(intent, exc, after_ambiguous=bool(ambiguous) or intent.sends > 0)
@@ -240,7 +269,7 @@ class RetryLauncher:
         """The retry job of this intent: a child of the job, created since the intent, whose
         recipients are exactly the cohort. None when there is none (or none can be told apart).
         """
-        parent = self.client.get_job(intent.workspace, intent.job)
+        parent = self.provider.get_job(intent.workspace, intent.job)
         since = (intent.server_time_at_intent or intent.created_at) - LOOKUP_MARGIN
         taken = {
             e.retry_job_id
@@ -249,7 +278,7 @@ class RetryLauncher:
         }
         children = [
             j
-            for j in self.client.iter_jobs(intent.workspace, campaign_id=parent.campaign_id, created_after=since)
+            for j in self.provider.retry_jobs(intent.workspace, parent, created_after=since)
             if j.parent_job_id == intent.job and j.id not in taken
         ]
         wanted = set(intent.recipient_ids)
@@ -259,7 +288,7 @@ class RetryLauncher:
                 continue
             recipients = {
                 c.recipient_id
-                for c in self.client.iter_calls(intent.workspace, child.id, max_items=10 * len(wanted) + 100)
+                for c in self.provider.iter_calls(intent.workspace, child.id, max_items=10 * len(wanted) + 100)
             }
             if recipients == wanted or (not recipients and child.counters.total == len(wanted)):
                 matches.append(child)
@@ -287,12 +316,12 @@ class RetryLauncher:
         ws = workspace or (intent.workspace if intent else None)
         if ws is None:
             raise ValueError(f"retry job {retry_job_id} is not in this case's ledger: give its workspace")
-        job = self.client.get_job(ws, retry_job_id)
-        calls = list(self.client.iter_calls(ws, retry_job_id, max_items=50_000))
+        job = self.provider.get_job(ws, retry_job_id)
+        calls = list(self.provider.iter_calls(ws, retry_job_id, max_items=50_000))
         verdict = judge_first_dispatches(
             job,
             calls,
-            server_now=self.client.server_now(),
+            server_now=self.provider.server_now(),
             window=window,
             stall_threshold_s=stall_threshold_s,
             failure_threshold=failure_threshold,

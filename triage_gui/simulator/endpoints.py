@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from triage_gui.simulator import resources as res
 from triage_gui.simulator.clock import parse_iso
@@ -29,13 +29,19 @@ CALL_STATUSES = ("queued", "dialing", "in_progress", "succeeded", "failed")
 PROBLEM_BASE = "https://batch-api.example.com/problems/"
 
 
+class Headers(Protocol):
+    """A request's headers: ``http.client.HTTPMessage`` (case-insensitive), or a dict in tests."""
+
+    def get(self, name: str, /) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class ApiRequest:
     """What an endpoint may look at: the served state, the simulated now, the headers."""
 
     state: SimulatorState
     now: float
-    headers: Mapping[str, str]
+    headers: Headers
 
 
 class Problem(Exception):

@@ -7,6 +7,7 @@ the scenarios use :func:`failure` with ``flag=`` to make it so on purpose, and r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from typing import Final
 
 TRANSIENT_CODES: Final = frozenset(
@@ -61,7 +62,14 @@ _MESSAGES: Final[dict[str, str]] = {
     "carrier_blocked": "Call blocked by the terminating carrier",
 }
 
-_UNSET: Final = object()
+
+class _Unset(Enum):
+    """The default of :func:`failure`'s ``flag``: None already means "flag missing"."""
+
+    UNSET = "unset"
+
+
+_UNSET: Final = _Unset.UNSET
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +100,10 @@ class Failure:
         }
 
 
-_CACHE: dict[tuple[str, int, object], Failure] = {}
+_CACHE: dict[tuple[str, int, bool | None | _Unset], Failure] = {}
 
 
-def failure(code: str, variant: int = 0, flag: object = _UNSET) -> Failure:
+def failure(code: str, variant: int = 0, flag: bool | None | _Unset = _UNSET) -> Failure:
     """The failure for ``code``; ``variant`` picks among its SIP statuses.
 
     ``flag`` overrides the server's ``retryable`` flag (``None`` = missing); by default it is
@@ -106,7 +114,7 @@ def failure(code: str, variant: int = 0, flag: object = _UNSET) -> Failure:
     if cached is not None:
         return cached
     sips = _SIP[code]
-    retryable = (code in TRANSIENT_CODES) if flag is _UNSET else flag
-    made = Failure(code, sips[variant % len(sips)], _MESSAGES[code], retryable)  # type: ignore[arg-type]
+    retryable = (code in TRANSIENT_CODES) if isinstance(flag, _Unset) else flag
+    made = Failure(code, sips[variant % len(sips)], _MESSAGES[code], retryable)
     _CACHE[key] = made
     return made

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, TypedDict
 
 from triage_gui.simulator.failure_codes import Failure
 from triage_gui.simulator.population import UploadRow
@@ -31,6 +31,15 @@ INF: Final = float("inf")
 NEG_INF: Final = float("-inf")
 DIAL_SECONDS: Final = 8.0  # a successful call rings this long before it is answered
 RECIPIENT_STATES: Final = ("queued", "in_progress", "retry_scheduled", "succeeded", "failed")
+
+
+class DispatchState(TypedDict):
+    """A job's ``dispatch`` object at a moment (``last_dispatch_at`` in simulated seconds)."""
+
+    concurrency_limit: int
+    permits_in_use: int
+    waiting_for_permit: int
+    last_dispatch_at: float | None
 
 
 @dataclass(slots=True, eq=False)  # by identity: a duplicate delivery is its own record
@@ -201,7 +210,7 @@ class JobPlan:
             "retry_scheduled": counts["retry_scheduled"],
         }
 
-    def dispatch_at(self, t: float) -> dict[str, object]:
+    def dispatch_at(self, t: float) -> DispatchState:
         dispatched = bisect_right(self._dispatched, t)
         return {
             "concurrency_limit": self.meta.concurrency_limit,

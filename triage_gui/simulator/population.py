@@ -257,6 +257,8 @@ def _country_of(e164: str) -> str:
 def human_format(rng: random.Random, e164: str, *, national_ok: bool = True) -> str:
     country = _country_of(e164)
     pick = rng.random()
+    national: tuple[str, ...]
+    international: tuple[str, ...]
     if country == "US":
         a, x, n = e164[2:5], e164[5:8], e164[8:]
         national = (

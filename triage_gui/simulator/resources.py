@@ -78,7 +78,7 @@ def job_json(plan: JobPlan, t: float) -> dict[str, Any]:
         "updated_at": iso(plan.updated_at(t)),
         "finished_at": iso_or_none(finished),
         "counters": plan.counters_at(t),
-        "dispatch": {**dispatch, "last_dispatch_at": iso_or_none(last_dispatch)},  # type: ignore[arg-type]
+        "dispatch": {**dispatch, "last_dispatch_at": iso_or_none(last_dispatch)},
         "retry_policy": {
             "max_attempts": meta.max_attempts,
             "retryable_codes": list(meta.retryable_codes),

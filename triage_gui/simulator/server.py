@@ -50,7 +50,15 @@ class SimulatorHTTPServer(ThreadingHTTPServer):
         self.context = context
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
+        if ":" in address[0]:  # an IPv6 host such as ::1
+            self.address_family = socket.AF_INET6
         super().__init__(address, ApiHandler)
+
+    @property
+    def bound_address(self) -> tuple[str, int]:
+        """(host, port) the socket is bound to; an AF_INET(6) socket names its host as text."""
+        host, port = self.socket.getsockname()[:2]
+        return str(host), int(port)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._open_lock:
@@ -101,7 +109,7 @@ class Simulator:
             raise RuntimeError("simulator already started")
         self._context.stopping.clear()
         server = SimulatorHTTPServer((host, port), self._context)
-        bound_host, bound_port = server.server_address[:2]
+        bound_host, bound_port = server.bound_address
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever,

@@ -28,15 +28,16 @@ import tempfile
 import threading
 import zipfile
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from triage_gui import __version__
 from triage_gui.domain.case import CASE_SCHEMA_VERSION, Case
 from triage_gui.domain.contact_audit import ContactAuditResult
+from triage_gui.domain.csv_safety import neutralise_row
 from triage_gui.domain.escalation_form import EscalationForm, build_form
 from triage_gui.domain.incident import JobSnapshot
 from triage_gui.domain.models import JobEvent
@@ -57,6 +58,7 @@ _PNG_KEEP = frozenset(
     {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"sBIT", b"bKGD", b"pHYs"}
 )
 _SAMPLED = 200  # longer lists are sized from a sample in the preview
+_T = TypeVar("_T")
 
 
 class BundleError(Exception):
@@ -191,10 +193,10 @@ def write_bundle(
                         per_file[entry.name] = result.counts.as_dict()
                         data = result.text.encode("utf-8")
                     elif entry.kind == "png":
-                        data, dropped = strip_png_metadata(bytes(produced))
+                        data, dropped = strip_png_metadata(_as_bytes(produced))
                         images[entry.name] = {"metadata_chunks_removed": dropped}
                     else:
-                        data = bytes(produced)
+                        data = _as_bytes(produced)
                     add(entry.name, data, entry.description)
 
                 redaction_report = {
@@ -302,11 +304,7 @@ def _entries(inputs: BundleInputs, rendered: dict[str, str]) -> list[_Entry]:
             )
         )
     for path, png in shots:
-        out.append(
-            _Entry(
-                path, "screenshot (redacted by the agent)", lambda png=png: len(png), lambda png=png: png, kind="png"
-            )
-        )
+        out.append(_Entry(path, "screenshot (redacted by the agent)", _const(len(png)), _const(png), kind="png"))
     if inputs.chart_png:
         chart = inputs.chart_png
         out.append(_Entry("chart.png", "progress chart", lambda: len(chart), lambda: chart, kind="png"))
@@ -337,7 +335,9 @@ def _entries(inputs: BundleInputs, rendered: dict[str, str]) -> list[_Entry]:
                 "upload_audit_invalid.csv",
                 "rows with an invalid phone number",
                 lambda: 40 + 40 * len(audit.invalid_rows),
-                lambda: _csv(["row", "raw", "reason"], [[r.row, r.raw, r.reason] for r in audit.invalid_rows]),
+                lambda: _csv(
+                    ["row", "raw", "reason"], [[r.row, r.raw, r.reason] for r in audit.invalid_rows], phone_columns={1}
+                ),
             ),
             _Entry(
                 "upload_audit_duplicates.csv",
@@ -346,6 +346,7 @@ def _entries(inputs: BundleInputs, rendered: dict[str, str]) -> list[_Entry]:
                 lambda: _csv(
                     ["e164", "rows", "extra_copies"],
                     [[g.e164, ";".join(map(str, g.rows)), len(g.rows) - 1] for g in audit.duplicate_groups],
+                    phone_columns={0},
                 ),
             ),
         ]
@@ -404,15 +405,24 @@ def _cohort_csv(cohort: list[RetryCandidate], report: Report | None) -> str:
             ]
         )
     header = ["recipient_id", "cohort", "reason", "phone_number", "last_failure_code", "failure_class", "attempts"]
-    return _csv(header, rows)
+    return _csv(header, rows, phone_columns={3})
 
 
-def _csv(header: list[str], rows: list[list[Any]]) -> str:
+def _csv(header: list[str], rows: list[list[Any]], phone_columns: Collection[int] = ()) -> str:
+    """CSV text; every cell through the formula-injection neutraliser (phone columns keep "+")."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow(neutralise_row(header))
+    writer.writerows(neutralise_row(row, phone_columns) for row in rows)
     return buffer.getvalue()
+
+
+def _const(value: _T) -> Callable[[], _T]:
+    return lambda: value
+
+
+def _as_bytes(produced: str | bytes) -> bytes:
+    return produced.encode("utf-8") if isinstance(produced, str) else produced
 
 
 def _jsonl(items: Sequence[Any]) -> str:

@@ -119,7 +119,7 @@ class CaseStore:
             raise CaseStoreError(" ".join(notes))
         raise CaseStoreError(f"there is no case {case_id!r}")
 
-    def list(self) -> list[CaseSummary]:
+    def summaries(self) -> list[CaseSummary]:
         """Every case, newest first. Files that cannot be opened at all are set aside (once)
         and listed with ``openable=False`` and the message."""
         self._remove_stale_temps()
@@ -131,7 +131,7 @@ class CaseStore:
 
     def unfinished(self) -> list[CaseSummary]:
         """Cases to offer for recovery on start: not closed, and openable."""
-        return [s for s in self.list() if not s.closed and s.openable]
+        return [s for s in self.summaries() if not s.closed and s.openable]
 
     def duplicate(self, case_id: str) -> Case:
         """A copy with a new ID, open again, saved; the original is untouched."""
@@ -203,7 +203,7 @@ def _keep_as_previous(path: Path, prev: Path) -> None:
     os.replace(link, prev)
 
 
-def _raw(path: Path) -> dict:
+def _raw(path: Path) -> dict[str, object]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
@@ -227,7 +227,7 @@ def _read(path: Path) -> Case:
         raise CaseStoreError(f"The case file {path.name} is damaged ({exc.error_count()} invalid fields).") from None
 
 
-def _inspect(path: Path) -> tuple[dict | None, str | None]:
+def _inspect(path: Path) -> tuple[dict[str, object] | None, str | None]:
     """The file's raw data when it holds a usable case, else None and what is wrong (None: absent)."""
     if not path.exists():
         return None, None
@@ -241,12 +241,14 @@ def _inspect(path: Path) -> tuple[dict | None, str | None]:
     return data, None
 
 
-def _summarise(case_id: str, data: dict, problem: str) -> CaseSummary:
+def _summarise(case_id: str, data: dict[str, object], problem: str) -> CaseSummary:
+    """The list's row from a file's raw data (which :func:`_inspect` found to be a valid case)."""
     updated = data.get("updated_at")
+    inputs = data.get("inputs")
     return CaseSummary(
         case_id=case_id,
         title=str(data.get("title") or ""),
-        job=str((data.get("inputs") or {}).get("job_id") or ""),
+        job=str((inputs.get("job_id") if isinstance(inputs, dict) else None) or ""),
         updated_at=datetime.fromisoformat(updated.replace("Z", "+00:00")) if isinstance(updated, str) else None,
         closed=bool(data.get("closed")),
         problem=problem,

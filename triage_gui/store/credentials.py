@@ -26,10 +26,10 @@ import keyring.errors
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 
+from triage_gui.domain.token_check import check_token as domain_check_token
 from triage_gui.store.paths import TOKEN_ENV
 
 SERVICE_NAME = "outbound-triage"
-MAX_TOKEN_LENGTH = 4096
 
 _NO_KEYRING_CHOICES = (
     "You can enter the token for this session only (kept in memory, never written), or set "
@@ -94,18 +94,10 @@ def check_token(token: str) -> str:
     paste fails with a clear message instead of an HTTP library error quoting the header.
     """
     token = token.strip()
-    if not token:
-        raise CredentialError(CredentialProblem.INVALID_TOKEN, "The token is empty.")
-    if len(token) > MAX_TOKEN_LENGTH:
-        raise CredentialError(
-            CredentialProblem.INVALID_TOKEN,
-            f"The token is longer than {MAX_TOKEN_LENGTH} characters; paste only the token.",
-        )
-    if not all("!" <= ch <= "~" for ch in token):
-        raise CredentialError(
-            CredentialProblem.INVALID_TOKEN,
-            "The token contains spaces, line breaks or non-ASCII characters; paste it again without them.",
-        )
+    try:
+        domain_check_token(token)  # the one rule (domain/token_check.py), wherever a token enters
+    except ValueError as exc:
+        raise CredentialError(CredentialProblem.INVALID_TOKEN, str(exc)) from None
     return token
 
 
@@ -180,6 +172,7 @@ class CredentialStore:
             raise self._plain_error(error, "read the token of", profile) from None
         if token:
             self._notify(token)
+            token = check_token(token)  # a bad value stored by another tool: say so, never send it
         return token or None
 
     def has_token(self, profile: str) -> bool | None:
@@ -204,9 +197,6 @@ class CredentialStore:
 
     def is_session_only(self, profile: str) -> bool:
         return profile in self._session
-
-    def forget_session_tokens(self) -> None:
-        self._session.clear()
 
     def delete(self, profile: str) -> bool:
         """Remove the profile's token; True if one was removed (session or keyring)."""

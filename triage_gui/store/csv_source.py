@@ -4,6 +4,15 @@ a phone column under one of many names, a million rows, streamed with constant m
 Detection (encoding, delimiter, header, phone column) looks at a sample from the start only;
 rows are then read one at a time. A local file and an upload's streamed content (text lines
 from the API) go through the same reader, :class:`ContactRows`.
+
+Only regular files are read: a FIFO, a device or a socket is refused from ``os.stat`` before
+anything opens it (opening a FIFO blocks until a writer comes). A NUL byte anywhere, not
+only in the sample, refuses the file, naming its row: a CSV text never holds one, so it is a
+damaged file (a block of zeros after a crash) or binary data, and the rows around it cannot be
+trusted. A Windows-1252 file with rows that are UTF-8 (two exports pasted together) is read
+as detected, and :attr:`ContactRows.warnings` names the first such row and counts them:
+nothing is lost (the phone numbers are ASCII, the audit is the same), but names in those rows
+show as mojibake ("Ã©" for "é") until the file is re-saved in one encoding.
 """
 
 from __future__ import annotations
@@ -15,9 +24,10 @@ import io
 import itertools
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from triage_gui.domain.contact_audit import ContactAuditResult
 from triage_gui.domain.contact_auditor import ContactAuditor, RowOutcome
@@ -64,6 +74,10 @@ class ContactFileIsDirectory(ContactFileError):
     pass
 
 
+class ContactFileNotRegular(ContactFileError):
+    """A FIFO, a device or a socket: never opened (a FIFO would block the read)."""
+
+
 class ContactFileEmpty(ContactFileError):
     pass
 
@@ -84,6 +98,35 @@ class ContactFileNotText(ContactFileError):
 
 class ContactFileDecodeError(ContactFileError):
     """Part of the file is not in the encoding detected from its start."""
+
+
+class _NulByte(ContactFileNotText):
+    """A NUL in a line: raised by the line screen, reported with the row by ContactRows."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(f"line {line} contains a NUL byte")
+        self.line = line
+
+
+def _nul_message(source: str, where: str) -> str:
+    return (
+        f"{source}: {where} contains a NUL byte: the file is damaged (a block of zeros) or not "
+        "a CSV text file past its start; nothing was audited. Re-export the file."
+    )
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def file_kind(mode: int) -> str:
+    """Plain words for a non-regular file's type (from ``os.stat().st_mode``)."""
+    return next((kind for test, kind in _KINDS if test(mode)), "not a regular file")
 
 
 def header_key(name: str) -> str:
@@ -199,16 +242,21 @@ class ContactRows:
         source: str,
         encoding: str | None,
         column: str | None = None,
-        closer: IO[bytes] | None = None,
+        closer: IO[Any] | None = None,
     ) -> None:
         self.source = source
         self.encoding = encoding
         self._closer = closer
-        self._lines = iter(lines)
+        self._lines = _screened(lines)
         self._row_number = 1
         self.ragged_rows = 0
+        self.mixed_encoding_rows = 0  # rows that are UTF-8 in a file read as Windows-1252
+        self.first_mixed_row: int | None = None
         try:
             self._detect(column)
+        except _NulByte as exc:
+            self.close()
+            raise ContactFileNotText(_nul_message(source, f"line {exc.line}")) from None
         except UnicodeDecodeError as exc:
             self.close()
             raise ContactFileDecodeError(
@@ -248,10 +296,24 @@ class ContactRows:
                 "add a header row (for example: phone_number)"
             )
 
+    @property
+    def warnings(self) -> list[str]:
+        """What the reader noticed without refusing the file, in plain words."""
+        if self.first_mixed_row is None:
+            return []
+        count = self.mixed_encoding_rows
+        return [
+            f"{self.source}: the file mixes encodings: {count} row{'s are' if count != 1 else ' is'} UTF-8 "
+            f"(the first is row {self.first_mixed_row}) in a file read as Windows-1252; accented letters "
+            "there show as mojibake (e.g. 'Ã©' for 'é'). Phone numbers are unaffected; re-save the file "
+            "in one encoding (UTF-8)."
+        ]
+
     def __iter__(self) -> Iterator[tuple[int, str | None, list[str]]]:
         width = len(self.header)
         index = self.column_index
         number = self._row_number
+        check_mixed = self.encoding == "cp1252"
         try:
             for row in itertools.chain(self._sample, self._reader):
                 number += 1
@@ -262,7 +324,13 @@ class ContactRows:
                     continue
                 if len(row) != width:
                     self.ragged_rows += 1
+                if check_mixed and _utf8_in_cp1252(row):
+                    self.mixed_encoding_rows += 1
+                    if self.first_mixed_row is None:
+                        self.first_mixed_row = number
                 yield number, raw_phone, row
+        except _NulByte:
+            raise ContactFileNotText(_nul_message(self.source, f"row {number + 1}")) from None
         except UnicodeDecodeError as exc:
             raise ContactFileDecodeError(
                 f"{self.source}: row {number + 1} is not valid {self.encoding} "
@@ -283,17 +351,56 @@ class ContactRows:
         self.close()
 
 
-def open_contact_file(path: str | os.PathLike[str], column: str | None = None) -> ContactRows:
-    """Open a local contact CSV for streaming; the caller closes it (or uses ``with``)."""
-    file_path = Path(path)
-    if file_path.is_dir():
-        raise ContactFileIsDirectory(f"{file_path} is a directory, not a CSV file")
+def _screened(lines: Iterable[str]) -> Iterator[str]:
+    """The lines, refusing one with a NUL (checked on every line, not just the sample)."""
+    for number, line in enumerate(lines, start=1):
+        if "\x00" in line:
+            raise _NulByte(number)
+        yield line
+
+
+def _utf8_in_cp1252(row: list[str]) -> bool:
+    """True when a row read as Windows-1252 is really UTF-8 (its bytes decode as UTF-8)."""
+    if all(cell.isascii() for cell in row):
+        return False
     try:
-        raw = open(file_path, "rb")  # noqa: SIM115 - closed by ContactRows.close
+        "\x1f".join(row).encode("cp1252").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return False
+    return True
+
+
+def _open_regular(file_path: Path) -> IO[bytes]:
+    """Open a regular file for reading; anything else is refused before it is opened."""
+    try:
+        mode = os.stat(file_path).st_mode
+        if stat.S_ISDIR(mode):
+            raise ContactFileIsDirectory(f"{file_path} is a directory, not a CSV file")
+        _refuse_unless_regular(file_path, mode)
+        # O_NONBLOCK: should the path have become a FIFO since the stat, the open returns at
+        # once and the fstat below refuses it. It changes nothing for a regular file.
+        fd = os.open(file_path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise ContactFileMissing(f"{file_path}: no such file") from None
     except PermissionError:
         raise ContactFileError(f"{file_path}: permission denied") from None
+    try:
+        _refuse_unless_regular(file_path, os.fstat(fd).st_mode)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _refuse_unless_regular(file_path: Path, mode: int) -> None:
+    if not stat.S_ISREG(mode):
+        raise ContactFileNotRegular(f"{file_path} is {file_kind(mode)}, not a regular file: copy the data to a file")
+
+
+def open_contact_file(path: str | os.PathLike[str], column: str | None = None) -> ContactRows:
+    """Open a local contact CSV for streaming; the caller closes it (or uses ``with``)."""
+    file_path = Path(path)
+    raw = _open_regular(file_path)
     try:
         sample = raw.read(SAMPLE_BYTES)
         if not sample.strip():
@@ -301,7 +408,10 @@ def open_contact_file(path: str | os.PathLike[str], column: str | None = None) -
         encoding = detect_encoding(sample)
         raw.seek(0)
         lines = _decoded_lines(raw, encoding)
-        return ContactRows(lines, source=str(path), encoding=encoding, column=column, closer=raw)
+        # A TextIOWrapper is closed by its owner: left to the garbage collector once the
+        # lines are read, it would close the file with a ResourceWarning.
+        closer = lines if isinstance(lines, io.TextIOWrapper) else raw
+        return ContactRows(lines, source=str(path), encoding=encoding, column=column, closer=closer)
     except BaseException:
         raw.close()
         raise

@@ -19,6 +19,7 @@ import sys
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from io import TextIOWrapper
 from pathlib import Path
 from typing import TextIO
 
@@ -66,7 +67,7 @@ class ScrubFilter(logging.Filter):
                 record.exc_text = redact(record.exc_text)
             if record.stack_info:
                 record.stack_info = redact(record.stack_info)
-        record._scrubbed_by = self  # type: ignore[attr-defined]
+        record._scrubbed_by = self
         return True
 
 
@@ -86,14 +87,14 @@ class _ScrubbedErrorsMixin:
             sys.stderr.write(f"--- Logging error in {type(self).__name__}: {what} ---\n")
 
 
-class _StderrHandler(_ScrubbedErrorsMixin, logging.StreamHandler):  # type: ignore[type-arg]
+class _StderrHandler(_ScrubbedErrorsMixin, logging.StreamHandler[TextIO]):
     pass
 
 
 class _PrivateRotatingFileHandler(_ScrubbedErrorsMixin, logging.handlers.RotatingFileHandler):
     """Log files readable by their owner only, including each file rotation starts."""
 
-    def _open(self):  # type: ignore[no-untyped-def]  # signature of the stdlib method
+    def _open(self) -> TextIOWrapper:
         stream = super()._open()
         # a file system without permissions (FAT, some shares): nothing to tighten
         with contextlib.suppress(OSError):
@@ -144,7 +145,7 @@ def setup_logging(
 
     formatter = logging.Formatter(LOG_FORMAT)
     log_file = paths.log_file
-    handlers: list[logging.Handler] = [
+    handlers: list[_StderrHandler | _PrivateRotatingFileHandler] = [
         _PrivateRotatingFileHandler(
             log_file, maxBytes=LOG_FILE_MAX_BYTES, backupCount=LOG_FILE_BACKUPS, encoding="utf-8"
         )
@@ -152,7 +153,7 @@ def setup_logging(
     if stderr:
         handlers.append(_StderrHandler(stream if stream is not None else sys.stderr))
     for handler in handlers:
-        handler.scrub = scrub  # type: ignore[attr-defined]  # both are _ScrubbedErrorsMixin
+        handler.scrub = scrub
         handler.addFilter(scrub)
         handler.setFormatter(formatter)
         setattr(handler, _OWNED, True)
@@ -164,7 +165,37 @@ def setup_logging(
     # httpx logs every request at INFO: every page of every poll would flood the log (and push
     # out the warnings engineers need); our client logs what matters itself.
     logging.getLogger("httpx").setLevel(max(root.level, logging.WARNING))
-    return LoggingSetup(scrub, log_file, handlers)
+    return LoggingSetup(scrub, log_file, list(handlers))
+
+
+def setup_cli_logging(stream: TextIO | None = None, environ: Mapping[str, str] | None = None) -> LoggingSetup:
+    """The command line's log: warnings and errors on stderr, scrubbed like the app's; no file.
+    Without it a library's warning would reach stderr raw through logging's last resort."""
+    env = os.environ if environ is None else environ
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, _OWNED, False)]:
+        root.removeHandler(handler)
+        handler.close()
+    scrub = ScrubFilter(Redactor(mask_phones=True))
+    if env.get(TOKEN_ENV, "").strip():
+        scrub.add_secret(env[TOKEN_ENV])
+    handler = _StderrHandler(stream if stream is not None else sys.stderr)
+    handler.scrub = scrub
+    handler.addFilter(scrub)
+    handler.setFormatter(logging.Formatter("triage-gui: %(levelname)s: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    setattr(handler, _OWNED, True)
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    return LoggingSetup(scrub, Path(os.devnull), [handler])
+
+
+def register_secret(secret: str) -> None:
+    """Scrub this secret from whatever the installed handlers (app or command line) write."""
+    for handler in logging.getLogger().handlers:
+        scrub = getattr(handler, "scrub", None)
+        if isinstance(scrub, ScrubFilter):
+            scrub.add_secret(secret)
 
 
 def _level_number(level: str | int) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -105,6 +106,22 @@ def _ensure(directory: Path) -> Path:
     return directory
 
 
+class NotARegularFile(OSError):
+    """The target exists and is not a regular file; the message says what it is."""
+
+
+def refuse_unless_regular_or_new(path: Path) -> None:
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError:
+        return  # unreadable: the write itself will say why
+    if not stat.S_ISREG(mode):
+        kind = "a directory" if stat.S_ISDIR(mode) else "a device, FIFO or socket"
+        raise NotARegularFile(f"{path} is {kind}: files are written only to regular files (or new paths)")
+
+
 def atomic_write_text(path: Path, text: str, *, mode: int = 0o600) -> None:
     """Replace ``path`` with ``text`` (UTF-8) so a crash leaves either the old file or the new."""
     atomic_write_bytes(path, text.encode("utf-8"), mode=mode)
@@ -114,8 +131,11 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o600) -> None:
     """Replace ``path`` with ``data`` so a crash leaves either the old file or the new one.
 
     Written to a temporary file in the same directory, flushed to disk, then renamed over the
-    target (a rename within one file system is atomic on POSIX and Windows).
+    target (a rename within one file system is atomic on POSIX and Windows). An existing target
+    that is not a regular file (a device such as /dev/null, a FIFO, a directory) is refused with
+    :class:`NotARegularFile`: renaming over it would replace the device with our data.
     """
+    refuse_unless_regular_or_new(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)

@@ -10,7 +10,6 @@ profile removes it. ``http://`` is refused unless the host is loopback or the pr
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import shutil
@@ -22,7 +21,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from triage_gui.domain.models import ID_PATTERN
+from triage_gui.domain.addresses import is_loopback
+from triage_gui.domain.vocabulary import ID_PATTERN
 from triage_gui.store.credentials import CredentialError, CredentialStore, ResolvedToken
 from triage_gui.store.paths import AppPaths, atomic_write_text, set_aside
 
@@ -82,16 +82,6 @@ def check_base_url(url: str, *, allow_insecure_http: bool = False) -> tuple[str,
             "(localhost, 127.0.0.1, ::1). Use https://, or allow insecure http for this profile."
         )
     return f"{scheme}://{parts.netloc}{path}", insecure
-
-
-def is_loopback(host: str) -> bool:
-    host = host.strip("[]").lower().rstrip(".")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class ConnectionProfile(BaseModel):
@@ -197,20 +187,20 @@ def tls_verify(profile: ConnectionProfile) -> ssl.SSLContext | bool:
 class ProfileStore:
     """Profiles in ``profiles.json`` (re-read on every call, so the CLI and GUI stay in step)."""
 
-    def __init__(self, paths: AppPaths, credentials: CredentialStore | None = None) -> None:
+    def __init__(self, paths: AppPaths, credentials: CredentialStore) -> None:
         self._paths = paths
-        self.credentials = credentials if credentials is not None else CredentialStore()
+        self.credentials = credentials
         self.warnings: list[str] = []  # problems met while loading, for the UI to show once
 
     @property
     def path(self) -> Path:
         return self._paths.profiles_file
 
-    def list(self) -> list[ConnectionProfile]:
+    def profiles(self) -> list[ConnectionProfile]:
         return sorted(self._load(), key=lambda p: p.name.casefold())
 
     def names(self) -> list[str]:
-        return [p.name for p in self.list()]
+        return [p.name for p in self.profiles()]
 
     def get(self, name: str) -> ConnectionProfile:
         for profile in self._load():

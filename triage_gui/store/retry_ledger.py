@@ -8,7 +8,12 @@ body, which the server answers with the job it created, if it did. An intent bec
 ``failed`` only on a definite refusal (e.g. 422): a timeout or a 5xx says nothing about whether
 the job exists, so the intent stays ``pending``.
 
-One JSON file per case directory (``retries.json``), replaced atomically. Read-modify-write is
+Where: one ledger per (API base URL, workspace, job) on this machine (:func:`ledger_dir`), shared
+by every case that opens that job and by ``triage-gui retry``: the two faces, and two cases of
+the same job, see each other's intents. (Across workstations the server is the truth: the retry
+service refuses a new launch while any retry job of the job is unfinished.)
+
+One JSON file per ledger directory (``retries.json``), replaced atomically. Read-modify-write is
 serialised by an OS file lock on ``retries.lock`` so two windows or processes on the same case
 do not lose each other's entries; the OS releases the lock when a process dies, even killed.
 """
@@ -16,8 +21,11 @@ do not lose each other's entries; the OS releases the lock when a process dies, 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
+import re
+import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,9 +35,12 @@ from pydantic import ValidationError
 
 from triage_gui.domain.models import BatchJob
 from triage_gui.domain.retry_intent import IntentState, RetryIntent
+from triage_gui.domain.vocabulary import ID_PATTERN
 from triage_gui.store.paths import atomic_write_text
 
+RETRIES_DIR = "retries"
 LEDGER_FILE = "retries.json"
+ADOPTED_SUFFIX = ".adopted"
 LOCK_FILE = "retries.lock"
 LEDGER_SCHEMA_VERSION = 1
 
@@ -38,6 +49,29 @@ __all__ = ["IntentState", "LedgerError", "RetryIntent", "RetryLedger"]  # the in
 
 class LedgerError(Exception):
     """The ledger cannot be read or written; the message says what to do."""
+
+
+def ledger_dir(data_dir: Path, base_url: str, workspace: str, job: str) -> Path:
+    """The one place on this machine where the retries of (API, workspace, job) are recorded:
+    ``<data dir>/retries/<host_port-hash of the base URL>/<workspace>/<job>``."""
+    for value, what in ((workspace, "workspace ID"), (job, "job ID")):
+        if not re.fullmatch(ID_PATTERN, value):
+            raise LedgerError(f"invalid {what} {value[:80]!r}: no retry ledger can be named after it")
+    return data_dir / RETRIES_DIR / api_slug(base_url) / workspace / job
+
+
+def api_slug(base_url: str) -> str:
+    """A folder name for an API base URL: readable host and port, and a hash of the whole URL
+    (scheme, host, port, path; case and a trailing slash aside) so two APIs never share one."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url.strip())
+    host = (parts.hostname or "unknown").lower()
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    normal = f"{parts.scheme.lower()}://{host}:{port}{parts.path.rstrip('/')}"
+    digest = hashlib.sha256(normal.encode("utf-8")).hexdigest()[:12]
+    readable = re.sub(r"[^a-z0-9.-]+", "_", f"{host}_{port}")[:60]
+    return f"{readable}-{digest}"
 
 
 class RetryLedger:
@@ -81,6 +115,26 @@ class RetryLedger:
         return out
 
     # -- writing ---------------------------------------------------------------------------
+    def adopt(self, other_dir: Path) -> int:
+        """Take in the intents of a ledger kept elsewhere (a case's own ledger, from before the
+        ledger was shared per job) that this one lacks; the old file is renamed, not deleted.
+        Returns how many were taken in."""
+        other = RetryLedger(other_dir)
+        if not other.path.is_file():
+            return 0
+        theirs = other.entries()
+        with self._locked():
+            entries = self._read()
+            known = {e.key for e in entries}
+            new = [e for e in theirs if e.key not in known]
+            if new:
+                self._write(sorted([*entries, *new], key=lambda e: e.created_at))
+        try:
+            other.path.replace(other.path.with_name(LEDGER_FILE + ADOPTED_SUFFIX))
+        except OSError as exc:  # adopted all the same; next time it is read again, harmlessly
+            raise LedgerError(f"cannot rename the adopted ledger {other.path}: {exc}") from None
+        return len(new)
+
     def record_intent(
         self,
         key: str,
@@ -229,11 +283,11 @@ class RetryLedger:
 
 
 def _lock(fd: int) -> None:
-    try:
-        import fcntl
-    except ImportError:  # Windows
+    if sys.platform == "win32":
         import msvcrt
 
         msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
-        return
-    fcntl.flock(fd, fcntl.LOCK_EX)
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX)

@@ -12,9 +12,13 @@ import platform
 import sys
 from collections.abc import Callable
 from importlib import metadata
+from typing import TYPE_CHECKING
 
 from triage_gui import __version__
 from triage_gui.store.paths import AppPaths
+
+if TYPE_CHECKING:  # keyring loads when the diagnostics are collected
+    from triage_gui.store.credentials import CredentialStore
 
 ENV_WHITELIST = (
     "QT_QPA_PLATFORM",
@@ -52,20 +56,20 @@ def _environment() -> list[str]:
     return [f"{k}={os.environ[k]}" for k in ENV_WHITELIST if k in os.environ] or ["(none of the listed variables set)"]
 
 
-def _keyring() -> list[str]:
-    from triage_gui.store.credentials import CredentialStore
-
-    status = CredentialStore().backend_status()
+def _keyring(credentials: CredentialStore) -> list[str]:
+    status = credentials.backend_status()
     return [f"backend {status.backend}: {'available' if status.available else 'NOT available'}", status.explanation]
 
 
-def collect(paths: AppPaths, extra: dict[str, Callable[[], list[str]]] | None = None) -> str:
+def collect(
+    paths: AppPaths, credentials: CredentialStore, extra: dict[str, Callable[[], list[str]]] | None = None
+) -> str:
     sections: dict[str, Callable[[], list[str]]] = {
         "Application": _app,
         "Platform": _platform,
         "Packages": _packages,
         "Folders": lambda: [f"{k}: {v}" for k, v in paths.as_dict().items()],
-        "Keyring": _keyring,
+        "Keyring": lambda: _keyring(credentials),
         "Environment (whitelisted)": _environment,
         **(extra or {}),
     }

@@ -245,12 +245,12 @@ def _plan(plan: RetryPlan) -> Finding:
         )
     remainder = len(plan.recipient_ids) - len(plan.sample_ids)
     then = f", then the remaining {remainder}" if remainder else ""
-    excluded = f"; excluded: {_reasons(plan)}" if plan.excluded else ""
+    left_out = f"; excluded: {_reasons(plan)}" if plan.excluded else ""
     return finding(
         "targeted_retry_plan",
         Verdict.PASS,
         f"A safe targeted retry exists: {plural(len(plan.recipient_ids), 'recipient')} whose latest attempt "
-        f"failed transiently; start with a sample of {len(plan.sample_ids)}{then}{excluded}.",
+        f"failed transiently; start with a sample of {len(plan.sample_ids)}{then}{left_out}.",
         evidence,
     )
 

@@ -6,48 +6,59 @@ unknown fields are ignored by the models, and errors are problem+json. Transient
 backoff and full jitter, honouring ``Retry-After``. The one non-idempotent call (creating a
 retry job) is retried only because it always carries the same ``Idempotency-Key``, which makes
 the server answer a repeat with the job it already created.
+
+It also distrusts the server (docs/failure-modes.md): every answer is read with a cap on its
+decoded size and within an overall deadline (``ClientLimits``), paged lists are bounded and
+de-duplicated (``paging.PagedItems``), redirects are refused (the token stays with the base
+URL), an answer about something else than was asked is a contract error
+(``answer_checks``), ``Retry-After`` and ``Date`` are taken within sane bounds, and what the
+server wrote reaches messages cleaned. The token itself is checked when the client is made.
 """
 
 from __future__ import annotations
 
-import email.utils
-import json
-import logging
 import random
 import ssl
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from triage_gui import __version__
-from triage_gui.domain.models import (
-    BatchJob,
-    CallAttempt,
-    Campaign,
-    JobEvent,
-    Page,
-    Upload,
-    Workspace,
+from triage_gui.domain.models import BatchJob, CallAttempt, Campaign, JobEvent, Page, Upload, Workspace
+from triage_gui.domain.token_check import check_token
+from triage_gui.providers.batch_v1 import answer_checks as checks
+from triage_gui.providers.batch_v1.paging import (
+    DEFAULT_MAX_ITEMS,
+    DEFAULT_MAX_PAGES,
+    MAX_PAGE_LIMIT,
+    PagedItems,
+    PageOverlap,
+    iter_all,
 )
-from triage_gui.providers.batch_v1.paging import MAX_PAGE_LIMIT, iter_all
-from triage_gui.providers.errors import (
-    ApiError,
-    InvalidResponse,
-    NetworkError,
-)
-from triage_gui.providers.http.error_mapping import error_for_response, network_error
+from triage_gui.providers.http import limits as _limits
+from triage_gui.providers.http.body import ACCEPT_ENCODING
+from triage_gui.providers.http.exchange import HttpExchange, parse_model
+from triage_gui.providers.http.limits import ClientLimits, Deadline
 from triage_gui.providers.http.retry_policy import RetryConfig, check_id, parse_retry_after
-
-log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 
-__all__ = ["BatchApiClient", "RetryConfig", "RetryResult", "check_id", "iter_all", "parse_retry_after"]
+__all__ = [
+    "BatchApiClient",
+    "ClientLimits",
+    "PageOverlap",
+    "PagedItems",
+    "RetryConfig",
+    "RetryResult",
+    "check_id",
+    "iter_all",
+    "parse_retry_after",
+]
 
 
 @dataclass(frozen=True)
@@ -61,7 +72,8 @@ class BatchApiClient:
 
     ``http`` may be injected (tests, custom TLS/proxy set-up); otherwise one is built with
     connect/read timeouts and TLS verification on. ``sleep`` and ``rng`` are injectable so
-    backoff can be tested without waiting.
+    backoff can be tested without waiting; ``limits`` bounds what a server can make it read.
+    Raises ``ValueError`` (never quoting the token) when the token could not be sent as a header.
     """
 
     def __init__(
@@ -77,12 +89,12 @@ class BatchApiClient:
         retry: RetryConfig | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: Callable[[], float] = random.random,
+        limits: ClientLimits | None = None,
     ) -> None:
+        check_token(token)
         self.base_url = base_url.rstrip("/")
         self._token = token
-        self._retry = retry or RetryConfig()
-        self._sleep = sleep
-        self._rng = rng
+        self.limits = limits or _limits.DEFAULT_LIMITS
         self._owns_http = http is None
         if http is None:
             from triage_gui.providers.http.tls import context_for
@@ -94,7 +106,18 @@ class BatchApiClient:
             trust_env=trust_env,
             transport=transport,
         )
-        self._clock_offset: timedelta | None = None  # server clock - local clock
+        self._exchange = HttpExchange(
+            self._http,
+            self.base_url,
+            self._headers,
+            limits=self.limits,
+            retry=retry or RetryConfig(),
+            sleep=sleep,
+            rng=rng,
+        )
+        self._clock = self._exchange.clock
+        # Lists that repeated items (same id): each a contract finding for the caller to report.
+        self.page_overlaps: list[PageOverlap] = []
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
@@ -112,40 +135,47 @@ class BatchApiClient:
 
     # -- the server's clock ----------------------------------------------------------------
     def server_now(self) -> datetime:
-        """The server's clock (from the last response's ``Date``), else the workstation's."""
-        now = datetime.now(UTC)
-        return now + self._clock_offset if self._clock_offset is not None else now
+        """The server's clock (from the last plausible ``Date``), else the workstation's."""
+        return self._clock.now()
 
     @property
     def knows_server_clock(self) -> bool:
-        return self._clock_offset is not None
+        return self._clock.known
 
-    def _note_server_date(self, response: httpx.Response) -> None:
-        header = response.headers.get("date")
-        if not header:
-            return
-        try:
-            server = email.utils.parsedate_to_datetime(header)
-        except (TypeError, ValueError):
-            return
-        if server.tzinfo is None:
-            server = server.replace(tzinfo=UTC)
-        self._clock_offset = server - datetime.now(UTC)
+    @property
+    def server_clock_skew_s(self) -> float | None:
+        """The last measured skew, server minus workstation (signed seconds); None: no Date yet."""
+        return self._clock.skew_s
+
+    @property
+    def server_clock_rejected(self) -> bool:
+        """True when the last ``Date`` was beyond ``limits.clock_plausibility_s`` and ignored."""
+        return self._clock.rejected
 
     # -- endpoints -------------------------------------------------------------------------
     def get_workspace(self, ws: str) -> Workspace:
-        return self._get_model(f"/v1/workspaces/{check_id(ws, 'Workspace ID')}", Workspace)
+        path = f"/v1/workspaces/{check_id(ws, 'Workspace ID')}"
+        workspace = self._get_model(path, Workspace)
+        checks.check_workspace(workspace, ws, f"GET {path}")
+        return workspace
 
     def get_campaign(self, ws: str, campaign_id: str) -> Campaign:
         path = f"{self._ws(ws)}/campaigns/{check_id(campaign_id, 'Campaign ID')}"
-        return self._get_model(path, Campaign)
+        campaign = self._get_model(path, Campaign)
+        checks.check_campaign(campaign, campaign_id, f"GET {path}")
+        return campaign
 
     def get_job(self, ws: str, job_id: str) -> BatchJob:
-        return self._get_model(f"{self._ws(ws)}/batch-jobs/{check_id(job_id, 'Job ID')}", BatchJob)
+        path = f"{self._ws(ws)}/batch-jobs/{check_id(job_id, 'Job ID')}"
+        job = self._get_model(path, BatchJob)
+        checks.check_job(job, f"GET {path}", workspace=ws, job_id=job_id)
+        return job
 
     def get_upload(self, ws: str, upload_id: str) -> Upload:
         path = f"{self._ws(ws)}/uploads/{check_id(upload_id, 'Upload ID')}"
-        return self._get_model(path, Upload)
+        upload = self._get_model(path, Upload)
+        checks.check_upload(upload, upload_id, f"GET {path}")
+        return upload
 
     def list_jobs(
         self,
@@ -156,7 +186,9 @@ class BatchApiClient:
         created_after: datetime | None = None,
         cursor: str | None = None,
         limit: int | None = None,
+        deadline: Deadline | None = None,
     ) -> Page[BatchJob]:
+        path = f"{self._ws(ws)}/batch-jobs"
         params = _params(
             campaign_id=campaign_id,
             upload_id=upload_id,
@@ -164,7 +196,12 @@ class BatchApiClient:
             cursor=cursor,
             limit=_limit(limit),
         )
-        return self._get_model(f"{self._ws(ws)}/batch-jobs", Page[BatchJob], params)
+        page = self._get_model(path, Page[BatchJob], params, deadline)
+        for i, job in enumerate(page.items):
+            checks.check_job(
+                job, f"GET {path}", workspace=ws, prefix=f"items[{i}].", campaign_id=campaign_id, upload_id=upload_id
+            )
+        return page
 
     def list_calls(
         self,
@@ -174,10 +211,14 @@ class BatchApiClient:
         status: str | None = None,
         cursor: str | None = None,
         limit: int | None = None,
+        deadline: Deadline | None = None,
     ) -> Page[CallAttempt]:
         path = f"{self._ws(ws)}/batch-jobs/{check_id(job_id, 'Job ID')}/calls"
         params = _params(status=status, cursor=cursor, limit=_limit(limit))
-        return self._get_model(path, Page[CallAttempt], params)
+        page = self._get_model(path, Page[CallAttempt], params, deadline)
+        for i, call in enumerate(page.items):
+            checks.check_call(call, f"GET {path}", prefix=f"items[{i}].")
+        return page
 
     def list_events(
         self,
@@ -187,66 +228,89 @@ class BatchApiClient:
         after: int | None = None,
         cursor: str | None = None,
         limit: int | None = None,
+        deadline: Deadline | None = None,
     ) -> Page[JobEvent]:
         path = f"{self._ws(ws)}/batch-jobs/{check_id(job_id, 'Job ID')}/events"
         params = _params(after=after, cursor=cursor, limit=_limit(limit))
-        return self._get_model(path, Page[JobEvent], params)
+        page = self._get_model(path, Page[JobEvent], params, deadline)
+        for i, event in enumerate(page.items):
+            checks.check_event(event, f"GET {path}", after=after, prefix=f"items[{i}].")
+        return page
 
-    def iter_jobs(self, ws: str, *, max_items: int | None = 10_000, **filters: Any) -> Iterator[BatchJob]:
-        return iter_all(lambda c: self.list_jobs(ws, cursor=c, limit=MAX_PAGE_LIMIT, **filters), max_items)
+    def iter_jobs(
+        self,
+        ws: str,
+        *,
+        max_items: int | None = 10_000,
+        max_pages: int = DEFAULT_MAX_PAGES,
+        stop_after: int | None = None,
+        deadline_s: float | None = None,
+        **filters: Any,
+    ) -> PagedItems[BatchJob]:
+        """Every job of the list (filters as ``list_jobs``); bounds as ``paging.PagedItems``."""
+        return self._paged(
+            lambda c, d: self.list_jobs(ws, cursor=c, limit=MAX_PAGE_LIMIT, deadline=d, **filters),
+            f"GET {self._ws(ws)}/batch-jobs",
+            max_items,
+            max_pages,
+            stop_after,
+            deadline_s,
+        )
 
     def iter_calls(
-        self, ws: str, job_id: str, *, status: str | None = None, max_items: int | None = None
-    ) -> Iterator[CallAttempt]:
-        return iter_all(
-            lambda c: self.list_calls(ws, job_id, status=status, cursor=c, limit=MAX_PAGE_LIMIT),
+        self,
+        ws: str,
+        job_id: str,
+        *,
+        status: str | None = None,
+        max_items: int | None = DEFAULT_MAX_ITEMS,
+        max_pages: int = DEFAULT_MAX_PAGES,
+        stop_after: int | None = None,
+        deadline_s: float | None = None,
+    ) -> PagedItems[CallAttempt]:
+        """Every call attempt of a job. ``max_items`` is a plausibility bound (e.g. from the
+        job's counters): past it the fetch fails (contract error), it never returns part."""
+        return self._paged(
+            lambda c, d: self.list_calls(ws, job_id, status=status, cursor=c, limit=MAX_PAGE_LIMIT, deadline=d),
+            f"GET {self._ws(ws)}/batch-jobs/{check_id(job_id, 'Job ID')}/calls",
             max_items,
+            max_pages,
+            stop_after,
+            deadline_s,
         )
 
     def iter_events(
-        self, ws: str, job_id: str, *, after: int | None = None, max_items: int | None = None
-    ) -> Iterator[JobEvent]:
-        return iter_all(
-            lambda c: self.list_events(ws, job_id, after=after, cursor=c, limit=MAX_PAGE_LIMIT),
+        self,
+        ws: str,
+        job_id: str,
+        *,
+        after: int | None = None,
+        max_items: int | None = DEFAULT_MAX_ITEMS,
+        max_pages: int = DEFAULT_MAX_PAGES,
+        stop_after: int | None = None,
+        deadline_s: float | None = None,
+    ) -> PagedItems[JobEvent]:
+        """Every event of a job with ``seq > after``; ``stop_after=N`` takes the first N only."""
+        return self._paged(
+            lambda c, d: self.list_events(ws, job_id, after=after, cursor=c, limit=MAX_PAGE_LIMIT, deadline=d),
+            f"GET {self._ws(ws)}/batch-jobs/{check_id(job_id, 'Job ID')}/events",
             max_items,
+            max_pages,
+            stop_after,
+            deadline_s,
         )
 
-    def iter_upload_lines(self, ws: str, upload_id: str) -> Generator[str, None, None]:
-        """The uploaded CSV, streamed line by line (never held whole in memory).
+    def iter_upload_lines(
+        self, ws: str, upload_id: str, *, deadline_s: float | None = None
+    ) -> Generator[str, None, None]:
+        """The uploaded CSV, streamed line by line (never held whole in memory), within
+        ``limits.max_body_bytes`` (decoded) and the fetch deadline.
 
         Retried only before the first line is handed out: after that a repeat would start the
         file again and the caller would see its rows twice, so a broken stream is an error.
         """
         path = f"{self._ws(ws)}/uploads/{check_id(upload_id, 'Upload ID')}/content"
-        url = self.base_url + path
-        what = f"GET {path}"
-        for attempt in range(1, self._retry.attempts + 1):
-            started = False
-            try:
-                with self._http.stream("GET", url, headers=self._headers()) as response:
-                    self._note_server_date(response)
-                    if response.status_code >= 400:
-                        response.read()
-                        error = error_for_response(response, what)
-                        if error.transient and attempt < self._retry.attempts:
-                            self._wait_before_retry(attempt, error, what)
-                            continue
-                        raise error
-                    for line in response.iter_lines():
-                        started = True
-                        yield line
-                    return
-            except httpx.TransportError as exc:
-                error = network_error(exc, what, self.base_url)
-                if started:
-                    raise NetworkError(
-                        f"The upload's content broke off part-way ({exc}); load again to audit it.",
-                        request=what,
-                    ) from None
-                if attempt < self._retry.attempts:
-                    self._wait_before_retry(attempt, error, what)
-                    continue
-                raise error from None
+        yield from self._exchange.stream_lines(path, Deadline(deadline_s or self.limits.fetch_deadline_s))
 
     def create_retry(
         self,
@@ -258,12 +322,17 @@ class BatchApiClient:
         note: str = "",
     ) -> RetryResult:
         """``POST .../retries``. Retried on ambiguous failures with the SAME key only."""
-        if not idempotency_key or len(idempotency_key) > 255:
-            raise ValueError("An Idempotency-Key (1–255 characters) is required to launch a retry.")
+        if (
+            not idempotency_key
+            or len(idempotency_key) > 255
+            or not all(0x21 <= ord(c) <= 0x7E for c in idempotency_key)
+        ):
+            raise ValueError("An Idempotency-Key (1–255 visible ASCII characters) is required to launch a retry.")
         path = f"{self._ws(ws)}/batch-jobs/{check_id(job_id, 'Job ID')}/retries"
         body = {"recipient_ids": list(recipient_ids), "note": note}
         response = self._request("POST", path, json_body=body, extra_headers={"Idempotency-Key": idempotency_key})
         job = self._parse(response, BatchJob, f"POST {path}")
+        checks.check_job(job, f"POST {path}", workspace=ws, parent_job_id=job_id)
         return RetryResult(job=job, created=response.status_code == 201)
 
     # -- plumbing --------------------------------------------------------------------------
@@ -274,33 +343,37 @@ class BatchApiClient:
         return {
             "Authorization": f"Bearer {self._token}",
             "Accept": "application/json, application/problem+json",
+            "Accept-Encoding": ACCEPT_ENCODING,
             "User-Agent": f"outbound-triage/{__version__}",
         }
 
-    def _get_model(self, path: str, model: type[M], params: dict[str, Any] | None = None) -> M:
-        response = self._request("GET", path, params=params)
+    def _paged(
+        self,
+        fetch: Callable[[str | None, Deadline | None], Page[M]],
+        what: str,
+        max_items: int | None,
+        max_pages: int,
+        stop_after: int | None,
+        deadline_s: float | None,
+    ) -> PagedItems[M]:
+        return PagedItems(
+            fetch,
+            what=what,
+            max_items=max_items,
+            max_pages=max_pages,
+            stop_after=stop_after,
+            deadline=Deadline(deadline_s or self.limits.fetch_deadline_s),
+            on_overlap=self.page_overlaps.append,
+        )
+
+    def _get_model(
+        self, path: str, model: type[M], params: dict[str, Any] | None = None, deadline: Deadline | None = None
+    ) -> M:
+        response = self._request("GET", path, params=params, deadline=deadline)
         return self._parse(response, model, f"GET {path}")
 
     def _parse(self, response: httpx.Response, model: type[M], what: str) -> M:
-        try:
-            data = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InvalidResponse(
-                f"The server's answer to {what} is not valid JSON ({exc.msg if hasattr(exc, 'msg') else exc}).",
-                status=response.status_code,
-                request=what,
-                details=[response.text[:200]],
-            ) from None
-        try:
-            return model.model_validate(data)
-        except ValidationError as exc:
-            details = [f"{'.'.join(str(p) for p in err['loc']) or '(body)'}: {err['msg']}" for err in exc.errors()[:10]]
-            raise InvalidResponse(
-                f"The server's answer to {what} does not match the API contract: " + "; ".join(details[:3]),
-                status=response.status_code,
-                request=what,
-                details=details,
-            ) from None
+        return parse_model(response, model, what)
 
     def _request(
         self,
@@ -310,42 +383,11 @@ class BatchApiClient:
         params: dict[str, Any] | None = None,
         json_body: Any = None,
         extra_headers: dict[str, str] | None = None,
+        deadline: Deadline | None = None,
     ) -> httpx.Response:
-        what = f"{method} {path}"
-        headers = self._headers() | (extra_headers or {})
-        # A POST is repeated only with its Idempotency-Key: the server then answers a repeat
-        # with the job it created, so an ambiguous failure can never create a second job.
-        repeatable = method == "GET" or "Idempotency-Key" in headers
-        attempts = self._retry.attempts if repeatable else 1
-        for attempt in range(1, attempts + 1):
-            try:
-                response = self._http.request(
-                    method, self.base_url + path, params=params, json=json_body, headers=headers
-                )
-            except httpx.TransportError as exc:
-                error: ApiError = network_error(exc, what, self.base_url)
-            else:
-                self._note_server_date(response)
-                log.debug("%s -> %s", what, response.status_code)
-                if response.status_code < 400:
-                    return response
-                error = error_for_response(response, what)
-            if not error.transient or attempt == attempts:
-                raise error
-            self._wait_before_retry(attempt, error, what)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _wait_before_retry(self, attempt: int, error: ApiError, what: str) -> None:
-        retry_after = getattr(error, "retry_after", None)
-        if retry_after is not None:
-            if retry_after > self._retry.max_wait_s:
-                raise error  # the caller (poller) schedules a later try instead of blocking
-            delay = retry_after
-        else:
-            cap = min(self._retry.max_delay_s, self._retry.base_delay_s * 2 ** (attempt - 1))
-            delay = cap * self._rng()  # full jitter
-        log.info("%s failed (%s); retry %d in %.1fs", what, error, attempt, delay)
-        self._sleep(delay)
+        return self._exchange.request(
+            method, path, params=params, json_body=json_body, extra_headers=extra_headers, deadline=deadline
+        )
 
 
 def _params(**kw: Any) -> dict[str, Any]:

@@ -1,37 +1,175 @@
-"""Cursor paging over the contract's lists: only ``next_cursor`` says whether more exist."""
+"""Cursor paging over the contract's lists: only ``next_cursor`` says whether more exist.
+
+A server may page forever (fresh cursors, empty pages, the same items again), so a paged fetch
+is bounded: ``max_items`` distinct items, ``max_pages`` pages, ``max_idle_pages`` pages in a row
+that bring nothing new, a cursor never seen twice, and a total deadline. Past a bound the fetch
+stops with :class:`PagingLimitExceeded` (an answer outside the contract): it never hands back a
+list silently cut short. A caller that *wants* only the first N items says ``stop_after=N``.
+
+Items given twice (same ``id``; events: same ``seq``) are handed out once; the repeats are
+counted on the iterator (:attr:`PagedItems.overlap`) and reported to ``on_overlap`` so the
+caller can show them as a contract finding.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import TypeVar
-
-from pydantic import BaseModel
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from triage_gui.domain.models import Page
-from triage_gui.providers.errors import InvalidResponse
+from triage_gui.providers.errors import DeadlineExceeded, PagingLimitExceeded
+from triage_gui.providers.http.limits import Deadline
 
-M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
 MAX_PAGE_LIMIT = 500  # the contract's clamp
+DEFAULT_MAX_ITEMS = 500_000
+DEFAULT_MAX_PAGES = 10_000
+DEFAULT_MAX_IDLE_PAGES = 50  # pages in a row with no new item (empty, or only repeats)
+REPEATED_IDS_KEPT = 50
+
+PageFetch = Callable[[str | None, Deadline | None], Page[T]]
+
+
+@dataclass
+class PageOverlap:
+    """Items a paged list gave more than once: dropped after the first, kept here as evidence."""
+
+    request: str  # e.g. "GET /v1/workspaces/ws/batch-jobs/j/calls"
+    repeated: int = 0  # items dropped as repeats
+    ids: list[str] = field(default_factory=list)  # the first REPEATED_IDS_KEPT distinct repeated keys
+
+
+def item_key(item: object) -> str | None:
+    """What makes an item itself: its ``id``, else (events) its ``seq``; None: not de-duplicated."""
+    for name in ("id", "seq"):
+        value = getattr(item, name, None)
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            return str(value)
+    return None
+
+
+class PagedItems(Iterator[T], Generic[T]):
+    """The items of one paged list, each once, within the fetch's bounds."""
+
+    def __init__(
+        self,
+        fetch: PageFetch[T],
+        *,
+        what: str = "the list",
+        max_items: int | None = DEFAULT_MAX_ITEMS,
+        max_pages: int | None = DEFAULT_MAX_PAGES,
+        max_idle_pages: int = DEFAULT_MAX_IDLE_PAGES,
+        stop_after: int | None = None,
+        deadline: Deadline | None = None,
+        on_overlap: Callable[[PageOverlap], None] | None = None,
+    ) -> None:
+        self.what = what
+        self.max_items = max_items
+        self.max_pages = max_pages
+        self.max_idle_pages = max_idle_pages
+        self.stop_after = stop_after
+        self.deadline = deadline
+        self.pages = 0
+        self.items = 0  # distinct items handed out
+        self.overlap: PageOverlap | None = None
+        self._fetch = fetch
+        self._on_overlap = on_overlap
+        self._run: Generator[T, None, None] = self._generate()
+
+    @property
+    def repeated(self) -> int:
+        return self.overlap.repeated if self.overlap else 0
+
+    @property
+    def repeated_ids(self) -> list[str]:
+        return list(self.overlap.ids) if self.overlap else []
+
+    def __iter__(self) -> PagedItems[T]:
+        return self
+
+    def __next__(self) -> T:
+        return next(self._run)
+
+    def close(self) -> None:
+        self._run.close()
+
+    def _generate(self) -> Generator[T, None, None]:
+        cursor: str | None = None
+        cursors: set[str] = set()
+        keys: set[str] = set()
+        idle = 0
+        if self.stop_after is not None and self.stop_after <= 0:
+            return
+        while True:
+            if self.max_pages is not None and self.pages >= self.max_pages:
+                raise self._limit(f"did not end within {self.max_pages:,} pages")
+            if self.deadline is not None and self.deadline.expired:
+                raise DeadlineExceeded(
+                    f"The list {self.what} did not finish within {self.deadline.seconds:g} s (the fetch's deadline).",
+                    deadline_s=self.deadline.seconds,
+                    request=self.what,
+                )
+            page = self._fetch(cursor, self.deadline)
+            self.pages += 1
+            fresh = 0
+            for item in page.items:
+                key = item_key(item)
+                if key is not None:
+                    if key in keys:
+                        self._note_repeat(key)
+                        continue
+                    keys.add(key)
+                if self.max_items is not None and self.items >= self.max_items:
+                    raise self._limit(f"went past {self.max_items:,} items (the most this fetch expects)")
+                self.items += 1
+                fresh += 1
+                yield item
+                if self.stop_after is not None and self.items >= self.stop_after:
+                    return
+            cursor = page.next_cursor
+            if not cursor:
+                return
+            if cursor in cursors:
+                raise self._limit("gave the same page cursor twice", loop=True)
+            cursors.add(cursor)
+            idle = 0 if fresh else idle + 1
+            if idle >= self.max_idle_pages:
+                raise self._limit(f"gave {idle} pages in a row with nothing new, and still a next page")
+
+    def _note_repeat(self, key: str) -> None:
+        if self.overlap is None:
+            self.overlap = PageOverlap(request=self.what)
+            if self._on_overlap is not None:
+                self._on_overlap(self.overlap)
+        self.overlap.repeated += 1
+        if len(self.overlap.ids) < REPEATED_IDS_KEPT and key not in self.overlap.ids:
+            self.overlap.ids.append(key)
+
+    def _limit(self, what_happened: str, *, loop: bool = False) -> PagingLimitExceeded:
+        why = "to avoid a loop" if loop else "rather than use part of the list"
+        message = f"The server's list {self.what} {what_happened}; paging stopped {why}."
+        if loop:  # the wording earlier versions used, kept for whoever matches on it
+            message = f"The server returned the same page cursor twice for {self.what}; paging stopped {why}."
+        return PagingLimitExceeded(message, request=self.what)
 
 
 def iter_all(
-    fetch: Callable[[str | None], Page[M]], max_items: int | None = None, max_pages: int = 100_000
-) -> Iterator[M]:
-    """Every item of a cursor-paged list; stops at ``max_items`` and on a repeating cursor."""
-    cursor: str | None = None
-    seen: set[str] = set()
-    count = 0
-    for _ in range(max_pages):
-        page = fetch(cursor)
-        for item in page.items:
-            if max_items is not None and count >= max_items:
-                return
-            count += 1
-            yield item
-        cursor = page.next_cursor
-        if not cursor:
-            return
-        if cursor in seen:
-            raise InvalidResponse("The server returned the same page cursor twice; paging stopped to avoid a loop.")
-        seen.add(cursor)
-    raise InvalidResponse(f"Paging stopped after {max_pages} pages.")
+    fetch: Callable[[str | None], Page[T]],
+    max_items: int | None = DEFAULT_MAX_ITEMS,
+    max_pages: int | None = DEFAULT_MAX_PAGES,
+    *,
+    stop_after: int | None = None,
+    what: str = "the list",
+    deadline_s: float | None = None,
+) -> PagedItems[T]:
+    """Every item of a cursor-paged list (see the module's docstring for the bounds)."""
+    return PagedItems(
+        lambda cursor, _deadline: fetch(cursor),
+        what=what,
+        max_items=max_items,
+        max_pages=max_pages,
+        stop_after=stop_after,
+        deadline=Deadline(deadline_s) if deadline_s is not None else None,
+    )

@@ -11,27 +11,21 @@ from __future__ import annotations
 
 import logging
 import ssl
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEventLoop, QObject, Signal, Slot
 from PySide6.QtWidgets import QDialog
 
 from triage_gui.providers.connection import Connection
-from triage_gui.store.credentials import (
-    CredentialError,
-    CredentialStore,
-    ResolvedToken,
-    TokenSource,
-)
+from triage_gui.store.credentials import CredentialError, ResolvedToken, TokenSource
 from triage_gui.store.paths import AppPaths, atomic_write_text
-from triage_gui.store.profiles import ProfileError, ProfileStore
+from triage_gui.store.profiles import ProfileError
 from triage_gui.ui.dialogs.profile_dialog import ProfileDialog
 from triage_gui.ui.dialogs.token_prompt import TokenPrompt
 from triage_gui.ui.dialogs.welcome_dialog import WelcomeChoice, WelcomeDialog
 
 if TYPE_CHECKING:
-    from triage_gui.ui.app.startup import AppContext
+    from triage_gui.ui.app.context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -57,27 +51,16 @@ def remember_profile(paths: AppPaths, name: str) -> None:
 class ConnectFlow(QObject):
     """Emits ``finished`` once with the :class:`Connection` to open, or None (the user quit).
 
-    ``dialog`` is the dialog currently shown (tests drive it); ``start_demo`` is the app's
-    ``start_demo(ctx)`` for the welcome screen's "Try the demo".
+    The profiles are ``ctx.profiles``; ``dialog`` is the dialog currently shown (tests drive it).
     """
 
     finished = Signal(object)  # Connection | None
 
-    def __init__(
-        self,
-        ctx: AppContext,
-        profile_name: str | None = None,
-        *,
-        store: ProfileStore | None = None,
-        start_demo: Callable[[AppContext], Connection] | None = None,
-        parent: QObject | None = None,
-    ) -> None:
+    def __init__(self, ctx: AppContext, profile_name: str | None = None, *, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._ctx = ctx
         self._profile_name = profile_name
-        credentials = getattr(ctx, "credentials", None) or CredentialStore()
-        self.store = store if store is not None else ProfileStore(ctx.paths, credentials)
-        self._start_demo = start_demo
+        self.store = ctx.profiles
         self.dialog: QDialog | None = None
         # Every dialog shown stays referenced until the flow ends: one is often replaced from
         # inside its own signal, and dropping the last reference there would delete it mid-call.
@@ -143,8 +126,9 @@ class ConnectFlow(QObject):
     @Slot(object)
     def _welcome_chosen(self, choice: WelcomeChoice) -> None:
         if choice is WelcomeChoice.DEMO:
-            start = self._start_demo or _app_start_demo
-            self._finish(start(self._ctx))
+            from triage_gui.ui.app.startup import start_demo  # startup imports this module
+
+            self._finish(start_demo(self._ctx))
         else:
             self._show_profiles()
 
@@ -201,12 +185,6 @@ class ConnectFlow(QObject):
         for dialog in self._shown:
             dialog.deleteLater()
         self.finished.emit(connection)
-
-
-def _app_start_demo(ctx: AppContext) -> Connection:
-    from triage_gui.ui.app.startup import start_demo  # app imports this module: import when used
-
-    return start_demo(ctx)
 
 
 def choose_connection(ctx: AppContext, profile_name: str | None) -> Connection | None:

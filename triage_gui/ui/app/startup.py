@@ -1,17 +1,16 @@
-"""Start the GUI: build the app's context in one place (no import-time globals) and run.
+"""Start the GUI: build the app's context once (no import-time globals), choose the
+connection, run.
 
-Cold start is staged (docs/performance.md, "Cold start"): the window's first part (menus, the
-start page) is shown before the settings, the logging, the models and the other pages load;
-those follow a step per event-loop turn, so the agent can type while they do.
+Cold start is staged (docs/performance.md, "Cold start"): the main window's first part is shown
+at once; its steps (settings and logging, the controller, the other pages) follow the first
+frame, one per event-loop turn, so the agent can type while they run.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
@@ -20,89 +19,17 @@ from PySide6.QtWidgets import QApplication, QWidget
 from triage_gui import __version__
 from triage_gui.providers.connection import Connection
 from triage_gui.store.paths import AppPaths
+from triage_gui.ui.app.context import AppContext
 from triage_gui.ui.tasks.gc_policy import freeze_survivors
 from triage_gui.ui.tasks.step_runner import StepRunner
 
 if TYPE_CHECKING:
-    from triage_gui.store.credentials import CredentialStore
-    from triage_gui.store.log_setup import LoggingSetup
-    from triage_gui.store.settings import AppSettings
     from triage_gui.ui.app.main_window import MainWindow
-
-log = logging.getLogger(__name__)
 
 DEMO_SPEED = 5.0  # simulated seconds per wall second: the demo visibly moves
 DEMO_FIRST_SCENARIO = "stalled"
 SMOKE_TIMEOUT_MS = 60_000
 GIL_SWITCH_INTERVAL_S = 0.001
-
-
-@dataclass
-class AppContext:
-    paths: AppPaths
-    settings: AppSettings | None = None  # None until load_settings() (after the first frame)
-    connection: Connection | None = None
-    simulator: object | None = None  # the demo's Simulator, stopped on exit
-    logging_setup: LoggingSetup | None = None
-    _credentials: CredentialStore | None = None
-
-    @property
-    def credentials(self) -> CredentialStore:
-        """Built on first use (keyring costs a tenth of the cold start and the demo needs none);
-        every token it hands out is registered with the log scrubber."""
-        if self._credentials is None:
-            from triage_gui.store.credentials import CredentialStore
-
-            self._credentials = CredentialStore(on_secret=self._note_secret)
-        return self._credentials
-
-    def _note_secret(self, secret: str) -> None:
-        """Every token handed out is scrubbed from the logs, also one read before logging was
-        set up (the profiles dialog can be opened while the window is still being finished)."""
-        if self.logging_setup is not None:
-            self.logging_setup.add_secret(secret)
-        else:
-            self._early_secrets.append(secret)
-
-    settings_warning: str | None = None  # shown once in the window when settings were unusable
-    cleanups: list = field(default_factory=list)
-    _early_secrets: list[str] = field(default_factory=list, repr=False)
-
-    def load_settings(self) -> AppSettings:
-        """Read the settings and set up logging by them (once; later calls return the same)."""
-        if self.settings is not None:
-            return self.settings
-        from triage_gui.store.log_setup import setup_logging
-        from triage_gui.store.settings import SettingsStore
-
-        loaded = SettingsStore(self.paths).load()
-        self.logging_setup = setup_logging(
-            self.paths, loaded.settings.log_level, mask_phones=loaded.settings.redact_phone_numbers
-        )
-        self.cleanups.append(self.logging_setup.close)
-        for secret in self._early_secrets:
-            self.logging_setup.add_secret(secret)
-        self._early_secrets.clear()
-        if loaded.warning:
-            log.warning("%s", loaded.warning)
-        self.settings = loaded.settings
-        self.settings_warning = loaded.warning
-        return self.settings
-
-    def close(self) -> None:
-        for cleanup in reversed(self.cleanups):
-            try:
-                cleanup()
-            except Exception:
-                log.exception("cleanup failed")
-        self.cleanups.clear()
-
-
-def build_context(args: argparse.Namespace) -> AppContext:
-    """A context with its settings read and logging set up (what scripts and tests want)."""
-    ctx = AppContext(paths=AppPaths())
-    ctx.load_settings()
-    return ctx
 
 
 class AfterFirstFrame(QObject):
@@ -146,21 +73,47 @@ def tune_interpreter_for_gui() -> None:
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
 
 
+def make_window(ctx: AppContext) -> MainWindow:
+    """The main window's first part on ``ctx.connection``, its geometry kept in the config dir;
+    the caller runs its steps (``build_steps``, or ``build`` at once)."""
+    from triage_gui.ui.app.main_window import MainWindow
+
+    window_state = QSettings(str(ctx.paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
+    return MainWindow(ctx, window_state=window_state)
+
+
+def guard_offscreen_clipboard(app: QApplication) -> None:
+    """Qt's offscreen clipboard frees a QMimeData set from Python (Copy form) a second time at
+    exit: a segmentation fault (exit 139). Nobody can paste from an offscreen session anyway, so
+    there the clipboard is emptied on quit."""
+    if QApplication.platformName() == "offscreen" and not app.property("clipboard_guarded"):
+        app.setProperty("clipboard_guarded", True)
+        app.aboutToQuit.connect(lambda: QApplication.clipboard().clear())
+
+
 def run_gui(args: argparse.Namespace) -> int:
     tune_interpreter_for_gui()
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("Outbound Triage")
     app.setApplicationVersion(__version__)
     app.setOrganizationName("outbound-triage")
     app.setDesktopFileName("outbound-triage")
+    guard_offscreen_clipboard(app)
     from triage_gui.ui.widgets.icons import app_icon
 
     app.setWindowIcon(app_icon())
     ctx = AppContext(paths=AppPaths())
+    from triage_gui.ui.app.crash_reporting import CrashReporter
+
+    shown: list[QWidget] = []
+    reporter = CrashReporter(lambda: shown[0] if shown else None, ctx.redact)
+    reporter.install(ctx.paths.log_dir)
+    ctx.cleanups.append(reporter.uninstall)
     try:
         if args.demo:
             ctx.connection = start_demo(ctx)
-            known = ctx.simulator.scenario_names if ctx.simulator is not None else []  # type: ignore[attr-defined]
+            known = ctx.simulator.scenario_names if ctx.simulator is not None else []
             if args.scenario and known and args.scenario not in known:
                 print(
                     f"triage-gui: no demo scenario {args.scenario!r}; choose one of: {', '.join(known)}",
@@ -174,13 +127,14 @@ def run_gui(args: argparse.Namespace) -> int:
             ctx.connection = choose_connection(ctx, args.profile)
             if ctx.connection is None:
                 return 0 if not args.smoke else 1
-        window = _make_window(ctx, staged=True)
+        window = make_window(ctx)
+        shown.append(window)
         exit_code = {"value": 0}
         if ctx.connection.is_demo:
             # filled in before the first frame; the load itself starts when the window is whole
             window.open_scenario(args.scenario or DEMO_FIRST_SCENARIO)
         window.show()
-        runner = StepRunner(_finish_start(app, ctx, window, args, exit_code), parent=window)
+        runner = StepRunner(_finish_start(app, window, args, exit_code), parent=window)
 
         def start_failed(message: str) -> None:
             print(f"triage-gui: could not start: {message}", file=sys.stderr)
@@ -198,60 +152,19 @@ def run_gui(args: argparse.Namespace) -> int:
 
 
 def _finish_start(
-    app: QApplication, ctx: AppContext, window: MainWindow, args: argparse.Namespace, exit_code: dict
+    app: QApplication, window: MainWindow, args: argparse.Namespace, exit_code: dict[str, int]
 ) -> Iterator[str]:
-    """After the first frame: settings and logging, then the window's second part."""
-    settings = ctx.load_settings()
-    yield "settings"
-    steps = window.completion_steps(settings.to_analysis_settings(), poll_interval_s=settings.poll_interval_s)
-    yield next(steps, "controller")  # the controller exists from here on
-    if args.smoke:
-        _arm_smoke(app, window, exit_code)
-    yield from steps
+    """After the first frame: the window's steps, then what needs the whole window."""
+    for step in window.build_steps():
+        yield step
+        if step == "controller" and args.smoke:
+            _arm_smoke(app, window, exit_code)
     freeze_survivors()  # modules, classes, widgets: out of the garbage collector's sight
-    if ctx.settings_warning:
-        window.statusBar().showMessage(ctx.settings_warning, 30_000)
     if not args.smoke:
         window.offer_recovery()
 
 
-def _make_window(ctx: AppContext, *, staged: bool = False) -> MainWindow:
-    """The main window for ``ctx``; ``staged``: just its first part (see ``MainWindow``), the
-    caller runs ``completion_steps`` with the settings once they are read."""
-    from triage_gui.ui.app.main_window import MainWindow
-
-    sim = ctx.simulator
-    scenarios = None
-    scenario_ids = None
-    if sim is not None:
-        entries = {e.name: e for e in sim.scenario_entries()}  # nothing built until a load asks
-        scenarios = [(e.name, e.title, e.description) for e in entries.values()]
-
-        def scenario_ids(name: str) -> dict[str, str]:
-            info = entries[name]
-            return {
-                "workspace_id": info.workspace_id,
-                "job_id": info.job_id,
-                "campaign_id": info.campaign_id,
-                "upload_id": info.upload_id or "",
-            }
-
-    window_state = QSettings(str(ctx.paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
-    assert ctx.connection is not None
-    settings = None if staged else ctx.load_settings()
-    return MainWindow(
-        ctx.connection,
-        settings.to_analysis_settings() if settings is not None else None,
-        app_context=ctx,
-        poll_interval_s=settings.poll_interval_s if settings is not None else 5.0,
-        window_state=window_state,
-        log_dir=str(ctx.paths.log_dir),
-        scenarios=scenarios,
-        scenario_ids=scenario_ids,
-    )
-
-
-def _arm_smoke(app: QApplication, window, exit_code: dict) -> None:
+def _arm_smoke(app: QApplication, window: MainWindow, exit_code: dict[str, int]) -> None:
     """--smoke: exit 0 once a report and a live snapshot arrived; 1 on error or timeout."""
     seen = {"report": False, "snapshot": False}
 
@@ -262,8 +175,8 @@ def _arm_smoke(app: QApplication, window, exit_code: dict) -> None:
         app.quit()
 
     def check_done() -> None:
-        if all(seen.values()):
-            report = window.controller.report
+        report = window.controller.report
+        if all(seen.values()) and report is not None:
             verdicts = ", ".join(f"{c.id.value}={c.verdict.value}" for c in report.checks)
             finish(0, f"smoke ok: job {report.job_id}: {verdicts}; level {report.escalation.level}")
 

@@ -164,8 +164,8 @@ class CaseController(QObject):
     def _fetch_and_analyse(self, request: FetchRequest, ctx: TaskContext) -> tuple[IncidentData, Report]:
         from triage_gui.services.incident_loading import fetch_incident
 
-        with self.connection.make_client() as client:
-            data = fetch_incident(client, request, progress=ctx.progress, cancel=ctx.cancel)
+        with self.connection.open_provider() as provider:
+            data = fetch_incident(provider, request, progress=ctx.progress, cancel=ctx.cancel)
         ctx.progress("Analysing…")
         return data, analyse(data, self.settings)
 
@@ -238,7 +238,7 @@ class CaseController(QObject):
         poller.events_ready.connect(self._on_events)
         poller.status_changed.connect(self._on_poll_status)
         self._poller = PollerThread(poller, parent=self)
-        thread_registry.register(self._poller.thread)
+        thread_registry.register(self._poller.worker_thread)
         self._poller.start()
 
     def poll_now(self) -> None:
@@ -408,7 +408,7 @@ class CaseController(QObject):
             self._load_ctx.cancel.set()
         self._stop_poller()
         for abandoned in self._abandoned_pollers:
-            abandoned.thread.wait(30_000)  # its request ends at the read timeout at the latest
+            abandoned.worker_thread.wait(30_000)  # its request ends at the read timeout at the latest
         self._abandoned_pollers.clear()
         self.runner.shutdown()
         self._collection_pauses.release_all()  # results no longer come: resume now

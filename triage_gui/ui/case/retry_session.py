@@ -1,8 +1,9 @@
 """The retries of the open case: its retry ledger, and every launch, resume and look at them.
 
-The ledger lives beside the case (``<data dir>/cases/<case_id>/retries``), so whoever opens the
-case again (after a crash, on the next day) finds a pending intent and resumes it with its own
-key instead of launching anew. Every blocking step (the ledger's fsynced writes, HTTP) runs on
+The ledger is the job's, shared by every case of that job and by ``triage-gui retry`` on this
+machine (``services/retry.py``), so whoever opens the job again (after a crash, on the next day,
+from the command line) finds a pending intent and resumes it with its own key instead of
+launching anew. A case's own ledger from before (``cases/<case_id>/retries``) is adopted into it. Every blocking step (the ledger's fsynced writes, HTTP) runs on
 the controller's ``BackgroundRunner``; results come back as signals on the GUI thread. After
 each step the ledger's entries are copied into ``case.retries``, so the autosaved case, the
 escalation form and the bundle record every retry with its key, cohort, result and verdict.
@@ -14,65 +15,30 @@ it with the job it already made.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from triage_gui.domain.dispatch_monitor import MonitorVerdict
-from triage_gui.domain.models import BatchJob
 from triage_gui.domain.report import RetryPlan
-from triage_gui.domain.retry_cohort import Cohort, CohortProblem, validate_cohort
-from triage_gui.domain.retry_intent import IntentState, RetryIntent
-from triage_gui.providers.connection import Connection
-from triage_gui.services.retry_launch import LaunchOutcome, RetryLauncher
+from triage_gui.domain.retry_cohort import Cohort, CohortProblem
+from triage_gui.domain.retry_intent import RetryIntent
+from triage_gui.services.retry import RetryContext, RetryService
+from triage_gui.services.retry_launch import LaunchOutcome
 from triage_gui.store.paths import AppPaths
-from triage_gui.store.retry_ledger import RetryLedger
+from triage_gui.store.retry_ledger import RetryLedger, ledger_dir
 from triage_gui.ui.case.controller import CaseController
 from triage_gui.ui.tasks.background import TaskContext
 
 log = logging.getLogger(__name__)
 
 CASES_DIR = "cases"
-RETRIES_DIR = "retries"
-MAX_CHILD_CALLS = 200_000
-
-
-@dataclass(frozen=True)
-class RetryContext:
-    """What the retries already made for this job mean for the next cohort."""
-
-    workspace: str
-    job: str
-    retried: dict[str, str] = field(default_factory=dict)  # recipient id -> retry that has it
-    entries: list[RetryIntent] = field(default_factory=list)  # this job's intents, oldest first
-    retry_children: list[str] = field(default_factory=list)  # its retry jobs on the server
-
-    @property
-    def pending(self) -> list[RetryIntent]:
-        return [e for e in self.entries if e.state is IntentState.PENDING]
-
-    @property
-    def sample(self) -> RetryIntent | None:
-        return next((e for e in self.entries if e.phase == "sample" and e.retry_job_id), None)
-
-    @property
-    def sample_job_id(self) -> str | None:
-        """The sample's retry job; without a ledger entry, the job's first retry child (another
-        agent's or the command line's launch), as ``triage-gui retry --remainder`` does."""
-        if self.sample is not None:
-            return self.sample.retry_job_id
-        return self.retry_children[0] if self.retry_children else None
-
-    @property
-    def latest_job_id(self) -> str | None:
-        launched = [e.retry_job_id for e in self.entries if e.retry_job_id]
-        if launched:
-            return launched[-1]
-        return self.retry_children[-1] if self.retry_children else None
+OLD_RETRIES_DIR = "retries"  # a case's own ledger, before the ledger was the job's
 
 
 @dataclass(frozen=True)
@@ -97,7 +63,7 @@ class RetrySession(QObject):
         self,
         controller: CaseController,
         *,
-        paths: AppPaths | None = None,
+        paths: AppPaths,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -110,9 +76,20 @@ class RetrySession(QObject):
 
     # -- state -----------------------------------------------------------------------------
     @property
+    def _data_dir(self) -> Path:
+        return self._paths.data_dir
+
+    @property
     def ledger_dir(self) -> Path:
-        paths = self._paths or AppPaths()
-        return paths.data_dir / CASES_DIR / self.controller.case.case_id / RETRIES_DIR
+        """The open job's machine-wide ledger (the command line's too)."""
+        return self.ledger_dir_for(self._workspace(), self._job())
+
+    def ledger_dir_for(self, workspace: str, job: str) -> Path:
+        return ledger_dir(self._data_dir, self.controller.connection.base_url, workspace, job)
+
+    @property
+    def _old_ledger_dir(self) -> Path:
+        return self._data_dir / CASES_DIR / self.controller.case.case_id / OLD_RETRIES_DIR
 
     @property
     def idle(self) -> bool:
@@ -138,12 +115,14 @@ class RetrySession(QObject):
         if "context" in self._tasks:
             self._context_again = True
             return
-        ws, job = self._workspace(), data.job.id
-        children = sorted((j for j in data.related_jobs if j.parent_job_id == job), key=lambda j: j.created_at)
-        ledger_dir, connection = self.ledger_dir, self.controller.connection
-        self._start(
-            "context", lambda ctx: _read_context(ctx, connection, ledger_dir, ws, job, children), self._on_context
-        )
+        parent, old_dir = data.job, self._old_ledger_dir
+
+        def op(ctx: TaskContext) -> tuple[RetryContext, list[RetryIntent]]:
+            with self._service(ctx) as service:
+                service.ledger.adopt(old_dir)
+                return service.context(parent), service.ledger.entries()
+
+        self._start("context", op, self._on_context)
 
     def _on_context(self, result: tuple[RetryContext, list[RetryIntent]]) -> None:
         context, entries = result
@@ -163,7 +142,7 @@ class RetrySession(QObject):
         self,
         cohort: Cohort,
         plan: RetryPlan,
-        retried: dict[str, str],
+        context: RetryContext,
         extra_problems: list[CohortProblem] | None = None,
     ) -> bool:
         """Validate the cohort off the GUI thread (it walks every call); emits ``checked``."""
@@ -174,8 +153,7 @@ class RetrySession(QObject):
         extra = list(extra_problems or [])
 
         def op(_ctx: TaskContext) -> CohortCheck:
-            problems = validate_cohort(cohort, plan, data, already_retried=retried, settings=settings)
-            return CohortCheck(cohort, problems + extra)
+            return CohortCheck(cohort, RetryService.check(cohort, plan, data, context, settings, extra))
 
         return self._start("check", op, self.checked.emit)
 
@@ -185,26 +163,13 @@ class RetrySession(QObject):
         """Launch through :class:`RetryLauncher`; False (and nothing sent) while one is on its way."""
         if self.launching or not cohort.size:
             return False
-        ledger_dir, connection = self.ledger_dir, self.controller.connection
-        note = note or default_note(cohort)
         # This launch resolves its own intent as far as it can: an unresolved one waits for the
         # next load or Refresh, not for an automatic resume straight after.
         self._resumed_cases.add(self.controller.case.case_id)
 
         def op(ctx: TaskContext) -> tuple[LaunchOutcome, list[RetryIntent]]:
-            ledger = RetryLedger(ledger_dir)
-            with connection.make_client() as client:
-                launcher = RetryLauncher(client, ledger, cancel=ctx.cancel, progress=ctx.progress)
-                outcome = launcher.launch(
-                    cohort.recipient_ids,
-                    cohort.workspace_id,
-                    cohort.job_id,
-                    note,
-                    override_reason,
-                    problems=problems,
-                    phase=cohort.phase.value,
-                )
-            return outcome, ledger.entries()
+            with self._service(ctx) as service:
+                return service.launch(cohort, problems, override_reason, note), service.ledger.entries()
 
         return self._start("launch", op, self._on_launched)
 
@@ -218,16 +183,13 @@ class RetrySession(QObject):
         """Re-send every pending intent of the case with its own key and body."""
         if self.launching:
             return False
-        ledger_dir, connection = self.ledger_dir, self.controller.connection
+        ws, job = self._workspace(), self._job()
 
         def op(ctx: TaskContext) -> tuple[list[LaunchOutcome], list[RetryIntent]]:
-            ledger = RetryLedger(ledger_dir)
-            if not ledger.pending():
-                return [], ledger.entries()
-            with connection.make_client() as client:
-                launcher = RetryLauncher(client, ledger, cancel=ctx.cancel, progress=ctx.progress)
-                outcomes = launcher.resume_pending()
-            return outcomes, ledger.entries()
+            with self._service(ctx) as service:
+                if not service.ledger.pending(ws, job):
+                    return [], service.ledger.entries()
+                return service.resume_pending(ws, job), service.ledger.entries()
 
         return self._start("resume", op, self._on_resumed)
 
@@ -253,18 +215,10 @@ class RetrySession(QObject):
         """One look at the retry job's first dispatches; False while a look at it is running."""
         ws = self._workspace()
         settings = self.controller.settings
-        ledger_dir, connection = self.ledger_dir, self.controller.connection
 
-        def op(_ctx: TaskContext) -> tuple[MonitorVerdict, list[RetryIntent]]:
-            ledger = RetryLedger(ledger_dir)
-            with connection.make_client() as client:
-                verdict = RetryLauncher(client, ledger).monitor(
-                    retry_job_id,
-                    ws,
-                    stall_threshold_s=settings.stall_threshold_s,
-                    failure_threshold=settings.transient_threshold,
-                )
-            return verdict, ledger.entries()
+        def op(ctx: TaskContext) -> tuple[MonitorVerdict, list[RetryIntent]]:
+            with self._service(ctx) as service:
+                return service.monitor(retry_job_id, ws, settings), service.ledger.entries()
 
         return self._start(f"monitor:{retry_job_id}", op, self._on_monitored)
 
@@ -308,6 +262,17 @@ class RetrySession(QObject):
         self._tasks.discard(name)
         self.busy_changed.emit()
 
+    @contextlib.contextmanager
+    def _service(self, ctx: TaskContext) -> Iterator[RetryService]:
+        """The retry service on a worker: this job's ledger and a provider, closed afterwards."""
+        ledger = RetryLedger(self.ledger_dir)
+        with self.controller.connection.open_provider() as provider:
+            yield RetryService(provider, ledger, cancel=ctx.cancel, progress=ctx.progress)
+
+    def _job(self) -> str:
+        data = self.controller.data
+        return data.job.id if data else self.controller.case.inputs.job_id
+
     def _workspace(self) -> str:
         data = self.controller.data
         return (data.job.workspace_id if data else "") or self.controller.case.inputs.workspace_id
@@ -315,25 +280,3 @@ class RetrySession(QObject):
     def _controller_closed(self) -> bool:
         # a refresh after stop() would start fetching for a window that is gone
         return self.controller.closed
-
-
-def _read_context(
-    ctx: TaskContext, connection: Connection, ledger_dir: Path, ws: str, job: str, children: list[BatchJob]
-) -> tuple[RetryContext, list[RetryIntent]]:
-    ledger = RetryLedger(ledger_dir)
-    retried: dict[str, str] = {}
-    if children:  # another agent's or the command line's launches count too
-        with connection.make_client() as client:
-            for child in children:
-                if ctx.cancelled:
-                    break
-                for call in client.iter_calls(ws, child.id, max_items=MAX_CHILD_CALLS):
-                    retried.setdefault(call.recipient_id, child.id)
-    retried.update(ledger.retried_recipients(ws, job))
-    context = RetryContext(ws, job, retried, ledger.for_job(ws, job), [c.id for c in children])
-    return context, ledger.entries()
-
-
-def default_note(cohort: Cohort) -> str:
-    """The same note as ``triage-gui retry``: the same cohort from either face is the same body."""
-    return f"Outbound Triage: targeted retry ({cohort.phase.value}) of {cohort.job_id}, {cohort.size} recipients"

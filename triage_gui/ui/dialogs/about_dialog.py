@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit,
 
 from triage_gui import __version__
 from triage_gui.store import system_info
+from triage_gui.store.credentials import CredentialStore
 from triage_gui.store.paths import AppPaths
 from triage_gui.ui.widgets.icons import app_icon
 
@@ -22,11 +23,11 @@ def qt_section() -> list[str]:
 
 
 class AboutDialog(QDialog):
-    def __init__(self, paths: AppPaths, parent: QWidget | None = None) -> None:
+    def __init__(self, paths: AppPaths, credentials: CredentialStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("About Outbound Triage")
         self.setWindowIcon(app_icon())
-        self.diagnostics = system_info.collect(paths, {"Qt": qt_section})
+        self.diagnostics = system_info.collect(paths, credentials, {"Qt": qt_section})
         logo = QLabel()
         logo.setPixmap(app_icon().pixmap(64, 64))
         title = QLabel(

@@ -148,7 +148,7 @@ class CaseListDialog(QDialog):
 
     def reload(self, select: str | None = None) -> None:
         if self.runner is None:
-            self._fill(self.store.list(), select)
+            self._fill(self.store.summaries(), select)
             return
         self._listing += 1
         listing = self._listing
@@ -167,7 +167,7 @@ class CaseListDialog(QDialog):
                 self._reading = False
                 self.details.setText(f"The saved cases could not be read: {error}")
 
-        self.runner.run(lambda _ctx: self.store.list(), listed, failed)
+        self.runner.run(lambda _ctx: self.store.summaries(), listed, failed)
 
     def _fill(self, summaries: list[CaseSummary], select: str | None) -> None:
         if self.recovery:
@@ -187,8 +187,9 @@ class CaseListDialog(QDialog):
             self.tree.addTopLevelItem(item)
             if summary.case_id == select:
                 self.tree.setCurrentItem(item)
-        if self.tree.currentItem() is None and self.tree.topLevelItemCount():
-            self.tree.setCurrentItem(self.tree.topLevelItem(0))
+        first = self.tree.topLevelItem(0)
+        if self.tree.currentItem() is None and first is not None:
+            self.tree.setCurrentItem(first)
         self._selection_changed()
 
     def selected(self) -> CaseSummary | None:
@@ -201,7 +202,7 @@ class CaseListDialog(QDialog):
     def select(self, case_id: str) -> None:
         for i in range(self.tree.topLevelItemCount()):
             item = self.tree.topLevelItem(i)
-            if item.data(0, Qt.ItemDataRole.UserRole) == case_id:
+            if item is not None and item.data(0, Qt.ItemDataRole.UserRole) == case_id:
                 self.tree.setCurrentItem(item)
                 return
         raise KeyError(case_id)
@@ -214,7 +215,9 @@ class CaseListDialog(QDialog):
         usable = summary is not None and summary.openable
         self.open_button.setEnabled(usable)
         self.duplicate_button.setEnabled(usable)
-        self.delete_button.setEnabled(usable and summary.case_id != self.current_case_id)
+        self.delete_button.setEnabled(
+            summary is not None and summary.openable and summary.case_id != self.current_case_id
+        )
         if summary is None:
             self.details.setText("No saved case yet." if not self.summaries else "")
         elif summary.problem:
@@ -305,7 +308,7 @@ def recovery_dialog(
     when there is nothing to offer. ``summaries``: the store's list, if already read (else it
     is read here). The caller opens it with ``open()``."""
     if summaries is None:
-        summaries = store.list()
+        summaries = store.summaries()
     if not any(not s.closed or not s.openable for s in summaries):
         return None
     return CaseListDialog(

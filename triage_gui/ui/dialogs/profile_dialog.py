@@ -30,7 +30,8 @@ from triage_gui.providers.batch_v1.connection_probe import (
     WorkspaceRequired,
     check_connection,
 )
-from triage_gui.store.credentials import TOKEN_ENV, CredentialError, CredentialStore, check_token
+from triage_gui.store.credentials import CredentialError, CredentialStore, check_token
+from triage_gui.store.paths import TOKEN_ENV
 from triage_gui.store.profiles import ConnectionProfile, ProfileError, ProfileStore, make_profile
 from triage_gui.ui.dialogs.profile_form import ProfileForm
 from triage_gui.ui.dialogs.token_prompt import KeyringPanel

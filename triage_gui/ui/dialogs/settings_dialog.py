@@ -80,6 +80,7 @@ class SettingsDialog(QDialog):
         for label, code in region_choices():
             self.region.addItem(label, code)
         completer = self.region.completer()
+        assert completer is not None  # an editable combo box has one
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.redact = QCheckBox("&Mask phone numbers in diagnostics bundles")
@@ -175,7 +176,8 @@ class SettingsDialog(QDialog):
             return None
         index = self.region.findText(text, Qt.MatchFlag.MatchFixedString)
         if index >= 0:
-            return self.region.itemData(index)
+            code = self.region.itemData(index)
+            return str(code) if code is not None else None
         return text  # typed by hand, e.g. "gb": AppSettings checks it is a region code
 
     def values(self) -> AppSettings:

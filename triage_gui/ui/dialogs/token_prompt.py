@@ -26,13 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from triage_gui.store.credentials import (
-    TOKEN_ENV,
-    CredentialError,
-    ResolvedToken,
-    TokenSource,
-    check_token,
-)
+from triage_gui.store.credentials import CredentialError, ResolvedToken, TokenSource, check_token
+from triage_gui.store.paths import TOKEN_ENV
 from triage_gui.ui.dialogs import FieldError, hint_label
 from triage_gui.ui.widgets.icons import icon
 

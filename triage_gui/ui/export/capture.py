@@ -14,10 +14,20 @@ import base64
 import contextlib
 import re
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QSize, Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QClipboard, QDragEnterEvent, QDropEvent, QGuiApplication, QIcon, QImage, QPixmap
+from PySide6.QtGui import (
+    QClipboard,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QIcon,
+    QImage,
+    QImageWriter,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QFileDialog,
     QGroupBox,
@@ -125,7 +135,9 @@ def png_bytes(image: QImage) -> bytes:
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     try:
-        if not image.save(buffer, "PNG"):
+        # a writer, not image.save(buffer, "PNG"): PySide6's stubs type that format as bytes,
+        # which the call refuses at run time
+        if not QImageWriter(buffer, QByteArray(b"PNG")).write(image):
             raise CaptureRefused("The image could not be encoded as PNG.")
     finally:
         buffer.close()
@@ -205,16 +217,14 @@ class ScreenshotArea(QGroupBox):
         self.editor: RedactionEditor | None = None
         self._pending_kind = ""
         self.setAcceptDrops(True)
-        self.list = QListWidget()
-        self.list.setViewMode(QListWidget.ViewMode.IconMode)
-        self.list.setIconSize(_THUMB)
-        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
-        self.list.setMovement(QListWidget.Movement.Static)
-        self.list.setAccessibleName("Screenshots")
-        self.list.setFixedHeight(_THUMB.height() + 44)
-        self.list.currentItemChanged.connect(
-            lambda *_: self.remove_button.setEnabled(self.list.currentItem() is not None)
-        )
+        self.thumbnails = QListWidget()
+        self.thumbnails.setViewMode(QListWidget.ViewMode.IconMode)
+        self.thumbnails.setIconSize(_THUMB)
+        self.thumbnails.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.thumbnails.setMovement(QListWidget.Movement.Static)
+        self.thumbnails.setAccessibleName("Screenshots")
+        self.thumbnails.setFixedHeight(_THUMB.height() + 44)
+        self.thumbnails.currentItemChanged.connect(self._current_changed)
         self.hint = QLabel("No screenshot yet. Every image is opened in the redaction editor before it is saved.")
         self.hint.setWordWrap(True)
 
@@ -235,13 +245,13 @@ class ScreenshotArea(QGroupBox):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.list, 1)
+        layout.addWidget(self.thumbnails, 1)
         layout.addWidget(self.hint)
         layout.addLayout(buttons)
 
     # -- listing ---------------------------------------------------------------------------
     def refresh(self) -> None:
-        self.list.clear()
+        self.thumbnails.clear()
         files = self._files_for()
         for name in self._names():
             pixmap = QPixmap(str(files.path(name)))
@@ -257,9 +267,9 @@ class ScreenshotArea(QGroupBox):
                     )
                 )
             item.setData(Qt.ItemDataRole.UserRole, name)
-            self.list.addItem(item)
-        self.hint.setVisible(self.list.count() == 0)
-        self.remove_button.setEnabled(self.list.currentItem() is not None)
+            self.thumbnails.addItem(item)
+        self.hint.setVisible(self.thumbnails.count() == 0)
+        self.remove_button.setEnabled(self.thumbnails.currentItem() is not None)
 
     # -- sources ---------------------------------------------------------------------------
     def _fill_capture_menu(self) -> None:
@@ -272,11 +282,12 @@ class ScreenshotArea(QGroupBox):
                 page = wizard.page(page_id)
                 if page is None or page is wizard.currentPage():
                     continue
-                self.capture_menu.addAction(
-                    f"Page: {page.title()}", lambda p=page: self.capture(lambda: grab_page(wizard, p), "page")
-                )
+                self.capture_menu.addAction(f"Page: {page.title()}", partial(self._capture_page, wizard, page))
         self.capture_menu.addSeparator()
         self.capture_menu.addAction("The whole &screen", lambda: self.capture(grab_screen, "screen"))
+
+    def _capture_page(self, wizard: QWizard, page: QWidget) -> bool:
+        return self.capture(lambda: grab_page(wizard, page), "page")
 
     def capture(self, source: Callable[[], QImage], kind: str) -> bool:
         """Take an image from ``source`` and open the editor; False (and a message) if refused."""
@@ -330,8 +341,12 @@ class ScreenshotArea(QGroupBox):
         editor.deleteLater()
 
     @Slot()
+    def _current_changed(self) -> None:
+        self.remove_button.setEnabled(self.thumbnails.currentItem() is not None)
+
+    @Slot()
     def remove_selected(self) -> None:
-        item = self.list.currentItem()
+        item = self.thumbnails.currentItem()
         if item is None:
             return
         name = item.data(Qt.ItemDataRole.UserRole)

@@ -163,14 +163,14 @@ class RedactionEditor(QDialog):
         self.count.setAccessibleName("Regions blacked out")
 
         # keyboard path: a region by its coordinates
-        self.x, self.y, self.w, self.h = (QSpinBox() for _ in range(4))
+        self.region_x, self.region_y, self.region_width, self.region_height = (QSpinBox() for _ in range(4))
         keys = QHBoxLayout()
         keys.addWidget(QLabel("Region (pixels):"))
         for label, box, limit in (
-            ("&X", self.x, image.width()),
-            ("&Y", self.y, image.height()),
-            ("&W", self.w, image.width()),
-            ("H", self.h, image.height()),
+            ("&X", self.region_x, image.width()),
+            ("&Y", self.region_y, image.height()),
+            ("&W", self.region_width, image.width()),
+            ("H", self.region_height, image.height()),
         ):
             box.setRange(0, max(0, limit))
             box.setAccessibleName(f"Region {label.replace('&', '')}")
@@ -188,7 +188,7 @@ class RedactionEditor(QDialog):
         self.undo_button.clicked.connect(self.canvas.undo)
         self.clear_button = QPushButton("C&lear all")
         self.clear_button.clicked.connect(self.canvas.clear)
-        QShortcut(QKeySequence.StandardKey.Undo, self, activated=self.canvas.undo)
+        QShortcut(QKeySequence.StandardKey.Undo, self).activated.connect(self.canvas.undo)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.save_button = self.buttons.addButton("&Save redacted", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -220,7 +220,14 @@ class RedactionEditor(QDialog):
 
     @Slot()
     def _add_typed(self) -> None:
-        self.canvas.add_region(QRect(self.x.value(), self.y.value(), self.w.value(), self.h.value()))
+        self.canvas.add_region(
+            QRect(
+                self.region_x.value(),
+                self.region_y.value(),
+                self.region_width.value(),
+                self.region_height.value(),
+            )
+        )
 
     @Slot()
     def _update_state(self) -> None:

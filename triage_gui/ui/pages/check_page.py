@@ -8,6 +8,7 @@ the progress chart; page 4 adds the retry plan.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
@@ -23,16 +24,22 @@ from PySide6.QtWidgets import (
 )
 
 from triage_gui.domain import runbook
-from triage_gui.domain.case import Symptom, VerdictOverride
+from triage_gui.domain.case import VerdictOverride
 from triage_gui.domain.findings import CheckId, CheckResult, Verdict
 from triage_gui.domain.incident import JobSnapshot
 from triage_gui.domain.report import Report
+from triage_gui.domain.vocabulary import Symptom
 from triage_gui.ui.case.controller import CaseController
 from triage_gui.ui.pages.redraw_when_shown import RedrawWhenShown
 from triage_gui.ui.widgets.findings_view import FindingsView
 from triage_gui.ui.widgets.guidance_list import GuidanceList
 from triage_gui.ui.widgets.note_override import NoteOverrideBox
 from triage_gui.ui.widgets.verdict_badge import VerdictBadge
+
+if TYPE_CHECKING:  # the chart (pyqtgraph, numpy) loads when the page is first shown
+    from triage_gui.store.paths import AppPaths
+    from triage_gui.ui.tasks.step_runner import StepRunner
+    from triage_gui.ui.widgets.progress_chart import ProgressChart
 
 
 def why_text(result: CheckResult) -> str:
@@ -146,7 +153,7 @@ class JobHealthPage(CheckPage):
         from triage_gui.ui.widgets.counters_panel import CountersPanel
 
         self.counters = CountersPanel()
-        self.chart = None  # ProgressChart, once the page is first shown
+        self.chart: ProgressChart | None = None  # once the page is first shown
         self.save_chart = QPushButton("&Save chart as PNG…")
         self.save_chart.setToolTip("Save the progress chart (it also goes into the bundle)")
         self.save_chart.clicked.connect(self._save_chart)
@@ -159,7 +166,7 @@ class JobHealthPage(CheckPage):
         self.extra_tabs.setCurrentIndex(0)
         self._rate_text = ""
         self._warmed = False
-        self._chart_steps = None  # the StepRunner building the chart, once started
+        self._chart_steps: StepRunner | None = None  # building the chart, once started
         controller.snapshot_added.connect(self._on_snapshot)
         controller.load_started.connect(self._warm_up_chart)
 
@@ -177,28 +184,30 @@ class JobHealthPage(CheckPage):
 
         self.controller.runner.run(import_chart_modules, lambda _r: None, lambda _e: None)
 
-    def ensure_chart(self, *, in_steps: bool = False):
+    def ensure_chart(self, *, in_steps: bool = False) -> ProgressChart:
         """The page's chart, made on first use. ``in_steps``: its plot is built a step per
         event-loop turn (the page shows at once, the plot follows); otherwise it is whole."""
         if self.chart is None:
             from triage_gui.ui.widgets.progress_chart import ProgressChart
 
-            self.chart = ProgressChart(deferred=True)
+            chart = self.chart = ProgressChart(deferred=True)
             stretch = self._live_layout.itemAt(1)
-            self._live_layout.removeItem(stretch)
-            self._live_layout.insertWidget(1, self.chart, 1)
-            self.chart.set_snapshots(list(self.controller.case.snapshots))
-            self.chart.set_rate_text(self._rate_text)
-        if not self.chart.built:
+            if stretch is not None:
+                self._live_layout.removeItem(stretch)
+            self._live_layout.insertWidget(1, chart, 1)
+            chart.set_snapshots(list(self.controller.case.snapshots))
+            chart.set_rate_text(self._rate_text)
+        chart = self.chart
+        if not chart.built:
             if in_steps:
                 if self._chart_steps is None:
                     from triage_gui.ui.tasks.step_runner import StepRunner
 
-                    self._chart_steps = StepRunner(self.chart.build_steps(), parent=self.chart)
+                    self._chart_steps = StepRunner(chart.build_steps(), parent=chart)
                     self._chart_steps.start()
             else:
-                self.chart.finish_building()
-        return self.chart
+                chart.finish_building()
+        return chart
 
     def initializePage(self) -> None:
         super().initializePage()
@@ -239,11 +248,11 @@ class JobHealthPage(CheckPage):
             self.ensure_chart().save_png(Path(path))
 
 
-def page_for(controller: CaseController, check_id: CheckId) -> CheckPage:
+def page_for(controller: CaseController, check_id: CheckId, paths: AppPaths) -> CheckPage:
     if check_id is CheckId.JOB_HEALTH:
         return JobHealthPage(controller)
     if check_id is CheckId.RETRY_STRATEGY:
         from triage_gui.ui.pages.retry_page import RetryStrategyPage
 
-        return RetryStrategyPage(controller)
+        return RetryStrategyPage(controller, paths=paths)
     return CheckPage(controller, check_id)

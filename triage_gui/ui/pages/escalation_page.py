@@ -47,7 +47,7 @@ class EscalationPage(QWizardPage):
         reasons_box = QGroupBox("&Reasons")
         QVBoxLayout(reasons_box).addWidget(self.reasons)
 
-        self.actions = GuidanceList()
+        self.runbook_actions = GuidanceList()
 
         self.verdicts = QHBoxLayout()
         self.badges: dict[CheckId, VerdictBadge] = {}
@@ -75,7 +75,7 @@ class EscalationPage(QWizardPage):
         layout.addLayout(top)
         layout.addLayout(self.verdicts)
         layout.addWidget(reasons_box, 1)
-        layout.addWidget(self.actions)
+        layout.addWidget(self.runbook_actions)
         layout.addWidget(outcome_box)
         self.redraw = RedrawWhenShown(self, controller, self._on_report)
 
@@ -94,7 +94,7 @@ class EscalationPage(QWizardPage):
         if not esc.reasons:
             self.reasons.addItem("No escalation trigger: operator self-service (Level 1).")
         actions = list(esc.actions or level.actions)
-        self.actions.set_lines(f"Runbook actions for Level {esc.level}", actions)
+        self.runbook_actions.set_lines(f"Runbook actions for Level {esc.level}", actions)
         case = self.controller.case
         for check in report.checks:
             override = case.overrides.get(check.id)

@@ -50,10 +50,10 @@ class ExportPage(QWizardPage):
     exported = Signal(str)  # the path of a written file (Markdown, HTML, PDF)
     export_failed = Signal(str)
 
-    def __init__(self, controller: CaseController, *, paths: AppPaths | None = None) -> None:
+    def __init__(self, controller: CaseController, *, paths: AppPaths) -> None:
         super().__init__()
         self.controller = controller
-        self.paths = paths or AppPaths()
+        self.paths = paths
         self.form: EscalationForm | None = None
         self.bundle_dialog: BundlePreviewDialog | None = None
         self.setTitle("Escalation form and export")

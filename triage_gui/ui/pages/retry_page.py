@@ -12,7 +12,9 @@ dialog refuses it until the sample is healthy, unless the agent writes why.
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Slot
 from PySide6.QtWidgets import (
@@ -25,13 +27,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from triage_gui.domain.csv_safety import neutralise_record
 from triage_gui.domain.dispatch_monitor import MonitorVerdict
 from triage_gui.domain.findings import CheckId, Verdict
 from triage_gui.domain.report import Report, RetryPlan
 from triage_gui.domain.retry_cohort import Cohort, CohortPhase, cohort_csv_rows, propose_cohort, remainder_problems
+from triage_gui.services.retry import RetryContext
 from triage_gui.services.retry_launch import LaunchOutcome, LaunchStatus
+from triage_gui.store.paths import AppPaths, atomic_write_text
 from triage_gui.ui.case.controller import CaseController
-from triage_gui.ui.case.retry_session import CohortCheck, RetryContext, RetrySession
+from triage_gui.ui.case.retry_session import CohortCheck, RetrySession
 from triage_gui.ui.dialogs.retry_confirm_dialog import RetryConfirmDialog
 from triage_gui.ui.pages.check_page import CheckPage
 from triage_gui.ui.pages.retry_texts import counts_line
@@ -46,15 +51,15 @@ CSV_COLUMNS = ("recipient_id", "masked_number", "last_failure", "failure_class")
 
 
 class RetryStrategyPage(CheckPage):
-    def __init__(self, controller: CaseController, *, monitor_interval_s: float | None = None) -> None:
+    def __init__(self, controller: CaseController, *, paths: AppPaths, monitor_interval_s: float | None = None) -> None:
         super().__init__(controller, CheckId.RETRY_STRATEGY)
-        self.session = RetrySession(controller, parent=self)
+        self.session = RetrySession(controller, paths=paths, parent=self)
         self.context: RetryContext | None = None
         self.plan = RetryPlan()
         self.dialog: RetryConfirmDialog | None = None
         self._edits: list[CohortEdit] = []  # the agent's changes, replayed on a new proposal
-        self._proposal_key: object = None
-        self._data_key: object = None
+        self._proposal_key: tuple[Any, ...] | None = None
+        self._data_key: tuple[Any, ...] | None = None
         self._verdicts: dict[str, MonitorVerdict] = {}
         self._check: CohortCheck | None = None
         self._reloaded = False  # a new load: read the ledger and the retry children again
@@ -228,10 +233,12 @@ class RetryStrategyPage(CheckPage):
     def export_csv(self, path: Path) -> int:
         """Write the selected recipients (id, masked number, last failure); returns the count."""
         rows = cohort_csv_rows(self.cohort) if self.cohort else []
-        with Path(path).open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
-            writer.writeheader()
-            writer.writerows(rows)
+        buffer = io.StringIO(newline="")
+        writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        # cells from the server that start like a formula cannot run in a spreadsheet
+        writer.writerows(neutralise_record(row, phone_keys={"masked_number"}) for row in rows)
+        atomic_write_text(Path(path), buffer.getvalue(), mode=0o644)  # refuses a device or a FIFO
         return len(rows)
 
     @Slot()
@@ -264,7 +271,7 @@ class RetryStrategyPage(CheckPage):
         extra = []
         if self.phase is CohortPhase.REMAINDER:
             extra = remainder_problems(self.context.sample_job_id, self.sample_verdict())
-        if self.session.check(self.cohort, self.plan, self.context.retried, extra):
+        if self.session.check(self.cohort, self.plan, self.context, extra):
             self._say(None, "Checking the cohort…")
 
     @Slot(object)
@@ -326,6 +333,15 @@ class RetryStrategyPage(CheckPage):
             entry = next((e for e in context.entries if e.retry_job_id == latest), None)
             known = MonitorVerdict.model_validate(entry.monitor) if entry and entry.monitor else None
             self.monitor.follow(latest, known)
+        if context.unfinished:
+            names = ", ".join(f"{j.id} ({j.status.value})" for j in context.unfinished)
+            self._say(
+                Verdict.WARN,
+                f"An earlier retry of this job is not finished: {names}. Its first dispatches are shown in "
+                "the Monitor tab; a new launch before it ends needs a written reason, and never includes "
+                "anyone it may still dial.",
+            )
+            self.monitor.follow(context.unfinished[-1].id)
         if context.pending:
             keys = ", ".join(e.key for e in context.pending)
             self._say(

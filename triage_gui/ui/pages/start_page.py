@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDateTime, QRegularExpression, QTimeZone, Slot
-from PySide6.QtGui import QKeySequence, QRegularExpressionValidator
+from PySide6.QtGui import QFocusEvent, QKeySequence, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -44,6 +44,12 @@ def workstation_zone() -> str:
     return zone_id
 
 
+def _utc(edit: QDateTimeEdit) -> datetime:
+    value = edit.dateTime().toPython()
+    assert isinstance(value, datetime)
+    return value.astimezone(UTC)
+
+
 class ZoneCombo(QComboBox):
     """An editable IANA time-zone picker. The ~600 zone names are listed the first time the
     list is opened or the field gets focus, not at start-up (reading them costs ~40 ms)."""
@@ -67,7 +73,7 @@ class ZoneCombo(QComboBox):
         self.fill()
         super().showPopup()
 
-    def focusInEvent(self, event) -> None:
+    def focusInEvent(self, event: QFocusEvent) -> None:
         self.fill()
         super().focusInEvent(event)
 
@@ -98,7 +104,7 @@ class StartPage(QWizardPage):
     """Built before the case controller exists (the app's first frame); :meth:`attach` connects
     it. A Load asked for before then is remembered and carried out on attach."""
 
-    def __init__(self, controller: CaseController | None = None) -> None:
+    def __init__(self) -> None:
         super().__init__()
         self.controller: CaseController | None = None
         self._load_pending = False
@@ -151,7 +157,6 @@ class StartPage(QWizardPage):
         for index, symptom in enumerate(runbook.SYMPTOMS, start=1):
             box = QCheckBox(f"&{index} {symptom.text}")
             box.setToolTip("Emphasises: " + ", ".join(runbook.check_guidance(c).title for c in symptom.checks))
-            box.toggled.connect(self._symptoms_changed)
             symptoms_layout.addWidget(box)
             self.symptom_boxes[Symptom(symptom.id)] = box
 
@@ -195,9 +200,6 @@ class StartPage(QWizardPage):
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
 
-        if controller is not None:
-            self.attach(controller)
-
     def attach(self, controller: CaseController) -> None:
         from PySide6.QtCore import Qt
 
@@ -212,6 +214,8 @@ class StartPage(QWizardPage):
         controller.load_progress.connect(self.load_status.setText)
         controller.load_failed.connect(self._on_load_failed)
         controller.report_changed.connect(self._on_report)
+        for box in self.symptom_boxes.values():
+            box.toggled.connect(self._symptoms_changed)
         if self._load_pending:
             self._load_pending = False
             self.load()
@@ -228,8 +232,8 @@ class StartPage(QWizardPage):
             campaign_id=self.campaign.text().strip(),
             job_id=self.job.text().strip(),
             upload_id=self.upload.text().strip(),
-            window_start=self.window_start.dateTime().toPython().astimezone(UTC),
-            window_end=self.window_end.dateTime().toPython().astimezone(UTC),
+            window_start=_utc(self.window_start),
+            window_end=_utc(self.window_end),
             timezone=self.timezone.currentText(),
             symptoms=[s for s, box in self.symptom_boxes.items() if box.isChecked()],
         )
@@ -239,9 +243,6 @@ class StartPage(QWizardPage):
         self.job.setText(job)
         self.campaign.setText(campaign)
         self.upload.setText(upload)
-
-    def selected_symptoms(self) -> set[Symptom]:
-        return {s for s, box in self.symptom_boxes.items() if box.isChecked()}
 
     def fields_valid(self) -> bool:
         return all(f.is_valid() for f in (self.workspace, self.job, self.campaign, self.upload))
@@ -271,7 +272,8 @@ class StartPage(QWizardPage):
 
     @Slot()
     def _symptoms_changed(self) -> None:
-        if self.controller is not None and self.controller.case.inputs.job_id:
+        assert self.controller is not None  # connected by attach()
+        if self.controller.case.inputs.job_id:
             symptoms = [s for s, box in self.symptom_boxes.items() if box.isChecked()]
             self.controller.set_symptoms(self.controller.case.inputs.model_copy(update={"symptoms": symptoms}))
 

@@ -13,6 +13,7 @@ from triage_gui.ui.pages.start_page import StartPage
 PAGES_AFTER_START = len(CheckId) + 2  # the four checks, escalation, export
 
 if TYPE_CHECKING:
+    from triage_gui.store.paths import AppPaths
     from triage_gui.ui.case.controller import CaseController
     from triage_gui.ui.pages.check_page import CheckPage
     from triage_gui.ui.pages.escalation_page import EscalationPage
@@ -20,53 +21,43 @@ if TYPE_CHECKING:
 
 
 class TriageWizard(QWizard):
-    """Made with a controller, the wizard is whole at once. Made without one (the app's cold
-    start), it holds just the start page, which is all the first frame shows; :meth:`attach`
-    then adds the checks, escalation and export pages, one step at a time (see
-    :meth:`attach_steps`), while the agent can already type.
+    """Made with just the start page, which is all the app's first frame shows; then
+    :meth:`attach_steps` adds the checks, escalation and export pages, one step at a time,
+    while the agent can already type.
 
     The main window embeds it through a layout: reparenting a QWizard (a QDialog) that way
     drops its window type, so it becomes a child widget with no window flags to set (setting
-    them would touch the ``Qt`` namespace, whose first use costs 15 ms of the cold start)."""
+    them would touch the ``Qt`` namespace: see docs/performance.md, "Cold start")."""
 
-    def __init__(self, controller: CaseController | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setOption(QWizard.WizardOption.NoCancelButton, True)
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.setOption(QWizard.WizardOption.HaveFinishButtonOnEarlyPages, False)
         self.setButtonText(QWizard.WizardButton.FinishButton, "&Done")
-        self.controller: CaseController | None = None
         self.start_page = StartPage()
         self.check_pages: dict[CheckId, CheckPage] = {}
         self.escalation_page: EscalationPage | None = None
         self.export_page: ExportPage | None = None
         self.addPage(self.start_page)
-        # Empty stand-ins until attach(): with them the wizard knows from the first frame that
-        # pages follow, so it shows Next (disabled until a load), not Done; QWizard decides which
-        # of the two to show only when it switches pages.
+        # Empty stand-ins until attach_steps(): with them the wizard knows from the first frame
+        # that pages follow, so it shows Next (disabled until a load), not Done; QWizard decides
+        # which of the two to show only when it switches pages.
         self._page_ids = [self.addPage(QWizardPage()) for _ in range(PAGES_AFTER_START)]
         self.button(QWizard.WizardButton.NextButton).setToolTip("Next step (Alt+N)")
         self.button(QWizard.WizardButton.BackButton).setToolTip("Previous step (Alt+B)")
-        if controller is not None:
-            self.attach(controller)
 
-    def attach(self, controller: CaseController) -> None:
-        for _ in self.attach_steps(controller):
-            pass
-        self.start_page.attach(controller)
-
-    def attach_steps(self, controller: CaseController) -> Iterator[str]:
+    def attach_steps(self, controller: CaseController, paths: AppPaths) -> Iterator[str]:
         """Add the pages after the start page, yielding after each (a page's first build loads
         its modules: tens of milliseconds each). The start page is left to the caller to attach
         last (``start_page.attach``), so a Load asked for while starting up runs once whatever
         listens to loads is connected and every page is there to show its result."""
         from triage_gui.ui.pages.check_page import page_for
 
-        self.controller = controller
         page_ids = iter(self._page_ids)
         for check in CheckId:
-            page = page_for(controller, check)
+            page = page_for(controller, check, paths)
             self.check_pages[check] = page
             self._put(next(page_ids), page)
             yield f"page {check.value}"
@@ -77,13 +68,13 @@ class TriageWizard(QWizard):
         yield "page escalation"
         from triage_gui.ui.pages.export_page import ExportPage
 
-        self.export_page = ExportPage(controller)
+        self.export_page = ExportPage(controller, paths=paths)
         self._put(next(page_ids), self.export_page)
         yield "page export"
 
     def _put(self, page_id: int, page: QWizardPage) -> None:
         """Put ``page`` in place of the stand-in with ``page_id`` (never the current page: the
-        agent cannot leave the start page before a load, and a load waits for attach())."""
+        agent cannot leave the start page before a load, and a load waits for the pages)."""
         stand_in = self.page(page_id)
         self.removePage(page_id)
         self.setPage(page_id, page)

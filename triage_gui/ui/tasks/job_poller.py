@@ -10,25 +10,29 @@ touches widgets and never loses collected data: errors are reported, the loop go
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from triage_gui.domain.incident import JobSnapshot
 from triage_gui.providers.connection import Connection
 from triage_gui.providers.errors import ApiError, RateLimited, ServerError
 
 if TYPE_CHECKING:  # httpx loads when the poller starts, not with the window
+    from triage_gui.providers.base import Provider
     from triage_gui.providers.http.abortable_transport import AbortableTransport
-from triage_gui.domain.incident import JobSnapshot
 
 log = logging.getLogger(__name__)
 
-MAX_BACKOFF_S = 300.0
+# The longest wait between two polls, whatever the failures or the server's Retry-After say: an
+# agent mid-incident must see a fresh snapshot (or a fresh error) at least this often.
+MAX_BACKOFF_S = 60.0
 EVENTS_PER_POLL = 5_000
 
 
@@ -107,7 +111,7 @@ class JobPoller(QObject):
         self._transport = transport
         if self._stopping.is_set():  # stop() came before the transport existed
             transport.abort()
-        client = self._connection.make_client(
+        provider = self._connection.open_provider(
             transport=transport,
             retry=RetryConfig(attempts=1),  # this loop does its own backoff
             timeout_s=min(self._connection.timeout_s, 20.0),
@@ -124,25 +128,25 @@ class JobPoller(QObject):
                 self._wake.wait(self._first_poll_after_s)
                 self._wake.clear()
             while not self._stopping.is_set():
-                delay, status = self._poll_once(client, status)
+                delay, status = self._poll_once(provider, status)
                 if self._stopping.is_set():
                     break
-                status = _replace(status, next_poll=datetime.now(UTC) + timedelta(seconds=delay))
+                status = replace(status, next_poll=datetime.now(UTC) + timedelta(seconds=delay))
                 self.status_changed.emit(status)
                 self._wake.wait(delay)
                 self._wake.clear()
         finally:
-            client.close()
+            provider.close()
             transport.close()
-            self.status_changed.emit(_replace(status, state=PollState.STOPPED, next_poll=None))
+            self.status_changed.emit(replace(status, state=PollState.STOPPED, next_poll=None))
             self.finished.emit()
 
-    def _poll_once(self, client, status: PollStatus) -> tuple[float, PollStatus]:
+    def _poll_once(self, provider: Provider, status: PollStatus) -> tuple[float, PollStatus]:
         try:
-            job = client.get_job(self._workspace_id, self._job_id)
-            snapshot = JobSnapshot(at=client.server_now(), job=job)
+            job = provider.get_job(self._workspace_id, self._job_id)
+            snapshot = JobSnapshot(at=provider.server_now(), job=job)
             events = list(
-                client.iter_events(
+                provider.iter_events(
                     self._workspace_id,
                     self._job_id,
                     after=self._after_seq,
@@ -155,11 +159,11 @@ class JobPoller(QObject):
             failures = status.consecutive_failures + 1
             delay = self._backoff(failures, exc)
             log.info("poll failed (%s); next try in %.1f s", exc, delay)
-            return delay, _replace(status, state=PollState.ERROR, error=str(exc), consecutive_failures=failures)
+            return delay, replace(status, state=PollState.ERROR, error=str(exc), consecutive_failures=failures)
         except Exception as exc:
             log.exception("unexpected poll failure")
             failures = status.consecutive_failures + 1
-            return self._backoff(failures, None), _replace(
+            return self._backoff(failures, None), replace(
                 status,
                 state=PollState.ERROR,
                 error=f"Unexpected error: {exc}",
@@ -178,14 +182,12 @@ class JobPoller(QObject):
         delay = base * (0.5 + random.random() / 2)  # jitter: many agents, one outage
         retry_after = getattr(error, "retry_after", None)
         if isinstance(error, (RateLimited, ServerError)) and retry_after is not None:
-            delay = max(delay, float(retry_after))
+            asked = float(retry_after)
+            if math.isfinite(asked):  # nan/inf from a hostile server never reach the wait
+                delay = max(delay, asked)
         elif error is not None and not error.transient:
-            delay = max(delay, 60.0)  # auth / not found: a person must act; keep it quiet
-        return delay
-
-
-def _replace(status: PollStatus, **changes: object) -> PollStatus:
-    return PollStatus(**{**status.__dict__, **changes})  # type: ignore[arg-type]
+            delay = max(delay, MAX_BACKOFF_S)  # auth / not found: a person must act; keep it quiet
+        return min(delay, MAX_BACKOFF_S)
 
 
 class PollerThread(QObject):
@@ -194,22 +196,22 @@ class PollerThread(QObject):
     def __init__(self, poller: JobPoller, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.poller = poller
-        self.thread = QThread()
-        self.thread.setObjectName(f"poller:{poller._job_id}")
-        poller.moveToThread(self.thread)
-        self.thread.started.connect(poller.run)
-        poller.finished.connect(self.thread.quit)
+        self.worker_thread = QThread()
+        self.worker_thread.setObjectName(f"poller:{poller._job_id}")
+        poller.moveToThread(self.worker_thread)
+        self.worker_thread.started.connect(poller.run)
+        poller.finished.connect(self.worker_thread.quit)
 
     def start(self) -> None:
-        self.thread.start()
+        self.worker_thread.start()
 
     def stop(self, wait_ms: int = 5_000) -> bool:
         self.poller.stop()
-        if not self.thread.isRunning():
+        if not self.worker_thread.isRunning():
             return True
-        self.thread.quit()
-        return self.thread.wait(wait_ms)
+        self.worker_thread.quit()
+        return self.worker_thread.wait(wait_ms)
 
     @property
     def running(self) -> bool:
-        return self.thread.isRunning()
+        return self.worker_thread.isRunning()

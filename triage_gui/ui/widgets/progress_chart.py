@@ -203,6 +203,7 @@ class ProgressChart(QWidget):
         for i, curve in enumerate(self._curves):
             curve.setData(x, self._y[i, :n], skipFiniteCheck=True)
         self._drawn = n
+        assert self.plot is not None  # built
         item = self.plot.getPlotItem()
         if n and x[n - 1] - x[0] < MIN_SPAN_S:
             # a few seconds of data would get sub-second tick labels: show a readable window
@@ -251,6 +252,7 @@ class ProgressChart(QWidget):
         dark = is_dark(palette)
         background = palette.color(QPalette.ColorRole.Base)
         foreground = palette.color(QPalette.ColorRole.WindowText)
+        assert self.plot is not None  # called once built
         self.plot.setBackground(background)
         item = self.plot.getPlotItem()
         for name in ("left", "bottom"):

@@ -79,23 +79,23 @@ class DispatchRowsModel(RowTableModel[DispatchRow]):
     def row(self, index: int) -> DispatchRow:
         return self.row_at(index)
 
-    def texts(self, row: DispatchRow, index: int) -> tuple[str, ...]:
-        at = row.dispatched_at
+    def texts(self, item: DispatchRow, row: int) -> tuple[str, ...]:
+        at = item.dispatched_at
         return (
-            str(index + 1),
-            row.recipient_id,
-            mask_number(row.phone_number),
-            str(row.attempt),
+            str(row + 1),
+            item.recipient_id,
+            mask_number(item.phone_number),
+            str(item.attempt),
             f"{at.astimezone(UTC):%H:%M:%S} UTC" if at else "—",
-            row_result(row)[0],
-            row.failure_code or "—",
+            row_result(item)[0],
+            item.failure_code or "—",
         )
 
-    def cell(self, row: DispatchRow, index: int, column: int, role: int) -> Any:
+    def cell(self, item: DispatchRow, row: int, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DecorationRole and column == self.RESULT:
-            verdict = row_result(row)[1]
+            verdict = row_result(item)[1]
             return verdict_icon(verdict) if verdict is not None else None
-        return super().cell(row, index, column, role)
+        return super().cell(item, row, column, role)
 
 
 class MonitorPanel(QWidget):

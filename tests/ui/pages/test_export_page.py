@@ -1,0 +1,202 @@
+"""The escalation form page, driven like an agent would, against the real simulator."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import pytest
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QWizard
+
+from triage_gui.simulator import ManualClock, Simulator
+from triage_gui.store.bundle_verify import verify_bundle
+from triage_gui.ui.app.main_window import MainWindow
+from triage_gui.ui.export.capture import grab_widget
+from triage_gui.ui.pages.export_page import ExportPage
+
+TOKEN = "tok_Export-Page-Secret-7c6b5a4d"
+
+
+@pytest.fixture
+def simulator():
+    """The suite's simulator, but with a long, unmistakable token to search the bundle for."""
+    sim = Simulator(clock=ManualClock(), token=TOKEN)
+    sim.start()
+    try:
+        yield sim
+    finally:
+        sim.stop()
+
+
+def open_export_page(qtbot, window: MainWindow, simulator, scenario: str) -> ExportPage:
+    info = simulator.scenario(scenario)
+    window.wizard.start_page.fill(workspace=info.workspace_id, job=info.job_id)
+    window.wizard.start_page.load()
+    qtbot.waitUntil(lambda: window.controller.report is not None, timeout=20_000)
+    qtbot.waitUntil(window.wizard.start_page.isComplete, timeout=5_000)
+    while window.wizard.currentPage() is not window.wizard.export_page:
+        window.wizard.next()
+    return window.wizard.export_page
+
+
+def clear_field(qtbot, editor) -> None:
+    editor.selectAll()
+    qtbot.keyClick(editor, Qt.Key.Key_Backspace)
+
+
+def add_screenshot(qtbot, window: MainWindow, page: ExportPage) -> str:
+    assert page.screenshots.capture(lambda: grab_widget(window), "window")
+    editor = page.screenshots.editor
+    editor.add_region(QRect(0, 0, 120, 40))
+    with qtbot.waitSignal(page.screenshots.changed, timeout=3_000):
+        editor.save_button.click()
+    return window.controller.case.screenshots[-1]
+
+
+def test_form_is_prefilled_and_missing_fields_block_ready_to_send(qtbot, window, simulator):
+    page = open_export_page(qtbot, window, simulator, "stalled")
+    info = simulator.scenario("stalled")
+    rows = page.rows
+    assert rows["workspace_id"].text() == info.workspace_id
+    assert rows["job_id"].text() == info.job_id
+    assert rows["campaign_id"].text() == info.campaign_id
+    assert "failed vs" in rows["counts"].text() and "Observed" in rows["symptom_summary"].text()
+    assert "timezone" in rows["time_window"].text()
+    assert "Level 2" in page.summary.toPlainText()  # the preview is the form itself
+    # no screenshot yet: marked with a word (not colour alone), and Done is blocked
+    assert "Missing" in rows["screenshot"].word.text()
+    assert "Screenshot" in page.ready_label.text() and "Not ready" in page.ready_label.text()
+    done = window.wizard.button(QWizard.WizardButton.FinishButton)
+    assert not page.isComplete() and not done.isEnabled()
+
+    # the agent empties a pre-filled field: it is missing too
+    clear_field(qtbot, rows["campaign_id"].editor)
+    assert "Missing" in rows["campaign_id"].word.text()
+    assert "Campaign ID" in page.ready_label.text()
+
+    # waiving needs a reason of at least 3 characters
+    qtbot.mouseClick(rows["screenshot"].waive, Qt.MouseButton.LeftButton)
+    assert rows["screenshot"].reason.isVisibleTo(page)
+    qtbot.keyClicks(rows["screenshot"].reason, "no")
+    assert page.form.field("screenshot").missing
+    qtbot.keyClicks(rows["screenshot"].reason, " screen access on the customer's kiosk")
+    assert not page.form.field("screenshot").missing
+    assert "Waived" in rows["screenshot"].word.text()
+    assert not page.isComplete()  # the campaign is still missing
+    qtbot.keyClicks(rows["campaign_id"].editor, "cmp_typed_by_agent")
+    assert page.isComplete() and done.isEnabled()
+    assert "Ready to send" in page.ready_label.text()
+
+    # the edits live in the case (for autosave) and survive the form being rebuilt by a poll
+    edits = window.controller.case.form_edits
+    assert edits["values"]["campaign_id"] == "cmp_typed_by_agent"
+    assert edits["waivers"]["screenshot"].startswith("no screen access")
+    page.message.setPlainText("We are looking into it; next update by 15:00.")
+    assert window.controller.case.form_edits["customer_message"].startswith("We are looking")
+    count = len(window.controller.case.snapshots)
+    simulator.clock.advance(30)
+    qtbot.waitUntil(lambda: len(window.controller.case.snapshots) > count, timeout=10_000)
+    page.rebuild()
+    assert rows["campaign_id"].text() == "cmp_typed_by_agent"
+    assert page.form.field("screenshot").waived_reason.startswith("no screen access")
+    assert page.message.toPlainText().startswith("We are looking")
+    assert page.reset_message.isEnabled()
+    page.reset_message.click()
+    assert page.message.toPlainText() == window.controller.report.outcome.customer_message
+
+    # Done hands the case on: it is no longer "unfinished"
+    assert page.validatePage() and window.controller.case.closed
+
+
+def test_a_screenshot_fills_the_field_and_exports_carry_it(qtbot, window, simulator, tmp_path):
+    page = open_export_page(qtbot, window, simulator, "stalled")
+    name = add_screenshot(qtbot, window, page)
+    assert page.rows["screenshot"].text() == name and page.isComplete()
+    assert page.screenshots.thumbnails.count() == 1
+
+    exported: list[str] = []
+    page.exported.connect(exported.append)
+    page.export(tmp_path / "form.md", "md")
+    page.export(tmp_path / "form.html", "html")
+    with qtbot.waitSignal(page.exported, timeout=20_000):
+        page.export(tmp_path / "form.pdf", "pdf")
+    assert exported == [str(tmp_path / n) for n in ("form.md", "form.html", "form.pdf")]
+    job = simulator.scenario("stalled").job_id
+    markdown = (tmp_path / "form.md").read_text(encoding="utf-8")
+    assert markdown.startswith("# Escalation") and job in markdown and "| Screenshot |" in markdown
+    html = (tmp_path / "form.html").read_text(encoding="utf-8")
+    assert "<table>" in html and job in html and "data:image/png;base64," in html  # self-contained
+    pdf = (tmp_path / "form.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 20_000 and b"/Image" in pdf
+
+    page.copy_to_clipboard()
+    mime = QGuiApplication.clipboard().mimeData()
+    assert {"text/plain", "text/html"} <= set(mime.formats())
+    assert job in mime.text() and "Ready to send: yes" in mime.text()
+    assert "<h1>" in mime.html() and job in mime.html()
+
+
+def test_bundle_is_previewed_then_written_in_the_background_and_verifies(qtbot, window, simulator, tmp_path):
+    page = open_export_page(qtbot, window, simulator, "stalled")
+    add_screenshot(qtbot, window, page)
+    token = simulator.token
+    window.controller.set_note("job_health", f"Customer pasted the token {token} by mistake")
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "bundle.zip"
+    dialog = page.open_bundle_dialog(target)
+    qtbot.waitExposed(dialog)
+    listed = [dialog.files.topLevelItem(i).text(0) for i in range(dialog.files.topLevelItemCount())]
+    for expected in ("case.json", "form.md", "form.html", "form.pdf", "chart.png", "snapshots.jsonl", "manifest.json"):
+        assert expected in listed
+    assert any(n.startswith("screenshots/") for n in listed)
+    assert not target.exists()  # the preview writes nothing
+    assert not dialog.raw_numbers.isVisibleTo(dialog)  # Level 2: raw numbers are not offered
+    assert "Level 3" in dialog.raw_note.text()
+    with qtbot.waitSignal(dialog.written, timeout=30_000) as blocker:
+        dialog.write_button.click()
+        assert dialog.writing and dialog.progress.isVisible()
+    result = blocker.args[0]
+    assert result.path == target and "Bundle written" in dialog.status.text()
+    check = verify_bundle(target)
+    assert check.ok, check.problems
+    with zipfile.ZipFile(target) as archive:
+        names = archive.namelist()
+        manifest = json.loads(archive.read("manifest.json"))
+        for member in names:
+            assert TOKEN.encode() not in archive.read(member), member
+    assert manifest["redactions"]["raw_phone_numbers"] is False
+    assert manifest["case"]["job_id"] == simulator.scenario("stalled").job_id
+    assert any(n.startswith("screenshots/") for n in names) and "chart.png" in names
+    assert [p.name for p in out.iterdir()] == ["bundle.zip"]  # no temp file left beside it
+
+
+def test_raw_numbers_are_offered_only_at_level_3_and_recorded(qtbot, window, simulator, tmp_path):
+    page = open_export_page(qtbot, window, simulator, "transient_storm")
+    assert window.controller.report.escalation.level == 3
+    dialog = page.open_bundle_dialog(tmp_path / "raw.zip")
+    assert dialog.raw_numbers.isVisibleTo(dialog)
+    dialog.raw_numbers.setChecked(True)
+    with qtbot.waitSignal(dialog.written, timeout=30_000):
+        dialog.write()
+    with zipfile.ZipFile(tmp_path / "raw.zip") as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["redactions"]["raw_phone_numbers"] is True
+    assert "raw" in manifest["redactions"]["phone_numbers"]
+    assert verify_bundle(tmp_path / "raw.zip").ok
+
+
+def test_a_chosen_page_is_captured_whole_without_leaving_this_page(qtbot, window, simulator):
+    from triage_gui.domain.findings import CheckId
+    from triage_gui.ui.export.capture import grab_page
+
+    page = open_export_page(qtbot, window, simulator, "stalled")
+    wizard = window.wizard
+    job_page = wizard.check_pages[CheckId.JOB_HEALTH]
+    image = grab_page(wizard, job_page)
+    assert image.size() == page.size()
+    assert wizard.currentPage() is page and page.isVisible() and not job_page.isVisible()
+    # the page was laid out for the grab: its chart got a real size, not a squashed one
+    assert job_page.chart.height() > 150
