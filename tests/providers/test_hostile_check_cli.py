@@ -99,3 +99,79 @@ def test_a_token_that_cannot_be_a_header_exits_2_without_echoing_it(hostile, mon
     sentence = only_sentence(err)
     assert TOKEN not in sentence and "API token" in sentence
     assert hostile.requests == []
+
+
+def run_check_json(server, monkeypatch, capsys) -> tuple[int, dict, str]:
+    import json
+
+    monkeypatch.setenv("TRIAGE_API_TOKEN", TOKEN)
+    code = main(["check", "--base-url", server.base_url, "--workspace", WS, "--job", JOB, "--json"])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return code, (json.loads(out) if out else {}), err
+
+
+def _findings(payload: dict) -> dict[str, dict]:
+    return {f["id"]: f for check in payload["checks"] for f in check["findings"]}
+
+
+def test_endless_fresh_cursors_exit_6_and_judge_nothing(hostile, monkeypatch, capsys):
+    """Issue 12: endless cursors grew to 2,000,000 calls and then judged a 423-recipient job as
+    Level 3. The job's counters bound the list; past it the check stops, and no level is printed."""
+    from hostile_data import CALLS_PATH
+    from hostile_server import endless_pages
+
+    hostile.route(CALLS_PATH, endless_pages(per_page=500))
+    code, payload, err = run_check_json(hostile, monkeypatch, capsys)
+    assert code == 6 and payload == {}
+    assert "went past" in only_sentence(err)
+    assert hostile.count(CALLS_PATH) < 40  # ~10k calls are plausible for a 2-recipient job
+
+
+def test_a_page_that_repeats_a_call_is_counted_once_and_reported(hostile, monkeypatch, capsys):
+    """A repeated call (same id) once made a healthy job Level 3 ("dispatch keys dispatched more
+    than once"): it is kept once, and the repetition is a contract finding."""
+    from hostile_data import CALLS_PATH, call_body
+    from hostile_server import pages
+
+    _code, honest, _err = run_check_json(hostile, monkeypatch, capsys)  # the same incident, each call once
+    hostile.route(CALLS_PATH, pages([call_body(1), call_body(2)], [call_body(2), call_body(1)]))
+    code, payload, _err = run_check_json(hostile, monkeypatch, capsys)
+    assert code == 0
+    findings = _findings(payload)
+    assert findings["repeated_items"]["evidence"]["repeated"] == {"calls": 2}
+    assert findings["repeated_items"]["verdict"] == "warn"
+    assert findings["no_duplicate_delivery"]["verdict"] == "pass"
+    assert payload["counts"] == honest["counts"]
+    assert payload["escalation"]["reasons"] == honest["escalation"]["reasons"]
+
+
+@pytest.mark.parametrize(
+    ("date", "rejected"), [("Mon, 01 Jan 1990 00:00:00 GMT", True), ("Fri, 01 Jan 2100 00:00:00 GMT", True)]
+)
+def test_an_absurd_server_clock_is_not_believed_and_is_reported(hostile, monkeypatch, capsys, date, rejected):
+    """A Date of 1990 turned a stalled job into "last dispatch 0 s ago"; 2100 into "640563 h ago"."""
+    import re
+
+    for route in [r"^/v1/.*"]:
+        hostile.route(route, _with_date(date))
+    code, payload, _err = run_check_json(hostile, monkeypatch, capsys)
+    assert code == 0
+    clock = _findings(payload)["server_clock_rejected"]
+    assert clock["verdict"] == "warn" and clock["evidence"]["rejected"] is rejected
+    assert abs(clock["evidence"]["skew_s"]) > 365 * 86400
+    now = payload["checks"][0]["findings"][0]["evidence"]["server_now"]
+    assert re.match(r"20\d\d-", now) and not now.startswith(("1990", "2100"))  # the workstation's clock
+
+
+def _with_date(date: str):
+    """Every default answer, with this ``Date``."""
+    from hostile_data import default_answers
+
+    answers = default_answers()
+
+    def behave(x) -> None:
+        body, kind = answers[x.path]
+        answer(body, content_type=kind, date=date)(x)
+
+    return behave

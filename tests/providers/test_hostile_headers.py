@@ -104,7 +104,7 @@ def test_a_plausible_server_clock_is_kept_with_its_skew(hostile, make_client):
 
 def test_without_a_bound_the_skew_is_still_measured(hostile, make_client):
     hostile.route(JOB_PATH, answer(job_body(), date="Mon, 01 Jan 1990 00:00:00 GMT"))
-    client = make_client()  # clock_plausibility_s=None: the server's clock, whatever it says
+    client = make_client(clock_plausibility_s=None)  # no bound: the server's clock, whatever it says
     client.get_job(WS, JOB)
     assert client.knows_server_clock and not client.server_clock_rejected
     assert client.server_clock_skew_s is not None and client.server_clock_skew_s < 0

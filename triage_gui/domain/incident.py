@@ -52,3 +52,10 @@ class IncidentData(BaseModel):
     # counters are compared with the calls of their own moment); None: ``job`` itself.
     job_at_calls_fetch: BatchJob | None = None
     missing: dict[str, str] = Field(default_factory=dict)  # what could not be fetched -> why
+    # What the answers themselves showed: the server's clock against the workstation's (seconds,
+    # server minus workstation; None: no Date seen), whether it was too far off to be believed
+    # (then ``server_now`` is the workstation's), and items a list repeated (list -> how many;
+    # each was kept once).
+    server_clock_skew_s: float | None = None
+    server_clock_rejected: bool = False
+    repeated_items: dict[str, int] = Field(default_factory=dict)

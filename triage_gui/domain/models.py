@@ -154,6 +154,13 @@ class BatchJob(ApiModel):
     def is_retry(self) -> bool:
         return self.parent_job_id is not None or self.trigger is Trigger.RETRY
 
+    @property
+    def plausible_attempts(self) -> int:
+        """The most call attempts this job's counters make believable, generously (a retry loop
+        can go past ``max_attempts``): a list of its calls longer than this is not the job's,
+        and fetching stops (a server paging forever) instead of judging part of it."""
+        return self.counters.total * max(self.retry_policy.max_attempts, 3) * 4 + 10_000
+
 
 class Failure(ApiModel):
     code: str = "unknown"

@@ -102,10 +102,15 @@ class Provider(Protocol):
         ...
 
     def iter_events(
-        self, workspace_id: str, job_id: str, *, after: int | None = None, max_items: int | None = None
-    ) -> Iterator[JobEvent]: ...
+        self, workspace_id: str, job_id: str, *, after: int | None = None, stop_after: int | None = None
+    ) -> Iterator[JobEvent]:
+        """The job's events after ``after`` (oldest first), the first ``stop_after`` of them."""
+        ...
 
-    def iter_calls(self, workspace_id: str, job_id: str, *, max_items: int | None = None) -> Iterator[CallAttempt]: ...
+    def iter_calls(self, workspace_id: str, job_id: str, *, max_items: int | None = None) -> Iterator[CallAttempt]:
+        """Every attempt of the job. ``max_items`` is a plausibility bound (e.g. the job's
+        ``plausible_attempts``): past it the read fails (a contract error), it never returns part."""
+        ...
 
     def retry_jobs(
         self, workspace_id: str, parent: BatchJob, *, created_after: datetime | None = None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # httpx and the client load when the first client is made (cold start)
@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # httpx and the client load when the first client is made (co
     from triage_gui.providers.base import Provider
     from triage_gui.providers.batch_v1.client import BatchApiClient, RetryConfig
 
+PLAUSIBLE_CLOCK_SKEW_S = 24 * 3600.0  # as providers/http/limits.py (httpx is not imported here)
 PROVIDERS = ("batch_v1",)  # the platform APIs a connection can name
 
 
@@ -32,6 +33,9 @@ class Connection:
     insecure: bool = False  # plain http to a non-loopback host, allowed by the user
     is_demo: bool = False
     provider: str = "batch_v1"  # one of PROVIDERS
+    # A server Date further than this from the workstation's clock is not believed (the skew is
+    # reported as a finding). None: no bound (the demo: its simulated clock runs faster).
+    clock_plausibility_s: float | None = PLAUSIBLE_CLOCK_SKEW_S
 
     def __post_init__(self) -> None:
         if self.provider not in PROVIDERS:
@@ -62,6 +66,7 @@ class Connection:
         import httpx
 
         from triage_gui.providers.batch_v1.client import BatchApiClient
+        from triage_gui.providers.http import limits
 
         t = timeout_s or self.timeout_s
         client = BatchApiClient(
@@ -73,5 +78,6 @@ class Connection:
             trust_env=self.trust_env,
             retry=retry,
             sleep=sleep or time.sleep,  # tests: backoff without waiting
+            limits=replace(limits.DEFAULT_LIMITS, clock_plausibility_s=self.clock_plausibility_s),
         )
         return client

@@ -33,8 +33,6 @@ from triage_gui.providers.base import Provider
 from triage_gui.services.retry_launch import LaunchOutcome, RetryLauncher
 from triage_gui.store.retry_ledger import RetryLedger, ledger_dir
 
-MAX_CHILD_CALLS = 200_000  # attempts read of one retry job
-
 
 @dataclass(frozen=True)
 class RetryContext:
@@ -116,7 +114,7 @@ class RetryService:
         for child in children:
             if self.cancel.is_set():
                 break
-            for call in self.provider.iter_calls(ws, child.id, max_items=MAX_CHILD_CALLS):
+            for call in self.provider.iter_calls(ws, child.id, max_items=child.plausible_attempts):
                 retried.setdefault(call.recipient_id, child.id)
                 if child.id in slots:
                     slots[child.id].add(call.recipient_id)

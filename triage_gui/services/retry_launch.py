@@ -42,7 +42,6 @@ UNRESOLVED_MESSAGE = "unresolved — do not relaunch; it will be resumed"
 # The server's clock as the client last saw it can be a few seconds off the moment the server
 # stamped the job; the lookup also matches recipients, so a generous margin costs nothing.
 LOOKUP_MARGIN = timedelta(minutes=5)
-MAX_RETRY_JOB_CALLS = 200_000  # the attempts read of one retry job (a cohort is at most the job's size)
 
 
 class LaunchStatus(StrEnum):
@@ -179,7 +178,8 @@ class RetryLauncher:
             if entry is not None:
                 known.update(entry.recipient_ids)
             known.update(
-                c.recipient_id for c in self.provider.iter_calls(ws, retry_job.id, max_items=MAX_RETRY_JOB_CALLS)
+                c.recipient_id
+                for c in self.provider.iter_calls(ws, retry_job.id, max_items=retry_job.plausible_attempts)
             )
         return unfinished_retry_problems(unfinished, slots, cohort_ids)
 
@@ -288,7 +288,7 @@ class RetryLauncher:
                 continue
             recipients = {
                 c.recipient_id
-                for c in self.provider.iter_calls(intent.workspace, child.id, max_items=10 * len(wanted) + 100)
+                for c in self.provider.iter_calls(intent.workspace, child.id, max_items=child.plausible_attempts)
             }
             if recipients == wanted or (not recipients and child.counters.total == len(wanted)):
                 matches.append(child)
@@ -317,7 +317,7 @@ class RetryLauncher:
         if ws is None:
             raise ValueError(f"retry job {retry_job_id} is not in this case's ledger: give its workspace")
         job = self.provider.get_job(ws, retry_job_id)
-        calls = list(self.provider.iter_calls(ws, retry_job_id, max_items=50_000))
+        calls = list(self.provider.iter_calls(ws, retry_job_id, max_items=job.plausible_attempts))
         verdict = judge_first_dispatches(
             job,
             calls,

@@ -15,8 +15,15 @@ import time
 from datetime import UTC, datetime
 from typing import Protocol
 
-# A fixed default start keeps generated data (and screenshots, and test expectations) stable.
+# A fixed start, for a session that must be reproduced to the byte (pass it explicitly).
 DEFAULT_START = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
+
+
+def this_minute() -> datetime:
+    """The current minute (UTC), whole: ``ManualClock``'s default start. A server whose clock is
+    days away from the workstation's is not believed by the client (``ClientLimits``), and a
+    smaller skew is reported, so the simulated time starts at the real one."""
+    return datetime.now(UTC).replace(second=0, microsecond=0)
 
 
 class Clock(Protocol):
@@ -56,8 +63,8 @@ class _SimulatedClock:
 class ManualClock(_SimulatedClock):
     """Simulated time that moves only when told to (``advance``)."""
 
-    def __init__(self, start: datetime = DEFAULT_START) -> None:
-        super().__init__(start)
+    def __init__(self, start: datetime | None = None) -> None:
+        super().__init__(start if start is not None else this_minute())
         self._now = self._start.timestamp()
         self._lock = threading.Lock()
 

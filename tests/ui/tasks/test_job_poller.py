@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from triage_gui.providers.connection import Connection
-from triage_gui.ui.tasks.job_poller import JobPoller, PollerThread, PollState
+from triage_gui.providers.errors import AuthError, RateLimited, ServerError
+from triage_gui.ui.tasks.job_poller import MAX_BACKOFF_S, JobPoller, PollerThread, PollState
 
 
 def _poller(simulator, **kwargs) -> tuple[PollerThread, list, list]:
@@ -64,3 +67,21 @@ def test_stop_during_the_first_wait_ends_the_thread_at_once(qtbot, simulator):
     started = time.monotonic()
     assert thread.stop()
     assert time.monotonic() - started < 2.0 and not snapshots
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        RateLimited("429", retry_after=999_999.0),  # 11 days once
+        RateLimited("429", retry_after=float("inf")),  # killed the poller thread once (OverflowError)
+        RateLimited("429", retry_after=float("nan")),
+        ServerError("503", retry_after=1e300),
+        AuthError("401"),  # a person must act: quiet, but never silent for long
+        None,  # an unexpected error
+    ],
+)
+def test_the_wait_between_polls_is_at_most_a_minute_whatever_the_server_says(error):
+    poller = JobPoller(Connection("http://127.0.0.1:9", "t"), "ws_demo", "job_1", interval_s=5.0)
+    for failures in (1, 5, 30):
+        delay = poller._backoff(failures, error)
+        assert 0 < delay <= MAX_BACKOFF_S == 60.0

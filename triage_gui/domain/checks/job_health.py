@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from triage_gui.domain.call_history import CallHistory
+from triage_gui.domain.checks import server_answers
 from triage_gui.domain.checks._common import (
     call_history,
     calls_missing,
@@ -41,6 +42,7 @@ def run(
         *_expected_contacts(data),
         *_counters_vs_calls(data, history),
         _pace(data, rate),
+        *server_answers.findings(data),
     ]
     return result(CheckId.JOB_HEALTH, findings)
 

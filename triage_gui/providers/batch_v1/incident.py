@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from triage_gui.domain.contact_audit import ContactAuditResult
 from triage_gui.domain.incident import IncidentData, JobSnapshot
@@ -23,7 +23,8 @@ from triage_gui.providers.base import (
     UploadAuditor,
 )
 from triage_gui.providers.batch_v1.client import BatchApiClient
-from triage_gui.providers.errors import ApiError
+from triage_gui.providers.batch_v1.paging import PagedItems
+from triage_gui.providers.errors import ApiError, InvalidResponse
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +43,21 @@ def fetch_incident(
     say = progress or (lambda _msg: None)
     missing: dict[str, str] = {}
 
-    def step(name: str, fn: Callable[[], T]) -> T | None:
+    def step(name: str, fn: Callable[[], T], *, tolerate_contract: bool = False) -> T | None:
+        """Fetch one part; what cannot be had is recorded in ``missing``. An answer that breaks
+        the contract (cut, repeated forever, about something else) ends the load instead: nothing
+        is judged from it (only the upload's content may be unreadable: its audit says why)."""
         if cancel is not None and cancel.is_set():
             raise FetchCancelled()
         say(f"Fetching {name}…")
         try:
             return fn()
+        except InvalidResponse as exc:
+            if not tolerate_contract:
+                raise
+            log.info("could not fetch %s: %s", name, exc)
+            missing[name] = str(exc)
+            return None
         except (ApiError, UploadAuditFailed) as exc:
             log.info("could not fetch %s: %s", name, exc)  # the caller says it, once
             missing[name] = str(exc)
@@ -67,14 +77,30 @@ def fetch_incident(
     if upload_id and request.audit_upload and audit_upload is not None:
         region = request.region or _campaign_region(campaign, job)
         auditor = audit_upload
-        audit = step("upload content", lambda: _audit_upload(client, auditor, ws, upload_id, region))
-    calls = step("calls", lambda: _collect(client.iter_calls(ws, job_id, max_items=request.max_calls), cancel))
-    events = step("events", lambda: _collect(client.iter_events(ws, job_id), cancel))
+        audit = step(
+            "upload content", lambda: _audit_upload(client, auditor, ws, upload_id, region), tolerate_contract=True
+        )
+    # Lists are bounded by what the job's counters make plausible (a server paging forever is
+    # stopped, never judged in part); the items a page repeated are counted for a finding.
+    lists: dict[str, PagedItems[Any]] = {}
+
+    def listed(what: str, items: PagedItems[T]) -> list[T]:
+        lists[what] = items
+        return _collect(items, cancel)
+
+    bound = job.plausible_attempts if request.max_calls is None else min(job.plausible_attempts, request.max_calls)
+    calls = step("calls", lambda: listed("calls", client.iter_calls(ws, job_id, max_items=bound)))
+    events = step(
+        "events", lambda: listed("events", client.iter_events(ws, job_id, max_items=4 * job.plausible_attempts))
+    )
+    # newest first: the latest jobs of the campaign are the ones that can overlap this one
     related = step(
         "related jobs",
         lambda: [
             j
-            for j in client.iter_jobs(ws, campaign_id=campaign_id, max_items=request.max_related_jobs)
+            for j in listed(
+                "related jobs", client.iter_jobs(ws, campaign_id=campaign_id, stop_after=request.max_related_jobs)
+            )
             if j.id != job.id
         ],
     )
@@ -95,6 +121,9 @@ def fetch_incident(
         related_jobs=related or [],
         snapshots=[*request.snapshots, snapshot],
         missing=missing,
+        server_clock_skew_s=client.server_clock_skew_s,
+        server_clock_rejected=client.server_clock_rejected,
+        repeated_items={what: items.repeated for what, items in lists.items() if items.repeated},
     )
 
 

@@ -15,7 +15,7 @@ from triage_gui.providers.base import IncidentRequest, LaunchResult, ProgressCal
 from triage_gui.providers.batch_v1.client import BatchApiClient
 from triage_gui.providers.batch_v1.incident import fetch_incident
 
-MAX_RETRY_JOBS = 1_000
+MAX_RETRY_JOBS = 100_000  # jobs of one campaign: a list longer than this is a server paging forever
 
 
 class BatchV1Provider:
@@ -60,9 +60,9 @@ class BatchV1Provider:
         return self.client.get_job(workspace_id, job_id)
 
     def iter_events(
-        self, workspace_id: str, job_id: str, *, after: int | None = None, max_items: int | None = None
+        self, workspace_id: str, job_id: str, *, after: int | None = None, stop_after: int | None = None
     ) -> Iterator[JobEvent]:
-        return self.client.iter_events(workspace_id, job_id, after=after, max_items=max_items)
+        return self.client.iter_events(workspace_id, job_id, after=after, stop_after=stop_after)
 
     def iter_calls(self, workspace_id: str, job_id: str, *, max_items: int | None = None) -> Iterator[CallAttempt]:
         return self.client.iter_calls(workspace_id, job_id, max_items=max_items)

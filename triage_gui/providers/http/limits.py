@@ -27,15 +27,14 @@ class ClientLimits:
     - ``max_error_body_bytes``: how much of an error answer is read (the rest is ignored).
     - ``clock_plausibility_s``: a server ``Date`` further than this from the workstation's
       clock is not believed (the workstation's clock is used, the skew is reported). None: no
-      bound (the default, for now: our simulator's ``ManualClock`` is frozen at a fixed date,
-      which the test suite relies on; a real profile should pass :data:`PLAUSIBLE_CLOCK_SKEW_S`).
+      bound (the demo, whose simulated clock runs faster than the wall clock).
     """
 
     max_body_bytes: int = 64 * MIB
     request_deadline_s: float = 60.0
     fetch_deadline_s: float = 600.0
     max_error_body_bytes: int = 1 * MIB
-    clock_plausibility_s: float | None = None
+    clock_plausibility_s: float | None = PLAUSIBLE_CLOCK_SKEW_S
 
     def __post_init__(self) -> None:
         for name in ("max_body_bytes", "request_deadline_s", "fetch_deadline_s", "max_error_body_bytes"):

@@ -64,7 +64,8 @@ def start_demo(ctx: AppContext) -> Connection:
     base_url = simulator.start(host="127.0.0.1", port=0)
     ctx.simulator = simulator
     ctx.cleanups.append(simulator.stop)
-    return Connection(base_url=base_url, token=simulator.token, label="demo", is_demo=True)
+    # the demo's simulated clock runs faster than the wall clock: no plausibility bound
+    return Connection(base_url=base_url, token=simulator.token, label="demo", is_demo=True, clock_plausibility_s=None)
 
 
 def tune_interpreter_for_gui() -> None:

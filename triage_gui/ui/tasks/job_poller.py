@@ -150,7 +150,7 @@ class JobPoller(QObject):
                     self._workspace_id,
                     self._job_id,
                     after=self._after_seq,
-                    max_items=EVENTS_PER_POLL,
+                    stop_after=EVENTS_PER_POLL,
                 )
             )
         except ApiError as exc:
