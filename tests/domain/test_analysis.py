@@ -24,10 +24,10 @@ from tests.domain.factories import (
     upload,
 )
 from triage_gui.domain.analysis import analyse
-from triage_gui.domain.findings import CheckId, Verdict
 from triage_gui.domain.incident import IncidentData
 from triage_gui.domain.models import BatchJob, CallAttempt, CallStatus, Failure
 from triage_gui.domain.report import Report, Stage
+from triage_gui.domain.vocabulary import CheckId, Verdict
 
 
 def verdicts(report: Report) -> dict[str, str]:

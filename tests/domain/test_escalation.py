@@ -7,9 +7,10 @@ import pytest
 from tests.domain.factories import ago, incident, job
 from triage_gui.domain import runbook
 from triage_gui.domain.escalation import escalate
-from triage_gui.domain.findings import CheckId, CheckResult, Finding, Verdict
+from triage_gui.domain.findings import CheckResult, Finding
 from triage_gui.domain.incident import AnalysisSettings, IncidentData
 from triage_gui.domain.report import Escalation, RetryPlan
+from triage_gui.domain.vocabulary import CheckId, Verdict
 
 SETTINGS = AnalysisSettings()
 STALLED_COUNTERS = {"total": 50, "queued": 20, "dispatched": 30, "succeeded": 30}

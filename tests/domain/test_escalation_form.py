@@ -9,11 +9,11 @@ import pytest
 from tests.domain.factories import NOW, call, counters_for, failed, incident, job
 from triage_gui.domain import runbook
 from triage_gui.domain.analysis import analyse
-from triage_gui.domain.case import Case, CaseInputs, Symptom, VerdictOverride
+from triage_gui.domain.case import Case, CaseInputs, VerdictOverride
 from triage_gui.domain.escalation_form import VERDICT_MARKS, FormEdits, build_form, format_time
-from triage_gui.domain.findings import CheckId, Verdict
 from triage_gui.domain.incident import JobSnapshot
 from triage_gui.domain.retry_intent import IntentState, RetryIntent
+from triage_gui.domain.vocabulary import CheckId, Symptom, Verdict
 
 
 def _report(**job_overrides):

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from triage_gui.domain.analysis import analyse
-from triage_gui.domain.findings import Verdict
 from triage_gui.domain.incident import AnalysisSettings
+from triage_gui.domain.vocabulary import Verdict
 from triage_gui.providers.connection import Connection
 from triage_gui.services.incident_loading import FetchRequest, fetch_incident
 

@@ -24,9 +24,9 @@ import pytest
 from triage_gui import __version__
 from triage_gui.domain.analysis import analyse
 from triage_gui.domain.case import VerdictOverride
-from triage_gui.domain.findings import CheckId, Verdict
 from triage_gui.domain.incident import IncidentData
 from triage_gui.domain.report import Escalation, Report
+from triage_gui.domain.vocabulary import CheckId, Verdict
 from triage_gui.providers.batch_v1.client import BatchApiClient
 from triage_gui.providers.batch_v1.provider import BatchV1Provider
 from triage_gui.services.bundle_assembly import case_from_incident, write_check_bundle

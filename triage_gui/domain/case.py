@@ -13,11 +13,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from triage_gui.domain.findings import CheckId, Verdict
 from triage_gui.domain.incident import JobSnapshot
 from triage_gui.domain.report import Report
 from triage_gui.domain.retry_intent import RetryIntent
-from triage_gui.domain.vocabulary import Symptom
+from triage_gui.domain.vocabulary import CheckId, Symptom, Verdict
 
 CASE_SCHEMA_VERSION = 1
 MAX_SNAPSHOTS = 2_000  # about 3 hours at the default 5 s poll interval

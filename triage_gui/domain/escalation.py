@@ -18,11 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from triage_gui.domain import runbook
-from triage_gui.domain.findings import CheckResult, Finding, Verdict
+from triage_gui.domain.findings import CheckResult, Finding
 from triage_gui.domain.incident import AnalysisSettings, IncidentData
 from triage_gui.domain.models import BatchJob
 from triage_gui.domain.report import Escalation, EscalationReason, RetryPlan
 from triage_gui.domain.stall_detector import StallDetector
+from triage_gui.domain.vocabulary import Verdict
 
 
 @dataclass(frozen=True, slots=True)

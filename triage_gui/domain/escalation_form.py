@@ -28,9 +28,9 @@ from triage_gui.domain.escalation_form_render import (
     render_markdown,
     render_text,
 )
-from triage_gui.domain.findings import Verdict
 from triage_gui.domain.report import Report
 from triage_gui.domain.retry_intent import RetryIntent
+from triage_gui.domain.vocabulary import Verdict
 
 MIN_WAIVER_REASON = 3
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from triage_gui.domain.findings import Verdict
+from triage_gui.domain.vocabulary import Verdict
 
 if TYPE_CHECKING:  # the form's module imports this one for its delegates
     from triage_gui.domain.escalation_form import EscalationForm, FormField, VerdictLine

@@ -1,7 +1,7 @@
 """Findings and check results: what every runbook check returns.
 
 The verdicts and check IDs themselves live in :mod:`triage_gui.domain.vocabulary` (what they
-mean is written there) and are re-exported here.
+mean is written there), and are imported from there only.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from triage_gui.domain.vocabulary import CheckId, Verdict
 
-__all__ = ["CheckId", "CheckResult", "EvidenceTable", "Finding", "Verdict"]
+__all__ = ["CheckResult", "EvidenceTable", "Finding"]
 
 
 class EvidenceTable(BaseModel):

@@ -14,8 +14,6 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from triage_gui.domain.vocabulary import ID_PATTERN as ID_PATTERN  # re-exported: its old home
-
 T = TypeVar("T")
 
 

@@ -11,7 +11,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from triage_gui.domain.findings import CheckId, CheckResult
+from triage_gui.domain.findings import CheckResult
+from triage_gui.domain.vocabulary import CheckId
 
 
 class Stage(StrEnum):

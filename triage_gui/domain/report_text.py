@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from triage_gui.domain import runbook
 from triage_gui.domain.case import Case
-from triage_gui.domain.findings import Verdict
 from triage_gui.domain.report import Report
+from triage_gui.domain.vocabulary import Verdict
 
 MARKS = {Verdict.PASS: "PASS", Verdict.WARN: "WARN", Verdict.FAIL: "FAIL", Verdict.UNKNOWN: "UNKNOWN"}
 

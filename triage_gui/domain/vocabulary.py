@@ -2,7 +2,7 @@
 
 Plain enums and one pattern, with no pydantic: the first window (the start page, the icons)
 needs these and nothing else of the domain, so it can be drawn before the models load
-(docs/performance.md, "Cold start"). The model modules re-export them under their old names.
+(docs/performance.md, "Cold start"). Every module imports them from here (no re-exports).
 
 Verdict meanings are fixed so verdicts are predictable (issue #3, "Decisions"):
 ``fail`` = this check found a cause of the incident that needs action; ``warn`` = a risk or

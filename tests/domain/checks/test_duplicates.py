@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from tests.domain.factories import ago, audit, call, event, incident, job, rid
 from triage_gui.domain.checks import duplicates
-from triage_gui.domain.findings import CheckId, CheckResult, Finding, Verdict
+from triage_gui.domain.findings import CheckResult, Finding
 from triage_gui.domain.incident import AnalysisSettings, IncidentData
+from triage_gui.domain.vocabulary import CheckId, Verdict
 
 SETTINGS = AnalysisSettings()
 

@@ -19,8 +19,9 @@ from tests.domain.factories import (
     upload,
 )
 from triage_gui.domain.checks import job_health
-from triage_gui.domain.findings import CheckId, CheckResult, Finding, Verdict
+from triage_gui.domain.findings import CheckResult, Finding
 from triage_gui.domain.incident import AnalysisSettings, IncidentData
+from triage_gui.domain.vocabulary import CheckId, Verdict
 
 SETTINGS = AnalysisSettings()
 WORK_LEFT = {

@@ -6,8 +6,9 @@ import pytest
 
 from tests.domain.factories import ago, call, event, failed, incident, job, rid
 from triage_gui.domain.checks import permits_dispatch
-from triage_gui.domain.findings import CheckId, CheckResult, Finding, Verdict
+from triage_gui.domain.findings import CheckResult, Finding
 from triage_gui.domain.incident import AnalysisSettings, IncidentData
+from triage_gui.domain.vocabulary import CheckId, Verdict
 
 SETTINGS = AnalysisSettings()
 WORK_LEFT = {

@@ -6,8 +6,9 @@ import pytest
 
 from tests.domain.factories import TRANSIENT_POLICY, ago, call, failed, incident, job, rid
 from triage_gui.domain.checks import retry_strategy
-from triage_gui.domain.findings import CheckId, CheckResult, Finding, Verdict
+from triage_gui.domain.findings import CheckResult, Finding
 from triage_gui.domain.incident import AnalysisSettings, IncidentData
+from triage_gui.domain.vocabulary import CheckId, Verdict
 
 SETTINGS = AnalysisSettings()
 

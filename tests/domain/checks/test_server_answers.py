@@ -6,8 +6,8 @@ import pytest
 
 from tests.domain.factories import incident
 from triage_gui.domain.checks import job_health, server_answers
-from triage_gui.domain.findings import Verdict
 from triage_gui.domain.incident import AnalysisSettings
+from triage_gui.domain.vocabulary import Verdict
 
 
 def ids(data) -> dict[str, Verdict]:

@@ -84,7 +84,7 @@ def test_profiles_dialog_opens_from_the_menu(make):
 
 
 def test_a_case_survives_closing_and_is_offered_for_recovery(qtbot, tmp_path, simulator, open_window):
-    from triage_gui.domain.findings import CheckId
+    from triage_gui.domain.vocabulary import CheckId
 
     def window() -> MainWindow:
         conn = Connection(base_url=simulator.base_url, token=simulator.token, label="test")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from triage_gui.domain.findings import CheckId
+from triage_gui.domain.vocabulary import CheckId
 from triage_gui.services.bundle_assembly import write_check_bundle
 from triage_gui.simulator import ManualClock, Simulator
 from triage_gui.store.profiles import make_profile

@@ -189,7 +189,7 @@ def test_raw_numbers_are_offered_only_at_level_3_and_recorded(qtbot, window, sim
 
 
 def test_a_chosen_page_is_captured_whole_without_leaving_this_page(qtbot, window, simulator):
-    from triage_gui.domain.findings import CheckId
+    from triage_gui.domain.vocabulary import CheckId
     from triage_gui.ui.export.capture import grab_page
 
     page = open_export_page(qtbot, window, simulator, "stalled")

@@ -8,8 +8,7 @@ import pytest
 from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtWidgets import QWizard
 
-from triage_gui.domain.case import Symptom
-from triage_gui.domain.findings import CheckId, Verdict
+from triage_gui.domain.vocabulary import CheckId, Symptom, Verdict
 from triage_gui.simulator import Fault
 from triage_gui.ui.app.main_window import MainWindow
 from triage_gui.ui.pages.check_page import CheckPage

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt
 
-from triage_gui.domain.findings import EvidenceTable, Finding, Verdict
+from triage_gui.domain.findings import EvidenceTable, Finding
+from triage_gui.domain.vocabulary import Verdict
 from triage_gui.ui.widgets.evidence_table import EvidenceTableModel, KeyValueModel
 from triage_gui.ui.widgets.findings_view import FindingsModel, FindingsView
 from triage_gui.ui.widgets.sorting import KeySortProxy

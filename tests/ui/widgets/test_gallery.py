@@ -14,8 +14,9 @@ from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from triage_gui.domain.case import VerdictOverride
-from triage_gui.domain.findings import EvidenceTable, Finding, Verdict
+from triage_gui.domain.findings import EvidenceTable, Finding
 from triage_gui.domain.report import FailureClass, RetryCandidate, RetryPlan
+from triage_gui.domain.vocabulary import Verdict
 from triage_gui.ui.tasks.job_poller import PollState, PollStatus
 from triage_gui.ui.widgets.connection_status import ConnectionStatus
 from triage_gui.ui.widgets.counters_panel import CountersPanel

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QColor
 
-from triage_gui.domain.findings import Verdict
+from triage_gui.domain.vocabulary import Verdict
 from triage_gui.ui.widgets.icons import ICON_NAMES, app_icon, icon, verdict_icon
 
 

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from triage_gui.domain.case import VerdictOverride
-from triage_gui.domain.findings import Verdict
+from triage_gui.domain.vocabulary import Verdict
 from triage_gui.ui.widgets.note_override import NoteOverrideBox
 
 NOW = datetime(2025, 3, 4, 12, 30, tzinfo=UTC)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtGui import QColor, QPalette
 
-from triage_gui.domain.findings import Verdict
+from triage_gui.domain.vocabulary import Verdict
 from triage_gui.ui.widgets.verdict_badge import VerdictBadge
 from triage_gui.ui.widgets.verdict_style import verdict_colour
 

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from triage_gui.domain.call_history import CallHistory
-from triage_gui.domain.findings import CheckId, CheckResult, EvidenceTable, Finding, Verdict
+from triage_gui.domain.findings import CheckResult, EvidenceTable, Finding
 from triage_gui.domain.incident import IncidentData
 from triage_gui.domain.runbook import check_guidance
+from triage_gui.domain.vocabulary import CheckId, Verdict
 
 # Evidence travels in JSON (check --json, bundles): lists of ids stay short, tables say how
 # many rows they had in all.

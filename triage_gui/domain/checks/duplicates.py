@@ -26,9 +26,10 @@ from triage_gui.domain.checks._common import (
     table,
     upload_unavailable,
 )
-from triage_gui.domain.findings import CheckId, CheckResult, Finding, Verdict
+from triage_gui.domain.findings import CheckResult, Finding
 from triage_gui.domain.incident import AnalysisSettings, IncidentData
 from triage_gui.domain.models import BatchJob, CallAttempt, CallStatus, EventType
+from triage_gui.domain.vocabulary import CheckId, Verdict
 
 
 def run(data: IncidentData, settings: AnalysisSettings, *, history: CallHistory | None = None) -> CheckResult:

@@ -19,12 +19,13 @@ from triage_gui.domain.checks._common import (
     result,
     upload_unavailable,
 )
-from triage_gui.domain.findings import CheckId, CheckResult, Finding, Verdict
+from triage_gui.domain.findings import CheckResult, Finding
 from triage_gui.domain.incident import AnalysisSettings, IncidentData
 from triage_gui.domain.models import EventType, JobStatus
 from triage_gui.domain.phones import normalise
 from triage_gui.domain.progress import DispatchRate, derive_stage, estimate_progress
 from triage_gui.domain.stall_detector import StallDetector, duration_text
+from triage_gui.domain.vocabulary import CheckId, Verdict
 
 
 def run(

@@ -24,11 +24,12 @@ from triage_gui.domain.checks._common import (
     sample,
     table,
 )
-from triage_gui.domain.findings import CheckId, CheckResult, Finding, Verdict
+from triage_gui.domain.findings import CheckResult, Finding
 from triage_gui.domain.incident import AnalysisSettings, IncidentData
 from triage_gui.domain.models import EventType
 from triage_gui.domain.report import FailureClass
 from triage_gui.domain.stall_detector import duration_text
+from triage_gui.domain.vocabulary import CheckId, Verdict
 
 
 def run(data: IncidentData, settings: AnalysisSettings, *, history: CallHistory | None = None) -> CheckResult:

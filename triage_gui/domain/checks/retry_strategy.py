@@ -24,11 +24,12 @@ from triage_gui.domain.checks._common import (
     table,
 )
 from triage_gui.domain.classification import classify, policy_disagreements, server_disagrees
-from triage_gui.domain.findings import CheckId, CheckResult, Finding, Verdict
+from triage_gui.domain.findings import CheckResult, Finding
 from triage_gui.domain.incident import AnalysisSettings, IncidentData
 from triage_gui.domain.models import CallStatus
 from triage_gui.domain.report import FailureClass, RetryPlan
 from triage_gui.domain.retry_planning import plan_retry
+from triage_gui.domain.vocabulary import CheckId, Verdict
 
 
 def run(

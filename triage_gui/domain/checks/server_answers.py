@@ -4,9 +4,10 @@ lists that repeated items. Reported under the job's health, where ages are judge
 from __future__ import annotations
 
 from triage_gui.domain.checks._common import finding
-from triage_gui.domain.findings import Finding, Verdict
+from triage_gui.domain.findings import Finding
 from triage_gui.domain.incident import IncidentData
 from triage_gui.domain.stall_detector import duration_text
+from triage_gui.domain.vocabulary import Verdict
 
 SKEW_REPORTED_S = 300.0  # a server clock further off than this is worth a word
 

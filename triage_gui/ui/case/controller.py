@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from triage_gui.domain.case import Case, CaseInputs, VerdictOverride
-from triage_gui.domain.findings import CheckId
 from triage_gui.domain.incident import AnalysisSettings, IncidentData, JobSnapshot
 from triage_gui.domain.report import Report
+from triage_gui.domain.vocabulary import CheckId
 from triage_gui.providers.connection import Connection
 from triage_gui.ui.tasks import thread_registry
 from triage_gui.ui.tasks.background import BackgroundRunner, TaskContext

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from triage_gui.domain.findings import Verdict
 from triage_gui.domain.retry_cohort import (
     MIN_OVERRIDE_REASON,
     Cohort,
@@ -33,6 +32,7 @@ from triage_gui.domain.retry_cohort import (
     blocking_problems,
     confirmation_text,
 )
+from triage_gui.domain.vocabulary import Verdict
 from triage_gui.ui.widgets.icons import icon, verdict_icon
 
 

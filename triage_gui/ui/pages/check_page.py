@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
 
 from triage_gui.domain import runbook
 from triage_gui.domain.case import VerdictOverride
-from triage_gui.domain.findings import CheckId, CheckResult, Verdict
+from triage_gui.domain.findings import CheckResult
 from triage_gui.domain.incident import JobSnapshot
 from triage_gui.domain.report import Report
-from triage_gui.domain.vocabulary import Symptom
+from triage_gui.domain.vocabulary import CheckId, Symptom, Verdict
 from triage_gui.ui.case.controller import CaseController
 from triage_gui.ui.pages.redraw_when_shown import RedrawWhenShown
 from triage_gui.ui.widgets.findings_view import FindingsView

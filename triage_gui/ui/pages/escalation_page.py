@@ -7,8 +7,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget, QVBoxLayout, QWizardPage
 
 from triage_gui.domain import runbook
-from triage_gui.domain.findings import CheckId
 from triage_gui.domain.report import Report
+from triage_gui.domain.vocabulary import CheckId
 from triage_gui.ui.case.controller import CaseController
 from triage_gui.ui.pages.redraw_when_shown import RedrawWhenShown
 from triage_gui.ui.widgets.guidance_list import GuidanceList

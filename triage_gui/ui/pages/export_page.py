@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from triage_gui.domain.case import Case
 from triage_gui.domain.escalation_form import MIN_WAIVER_REASON, EscalationForm, FormEdits, build_form
-from triage_gui.domain.findings import CheckId
+from triage_gui.domain.vocabulary import CheckId
 from triage_gui.store.bundle_writer import BundleInputs
 from triage_gui.store.paths import AppPaths, atomic_write_text
 from triage_gui.ui.case.controller import CaseController

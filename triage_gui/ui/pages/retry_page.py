@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
 
 from triage_gui.domain.csv_safety import neutralise_record
 from triage_gui.domain.dispatch_monitor import MonitorVerdict
-from triage_gui.domain.findings import CheckId, Verdict
 from triage_gui.domain.report import Report, RetryPlan
 from triage_gui.domain.retry_cohort import Cohort, CohortPhase, cohort_csv_rows, propose_cohort, remainder_problems
+from triage_gui.domain.vocabulary import CheckId, Verdict
 from triage_gui.services.retry import RetryContext
 from triage_gui.services.retry_launch import LaunchOutcome, LaunchStatus
 from triage_gui.store.paths import AppPaths, atomic_write_text

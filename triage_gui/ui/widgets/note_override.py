@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from triage_gui.domain.case import VerdictOverride
-from triage_gui.domain.findings import Verdict
+from triage_gui.domain.vocabulary import Verdict
 from triage_gui.ui.widgets.icons import icon, verdict_icon
 from triage_gui.ui.widgets.verdict_style import verdict_colour, verdict_word
 

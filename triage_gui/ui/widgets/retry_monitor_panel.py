@@ -18,10 +18,10 @@ from PySide6.QtGui import QCloseEvent, QHideEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from triage_gui.domain.dispatch_monitor import DispatchRow, MonitorKind, MonitorVerdict
-from triage_gui.domain.findings import Verdict
 from triage_gui.domain.models import CallStatus
 from triage_gui.domain.report import FailureClass
 from triage_gui.domain.retry_cohort import mask_number
+from triage_gui.domain.vocabulary import Verdict
 from triage_gui.ui.case.retry_session import RetrySession
 from triage_gui.ui.pages.retry_texts import MASKED_NUMBER_TIP
 from triage_gui.ui.widgets.icons import verdict_icon

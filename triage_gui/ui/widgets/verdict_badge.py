@@ -6,7 +6,7 @@ from PySide6.QtCore import QEvent, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
-from triage_gui.domain.findings import Verdict
+from triage_gui.domain.vocabulary import Verdict
 from triage_gui.ui.widgets.icons import icon, verdict_icon
 from triage_gui.ui.widgets.verdict_style import verdict_colour, verdict_meaning, verdict_word
 
