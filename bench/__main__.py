@@ -108,6 +108,12 @@ def _bundle(quick: bool) -> list[dict[str, object]]:
     return bundle_bench.run(quick)
 
 
+def _hostile(quick: bool) -> list[dict[str, object]]:
+    from bench import hostile_bench
+
+    return hostile_bench.run(quick)
+
+
 # The table's order: the issues' list.
 BENCHES: dict[str, Callable[[bool], list[dict[str, object]]]] = {
     "startup": _startup,
@@ -116,6 +122,7 @@ BENCHES: dict[str, Callable[[bool], list[dict[str, object]]]] = {
     "analysis": _analysis,
     "audit": _audit,
     "bundle": _bundle,
+    "hostile": _hostile,
 }
 
 
