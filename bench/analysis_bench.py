@@ -30,9 +30,15 @@ RUN_FOR_S = 7 * 86_400  # simulated time after which the healthy job has long fi
 @contextmanager
 def finished_job() -> Iterator[list[str]]:
     """A simulator serving a finished 100k-recipient job; yields the child's arguments."""
-    from triage_gui.simulator import ManualClock, Simulator
+    from datetime import timedelta
 
-    with Simulator(scenarios=["healthy"], sizes={"healthy": SIZE}, clock=ManualClock()) as sim:
+    from triage_gui.simulator import ManualClock, Simulator
+    from triage_gui.simulator.clock import this_minute
+
+    # started a week ago, so that after the week the server's clock is the workstation's again
+    # (the client does not believe a clock a day or more away: providers/http/server_clock.py)
+    clock = ManualClock(start=this_minute() - timedelta(seconds=RUN_FOR_S))
+    with Simulator(scenarios=["healthy"], sizes={"healthy": SIZE}, clock=clock) as sim:
         assert sim.base_url is not None
         info = sim.scenario("healthy")
         sim.clock.advance(RUN_FOR_S)
