@@ -8,6 +8,11 @@ from collections.abc import Iterator
 import pytest
 
 from triage_gui.simulator import ManualClock, Simulator
+from triage_gui.ui.app.refcount_guard import make_singletons_immortal
+
+# The suite builds hundreds of progress charts in one process: without the app's guard against
+# PySide6's dropped references to None/True/False it aborts at random (ui/app/refcount_guard.py).
+make_singletons_immortal()
 
 
 @pytest.fixture(autouse=True)

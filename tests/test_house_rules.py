@@ -99,6 +99,8 @@ def test_the_clean_copy_keeps_the_import_contracts(tree: Path) -> None:
             "from triage_gui.cli import main",
             "triage_gui.ui is not allowed to import triage_gui.cli",
         ),
+        # the official SDK is the tests' oracle, never a run-time dependency (docs/providers/elevenlabs.md)
+        ("triage_gui.providers.planted", "import elevenlabs", "triage_gui is not allowed to import elevenlabs"),
     ],
 )
 def test_a_planted_forbidden_import_breaks_a_contract(tree: Path, module: str, line: str, broken: str) -> None:

@@ -62,3 +62,34 @@ def test_allow_remote_lets_any_host_through(stand_in, capsys) -> None:
     assert main(["simulator", "--host", "0.0.0.0", "--port", "0", "--allow-remote"]) == simulator_command.EXIT_USAGE
     assert "refusing" not in capsys.readouterr().err
     assert stand_in == ["0.0.0.0"]  # the stand-in never listens
+
+
+def test_the_elevenlabs_simulator_serves_and_stops_on_sigterm(tmp_path) -> None:
+    """`triage-gui simulator --provider elevenlabs` prints where and with which key, then serves
+    batch calling until SIGTERM."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import httpx
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "triage_gui", "simulator", "--provider", "elevenlabs", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(3)]
+        base_url = lines[0].split("Base URL: ", 1)[1].strip()
+        key = lines[2].split("Key (xi-api-key): ", 1)[1].strip()
+        answer = httpx.get(f"{base_url}/v1/convai/batch-calling/workspace", headers={"xi-api-key": key}, timeout=10)
+        assert answer.status_code == 200 and answer.json()["batch_calls"]
+        assert httpx.get(f"{base_url}/v1/convai/batch-calling/workspace", timeout=10).status_code == 401
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _err = proc.communicate(timeout=20)
+    assert proc.returncode == 0 and "stopped" in out

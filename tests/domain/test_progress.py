@@ -10,10 +10,11 @@ from tests.domain.factories import NOW, ago, call, incident, job, snapshot
 from triage_gui.domain.progress import (
     derive_stage,
     estimate_progress,
+    progress_caption,
     rate_from_calls,
     rate_from_snapshots,
 )
-from triage_gui.domain.report import Stage
+from triage_gui.domain.report import Progress, Stage
 
 
 @pytest.mark.parametrize(
@@ -167,3 +168,14 @@ def test_draining_eta_is_the_calls_in_flight() -> None:
     progress = estimate_progress(incident(draining, even_dispatches(10, 600)))
     assert progress.stage is Stage.DRAINING
     assert progress.eta == NOW + timedelta(seconds=60)
+
+
+def test_progress_caption_says_stage_rate_eta_and_note() -> None:
+    progress = Progress(
+        stage=Stage.DISPATCHING, dispatch_rate_per_min=1234.5, eta=NOW, eta_note="100 dial(s) left at 1234.5/min"
+    )
+    caption = progress_caption(progress)
+    assert caption == (
+        f"Stage: dispatching · dispatch rate 1,234.5/min · ETA {NOW.astimezone():%H:%M} · 100 dial(s) left at 1234.5/min"
+    )
+    assert progress_caption(Progress(stage=Stage.PAUSED)) == "Stage: paused"

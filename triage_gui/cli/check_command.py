@@ -33,7 +33,7 @@ _fail = partial(fail, "check")  # the command's own errors; a failed API call: a
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_connection_args(parser)
-    parser.add_argument("--job", required=True, help="batch job ID")
+    parser.add_argument("--job", required=True, help="batch job ID (elevenlabs: the batch id, btcal_...)")
     parser.add_argument("--campaign", help="campaign ID (default: the job's)")
     parser.add_argument("--upload", help="upload ID (default: the job's, else the campaign's)")
     parser.add_argument(

@@ -14,7 +14,9 @@ import argparse
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from types import FrameType
+from typing import Any
 
 from triage_gui.domain.addresses import is_loopback
 from triage_gui.simulator import MAX_SIZE, SCENARIOS, RealClock, Simulator
@@ -31,7 +33,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=1.0,
         help="simulated time runs this many times faster than wall time (default: 1)",
     )
-    parser.add_argument("--token", default="demo-token", help="bearer token clients must send (default: demo-token)")
+    parser.add_argument(
+        "--provider",
+        choices=("batch_v1", "elevenlabs"),
+        default="batch_v1",
+        help="which API to serve: our Batch API (default) or ElevenLabs batch calling",
+    )
+    parser.add_argument(
+        "--token",
+        help="the token (Batch API: bearer, default demo-token) or key (ElevenLabs: xi-api-key) clients must send",
+    )
     parser.add_argument(
         "--scenario",
         action="append",
@@ -69,6 +80,9 @@ def run(args: argparse.Namespace) -> int:
     if args.speed <= 0:
         print("--speed must be positive", file=sys.stderr)
         return EXIT_USAGE
+    if args.provider == "elevenlabs":
+        return _run_elevenlabs(args)
+    token = args.token or "demo-token"
     names = args.scenario or list(SCENARIOS)
     sizes = None
     if args.size is not None:
@@ -78,11 +92,56 @@ def run(args: argparse.Namespace) -> int:
         sizes = {name: args.size for name in names}
     sim = Simulator(
         scenarios=names,
-        token=args.token,
+        token=token,
         clock=RealClock(speed=args.speed),
         sizes=sizes,
         seed=args.seed,
     )
+    return _serve(
+        sim,
+        args,
+        lambda: [
+            f"Batch API simulator (simulated time x{args.speed:g})",
+            f"Token: {token}",
+            "Workspace: ws_demo   (ws_restricted exists but this token has no access: 403)",
+            "",
+            f"{'scenario':<20} {'campaign':<24} {'upload':<24} jobs",
+            *(
+                f"{name:<20} {SCENARIOS[name].campaign_id:<24} {SCENARIOS[name].upload_id:<24} "
+                f"{', '.join(SCENARIOS[name].job_ids)}"
+                for name in sim.scenario_names
+            ),
+        ],
+    )
+
+
+def _run_elevenlabs(args: argparse.Namespace) -> int:
+    from triage_gui.simulator.elevenlabs import DEFAULT_KEY, ElevenLabsSimulator
+    from triage_gui.simulator.elevenlabs import SCENARIOS as EL_SCENARIOS
+
+    names = args.scenario or list(EL_SCENARIOS)
+    unknown = [n for n in names if n not in EL_SCENARIOS]
+    if unknown:
+        print(f"no ElevenLabs scenario {', '.join(unknown)}; choose from: {', '.join(EL_SCENARIOS)}", file=sys.stderr)
+        return EXIT_USAGE
+    key = args.token or DEFAULT_KEY
+    sim = ElevenLabsSimulator(scenarios=names, key=key, clock=RealClock(speed=args.speed), seed=args.seed)
+    return _serve(
+        sim,
+        args,
+        lambda: [
+            f"ElevenLabs batch-calling simulator (simulated time x{args.speed:g})",
+            f"Key (xi-api-key): {key}",
+            "",
+            f"{'scenario':<28} batch",
+            *(f"{info.name:<28} {info.batch_id}" for info in sim.scenarios()),
+        ],
+    )
+
+
+def _serve(sim: Any, args: argparse.Namespace, describe: Callable[[], list[str]]) -> int:
+    """Start ``sim`` on the asked address, print what ``describe`` says of it, and serve until
+    Ctrl+C or SIGTERM."""
     host = _bind_host(args.host)
     try:
         base_url = sim.start(host=host, port=args.port)
@@ -90,7 +149,6 @@ def run(args: argparse.Namespace) -> int:
         shown = f"[{host}]" if ":" in host else host
         print(f"cannot listen on {shown}:{args.port}: {error}", file=sys.stderr)
         return EXIT_USAGE
-
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -98,14 +156,9 @@ def run(args: argparse.Namespace) -> int:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        print(f"Batch API simulator at {base_url}  (simulated time x{args.speed:g})")
-        print(f"Token: {args.token}")
-        print("Workspace: ws_demo   (ws_restricted exists but this token has no access: 403)")
-        print()
-        print(f"{'scenario':<20} {'campaign':<24} {'upload':<24} jobs")
-        for name in sim.scenario_names:
-            spec = SCENARIOS[name]
-            print(f"{name:<20} {spec.campaign_id:<24} {spec.upload_id:<24} {', '.join(spec.job_ids)}")
+        print(f"Base URL: {base_url}")
+        for line in describe():
+            print(line)
         print()
         print("Press Ctrl+C to stop.", flush=True)
         while not stop.wait(0.5):

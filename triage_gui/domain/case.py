@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from triage_gui.domain.incident import JobSnapshot
+from triage_gui.domain.models import BatchJob
 from triage_gui.domain.report import Report
 from triage_gui.domain.retry_intent import RetryIntent
 from triage_gui.domain.vocabulary import CheckId, Symptom, Verdict
@@ -37,6 +38,37 @@ class CaseInputs(BaseModel):
     symptoms: list[Symptom] = Field(default_factory=list)
     agent_id: str = ""  # filled from the API on Load
     from_number: str = ""
+    # Of the IDs the job also names (JOB_NAMED_IDS): the ones the agent typed (the others are the
+    # job's, filled on Load), and the typed ones the agent kept though the job names another.
+    typed_ids: tuple[str, ...] = ()
+    kept_ids: tuple[str, ...] = ()
+
+
+# The case's IDs that the job itself names too, with their labels: typed ones are compared with it.
+JOB_NAMED_IDS = {"campaign_id": "Campaign ID", "upload_id": "Upload ID"}
+
+
+class IdDisagreement(BaseModel):
+    """An ID the agent typed that is not the one the job names: nothing is judged until the
+    agent has seen both and chosen."""
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str  # a key of JOB_NAMED_IDS
+    label: str
+    typed: str
+    job_says: str
+
+
+def id_disagreements(inputs: CaseInputs, job: BatchJob) -> list[IdDisagreement]:
+    """The typed IDs (not yet kept by the agent) that differ from what ``job`` names."""
+    named = {"campaign_id": job.campaign_id, "upload_id": job.upload_id or ""}
+    found = []
+    for field, label in JOB_NAMED_IDS.items():
+        typed = getattr(inputs, field)
+        if typed and field not in inputs.kept_ids and named[field] and named[field] != typed:
+            found.append(IdDisagreement(field=field, label=label, typed=typed, job_says=named[field]))
+    return found
 
 
 class VerdictOverride(BaseModel):

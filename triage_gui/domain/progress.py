@@ -36,6 +36,18 @@ class DispatchRate:
     dispatches: int
 
 
+def progress_caption(progress: Progress) -> str:
+    """The stage, dispatch rate and ETA (local time) in one line: the progress chart's caption."""
+    parts = [f"Stage: {progress.stage.value}"]
+    if progress.dispatch_rate_per_min is not None:
+        parts.append(f"dispatch rate {progress.dispatch_rate_per_min:,.1f}/min")
+    if progress.eta is not None:
+        parts.append(f"ETA {progress.eta.astimezone():%H:%M}")
+    if progress.eta_note:
+        parts.append(progress.eta_note)
+    return " · ".join(parts)
+
+
 def derive_stage(job: BatchJob) -> Stage:
     status, counters = job.status, job.counters
     if status is JobStatus.QUEUED:

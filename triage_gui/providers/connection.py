@@ -17,9 +17,10 @@ if TYPE_CHECKING:  # httpx and the client load when the first client is made (co
 
     from triage_gui.providers.base import Provider
     from triage_gui.providers.batch_v1.client import BatchApiClient, RetryConfig
+    from triage_gui.providers.elevenlabs.client import ElevenLabsClient
 
 PLAUSIBLE_CLOCK_SKEW_S = 24 * 3600.0  # as providers/http/limits.py (httpx is not imported here)
-PROVIDERS = ("batch_v1",)  # the platform APIs a connection can name
+PROVIDERS = ("batch_v1", "elevenlabs")  # the platform APIs a connection can name
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,8 @@ class Connection:
     trust_env: bool = True  # proxies from the environment
     insecure: bool = False  # plain http to a non-loopback host, allowed by the user
     is_demo: bool = False
-    provider: str = "batch_v1"  # one of PROVIDERS
+    # one of PROVIDERS; for "elevenlabs" base_url may name a region (providers.elevenlabs.regions)
+    provider: str = "batch_v1"
     # A server Date further than this from the workstation's clock is not believed (the skew is
     # reported as a finding). None: no bound (the demo: its simulated clock runs faster).
     clock_plausibility_s: float | None = PLAUSIBLE_CLOCK_SKEW_S
@@ -50,6 +52,12 @@ class Connection:
         timeout_s: float | None = None,
     ) -> Provider:
         """A provider for this connection (close it, or use it as a context manager)."""
+        if self.provider == "elevenlabs":
+            from triage_gui.providers.elevenlabs.provider import ElevenLabsProvider
+
+            return ElevenLabsProvider(
+                self.make_elevenlabs_client(transport=transport, retry=retry, sleep=sleep, timeout_s=timeout_s)
+            )
         from triage_gui.providers.batch_v1.provider import BatchV1Provider
 
         client = self.make_client(transport=transport, retry=retry, sleep=sleep, timeout_s=timeout_s)
@@ -81,3 +89,32 @@ class Connection:
             limits=replace(limits.DEFAULT_LIMITS, clock_plausibility_s=self.clock_plausibility_s),
         )
         return client
+
+    def make_elevenlabs_client(
+        self,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        retry: RetryConfig | None = None,
+        sleep: Callable[[float], None] | None = None,
+        timeout_s: float | None = None,
+    ) -> ElevenLabsClient:
+        """The ElevenLabs client; ``base_url`` may be a region's name (default, us, eu, india,
+        singapore) or a URL."""
+        import httpx
+
+        from triage_gui.providers.elevenlabs.client import ElevenLabsClient
+        from triage_gui.providers.elevenlabs.regions import base_url
+        from triage_gui.providers.http import limits
+
+        t = timeout_s or self.timeout_s
+        return ElevenLabsClient(
+            base_url(self.base_url),
+            self.token,
+            transport=transport,
+            timeout=httpx.Timeout(t, connect=min(5.0, t)),
+            verify=self.verify,
+            trust_env=self.trust_env,
+            retry=retry,
+            sleep=sleep or time.sleep,
+            limits=replace(limits.DEFAULT_LIMITS, clock_plausibility_s=self.clock_plausibility_s),
+        )

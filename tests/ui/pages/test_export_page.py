@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
+import threading
 import zipfile
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QColor, QGuiApplication, QImage
 from PySide6.QtWidgets import QWizard
 
+from triage_gui.domain.vocabulary import CheckId
 from triage_gui.simulator import ManualClock, Simulator
 from triage_gui.store.bundle_verify import verify_bundle
 from triage_gui.ui.app.main_window import MainWindow
 from triage_gui.ui.export.capture import grab_widget
 from triage_gui.ui.pages.export_page import ExportPage
+from triage_gui.ui.widgets.progress_chart import SERIES
 
 TOKEN = "tok_Export-Page-Secret-7c6b5a4d"
 
@@ -171,6 +175,59 @@ def test_bundle_is_previewed_then_written_in_the_background_and_verifies(qtbot, 
     assert manifest["case"]["job_id"] == simulator.scenario("stalled").job_id
     assert any(n.startswith("screenshots/") for n in names) and "chart.png" in names
     assert [p.name for p in out.iterdir()] == ["bundle.zip"]  # no temp file left beside it
+    with zipfile.ZipFile(target) as archive:
+        assert_full_chart(archive.read("chart.png"))
+
+
+def assert_full_chart(png: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """The chart is at least 1200x600 with the processed line drawn across the plot (the job's
+    whole life, rebuilt from its calls, not the seconds of live snapshots); its pixels (x, y)."""
+    image = QImage.fromData(png).convertToFormat(QImage.Format.Format_RGB888)
+    assert image.width() >= 1200 and image.height() >= 600, (image.width(), image.height())
+    w, h, per_line = image.width(), image.height(), image.bytesPerLine()
+    rgb = np.frombuffer(image.constBits(), np.uint8, count=h * per_line).reshape(h, per_line)
+    rgb = rgb[:, : w * 3].reshape(h, w, 3).astype(int)
+    processed = QColor(SERIES[0][3][0])
+    near = np.abs(rgb - [processed.red(), processed.green(), processed.blue()]).sum(axis=2) <= 60
+    near[int(h * 0.8) :, :] = False  # the legend and the caption
+    near[:, :60] = False  # the left axis
+    ys, xs = np.nonzero(near)
+    assert len(xs) > 200, "no line drawn in the plot area"
+    assert xs.min() < 0.2 * w and xs.max() > 0.85 * w, "the line does not cross the plot"
+    return xs, ys
+
+
+def test_the_bundles_chart_is_full_size_in_a_small_window_with_the_chart_page_never_shown(qtbot, window, simulator):
+    window.resize(800, 600)
+    info = simulator.scenario("stalled")
+    window.wizard.start_page.fill(workspace=info.workspace_id, job=info.job_id)
+    window.wizard.start_page.load()
+    qtbot.waitUntil(lambda: window.controller.report is not None, timeout=20_000)
+    job_page = window.wizard.check_pages[CheckId.JOB_HEALTH]
+    assert job_page.chart is None  # the Job health page was never shown: its chart was never made
+    xs, ys = assert_full_chart(window.wizard.export_page.bundle_inputs().chart_png)
+    # the stalled job's story: rising, then flat for the last half hour (of the ~45 minutes drawn)
+    right = xs > xs.min() + 0.5 * (xs.max() - xs.min())
+    assert ys[right].max() - ys[right].min() <= 4, "the curve is not flat after the stall"
+    assert ys[~right].max() - ys[~right].min() > 100, "the curve does not rise before the stall"
+    assert job_page.chart is None  # and the bundle did not need it
+
+
+def test_the_charts_history_is_rebuilt_once_with_the_load_on_its_worker(qtbot, window, simulator, monkeypatch):
+    import triage_gui.ui.case.load_task as load_task
+
+    on_gui_thread: list[bool] = []
+    rebuild = load_task.progress_history
+
+    def recording(data):
+        on_gui_thread.append(threading.current_thread() is threading.main_thread())
+        return rebuild(data)
+
+    monkeypatch.setattr(load_task, "progress_history", recording)
+    page = open_export_page(qtbot, window, simulator, "stalled")
+    assert window.controller.progress_history is not None
+    assert_full_chart(page.bundle_inputs().chart_png)
+    assert on_gui_thread == [False]  # once, on the load's worker; the page and the bundle use it
 
 
 def test_raw_numbers_are_offered_only_at_level_3_and_recorded(qtbot, window, simulator, tmp_path):

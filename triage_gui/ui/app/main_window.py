@@ -154,7 +154,11 @@ class MainWindow(QMainWindow):
         self.statusBar().insertPermanentWidget(0, self.connection_status, 1)
         yield "controller"
         yield from self.wizard.attach_steps(controller, self._ctx.paths)
-        controller.report_changed.connect(lambda _report: self._show_job_in_title(controller.case.inputs.job_id))
+        controller.report_changed.connect(self._update_title)
+        controller.load_started.connect(self._update_title)
+        controller.case_changed.connect(self._update_title)
+        self.wizard.start_page.ids_edited.connect(self._update_title)
+        self.wizard.case_done.connect(self._case_done)
         controller.load_started.connect(self._remember_inputs)
         controller.warm_up_connection()
         for action in self._case_actions:
@@ -201,6 +205,14 @@ class MainWindow(QMainWindow):
         action.triggered.connect(slot)
         menu.addAction(action)
         return action
+
+    @Slot()
+    def _update_title(self) -> None:
+        """The case's job in the title, and that the IDs on the start page are not it."""
+        job = self._controller.case.inputs.job_id if self._controller is not None else ""
+        if job and self.wizard.start_page.edited_since_load():
+            job += " (IDs edited, not loaded)"
+        self._show_job_in_title(job)
 
     def _show_job_in_title(self, job: str) -> None:
         title = "Outbound Triage"
@@ -258,6 +270,11 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         self.controller.refresh()
 
+    @Slot()
+    def _case_done(self) -> None:
+        self.autosaver.flush()
+        self.statusBar().showMessage("Case done: handed on. File > New case (Ctrl+N) starts the next one.", 30_000)
+
     # -- cases: autosave, reopen, recovery -------------------------------------------------
     @Slot()
     def open_cases(self) -> None:
@@ -309,7 +326,11 @@ class MainWindow(QMainWindow):
         self.wizard.restart()
         inputs = case.inputs
         self.wizard.start_page.fill(
-            workspace=inputs.workspace_id, job=inputs.job_id, campaign=inputs.campaign_id, upload=inputs.upload_id
+            workspace=inputs.workspace_id,
+            job=inputs.job_id,
+            campaign=inputs.campaign_id,
+            upload=inputs.upload_id,
+            typed=inputs.typed_ids,
         )
         self.controller.open_case(case)
         if message:

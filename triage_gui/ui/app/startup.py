@@ -70,8 +70,12 @@ def start_demo(ctx: AppContext) -> Connection:
 
 def tune_interpreter_for_gui() -> None:
     """Workers run pure-Python fetching and analysis; a shorter GIL switch interval lets the GUI
-    thread take the interpreter back sooner (see docs/performance.md, GUI stall)."""
+    thread take the interpreter back sooner (see docs/performance.md, GUI stall). And a guard
+    against a reference-counting bug in PySide6 with pyqtgraph (ui/app/refcount_guard.py)."""
+    from triage_gui.ui.app.refcount_guard import make_singletons_immortal
+
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+    make_singletons_immortal()
 
 
 def make_window(ctx: AppContext) -> MainWindow:

@@ -18,31 +18,22 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from triage_gui.domain.case import Case, CaseInputs, VerdictOverride
 from triage_gui.domain.incident import AnalysisSettings, IncidentData, JobSnapshot
+from triage_gui.domain.progress_history import ProgressHistory
 from triage_gui.domain.report import Report
 from triage_gui.domain.vocabulary import CheckId
 from triage_gui.providers.connection import Connection
+from triage_gui.ui.case.load_task import LoadAborts, LoadOutcome, analyse, completed_inputs, fetch_and_analyse
 from triage_gui.ui.tasks import thread_registry
 from triage_gui.ui.tasks.background import BackgroundRunner, TaskContext
 from triage_gui.ui.tasks.gc_policy import PausesByKey, paused_collection
 
 if TYPE_CHECKING:
-    from triage_gui.services.incident_loading import FetchRequest
     from triage_gui.ui.tasks.job_poller import PollerThread
 
 # The HTTP client, the fetcher, the poller and the engine are imported when first used, not
 # when the window is built: they are a third of the cold start and the start page needs none.
 
-
-def analyse(data: IncidentData, settings: AnalysisSettings) -> Report:
-    """The engine's analysis with automatic collection paused (ui/tasks/gc_policy.py): it
-    allocates a few hundred thousand small objects (one per recipient) next to the ~1M of a
-    100k-recipient incident, and each full collection they would trigger walks all of them. The
-    analysis makes no reference cycles."""
-    from triage_gui.domain.analysis import analyse as run_analysis
-
-    with paused_collection():
-        return run_analysis(data, settings)
-
+__all__ = ["CaseController", "analyse", "paused_collection"]  # the analysis and its pause, as before
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +46,10 @@ class CaseController(QObject):
     load_started = Signal()
     load_progress = Signal(str)
     load_failed = Signal(str)
+    load_cancelled = Signal()  # the agent cancelled the load: nothing of it lands
+    ids_disagree = Signal(object)  # list[IdDisagreement]: typed IDs the job does not name; nothing judged
     report_changed = Signal(object)  # Report
+    progress_history_changed = Signal(object)  # ProgressHistory | None: the chart's curves rebuilt at the load
     snapshot_added = Signal(object)  # JobSnapshot
     poll_status_changed = Signal(object)  # PollStatus
     case_changed = Signal()  # anything the agent entered (for autosave)
@@ -75,10 +69,12 @@ class CaseController(QObject):
         now = datetime.now(UTC)
         self.case = Case(created_at=now, updated_at=now)
         self.data: IncidentData | None = None
+        self.progress_history: ProgressHistory | None = None  # of ``data``'s calls (load_task.py)
         self.report: Report | None = None
         self.runner = BackgroundRunner(parent=self)
         self._poller: PollerThread | None = None
         self._load_ctx: TaskContext | None = None
+        self._load_aborts = LoadAborts()
         self._analysing = False
         self._analysis_dirty = False
         self._analysis_started = 0.0
@@ -108,7 +104,7 @@ class CaseController(QObject):
         if self._closed:
             return  # e.g. a Load asked for while starting up, and the window closed meanwhile
         if self._load_ctx is not None:
-            self._load_ctx.cancel.set()
+            self._load_aborts.abort(self._load_ctx)
         from triage_gui.services.incident_loading import FetchRequest
 
         self._stop_poller()
@@ -134,8 +130,9 @@ class CaseController(QObject):
         # no full collection while the load allocates (ui/tasks/gc_policy.py); released on its
         # outcome, whichever generation, or on stop()
         self._collection_pauses.hold(generation)
+        connection, settings, aborts = self.connection, self.settings, self._load_aborts
         self._load_ctx = self.runner.run(
-            lambda ctx: self._fetch_and_analyse(request, ctx),
+            lambda ctx: fetch_and_analyse(connection, settings, request, inputs, ctx, aborts),
             lambda result: self._on_loaded(result, generation),
             lambda error: self._on_load_failed(error, generation),
             on_progress=lambda text, _d, _t: self._load_progress(text, generation),
@@ -161,44 +158,46 @@ class CaseController(QObject):
         if self.case.inputs.job_id:
             self.load(self.case.inputs)
 
-    def _fetch_and_analyse(self, request: FetchRequest, ctx: TaskContext) -> tuple[IncidentData, Report]:
-        from triage_gui.services.incident_loading import fetch_incident
+    def cancel_load(self) -> None:
+        """Stop the load in flight (its request too): nothing of it lands. A refresh of the job
+        on screen leaves its last report there, and watching it resumes."""
+        if self._load_ctx is None:
+            return
+        self._load_aborts.abort(self._load_ctx)
+        self._load_ctx = None
+        self._generation += 1  # its outcome, whatever it is, is dropped
+        self._resume_watching()
+        self.load_cancelled.emit()
 
-        with self.connection.open_provider() as provider:
-            data = fetch_incident(provider, request, progress=ctx.progress, cancel=ctx.cancel)
-        ctx.progress("Analysing…")
-        return data, analyse(data, self.settings)
+    def _resume_watching(self) -> None:
+        """After a load that brought nothing new: the job on screen is watched again."""
+        if self.data is not None and self.data.job.id == self.case.inputs.job_id and not self._closed:
+            self._start_poller()
 
-    def _on_loaded(self, result: tuple[IncidentData, Report], generation: int) -> None:
+    def _on_loaded(self, result: LoadOutcome, generation: int) -> None:
         current = not self._closed and generation == self._generation
         if not current:
             self._collection_pauses.release(generation)
             return  # a newer load, or another case, came since
         self._load_ctx = None
+        if result.report is None:  # typed IDs the job does not name: the agent chooses first
+            self._collection_pauses.release(generation)
+            self._resume_watching()
+            self.ids_disagree.emit(result.disagreements)
+            return
         try:
-            self._take_loaded(result)
+            self._take_loaded(result.data, result.report, result.history)
         finally:  # whatever happens above, collection must not stay paused
             self._collection_pauses.release(generation, freeze=True)
         self._start_poller()
 
-    def _take_loaded(self, result: tuple[IncidentData, Report]) -> None:
-        data, report = result
+    def _take_loaded(self, data: IncidentData, report: Report, history: ProgressHistory | None = None) -> None:
         self.data = data
-        job = data.job
-        campaign = data.campaign
-        self.case.inputs = self.case.inputs.model_copy(
-            update={
-                "campaign_id": self.case.inputs.campaign_id or job.campaign_id,
-                "upload_id": self.case.inputs.upload_id
-                or job.upload_id
-                or (campaign.upload_id if campaign else None)
-                or "",
-                "agent_id": job.agent_id or (campaign.agent_id if campaign else "") or "",
-                "from_number": job.from_number or (campaign.from_number if campaign else "") or "",
-            }
-        )
+        self.progress_history = history
+        self.case.inputs = completed_inputs(self.case.inputs, data)
         for snap in data.snapshots:
             self.case.add_snapshot(snap)
+        self.progress_history_changed.emit(history)
         self._set_report(report)
 
     def _on_load_failed(self, error: BaseException, generation: int) -> None:
@@ -347,13 +346,14 @@ class CaseController(QObject):
     def _replace_case(self, case: Case) -> None:
         self.case = case
         self.data = None
+        self.progress_history = None
         self.report = None
 
     def new_case(self) -> None:
         """Start an empty case (the current one stays as it was saved)."""
         self._generation += 1
         if self._load_ctx is not None:
-            self._load_ctx.cancel.set()
+            self._load_aborts.abort(self._load_ctx)
             self._load_ctx = None
         self._stop_poller()
         self._replace_case(self._fresh_case())
@@ -404,8 +404,7 @@ class CaseController(QObject):
         """Stop the poller and every background task; returns when all threads have ended."""
         self._closed = True
         self._analysis_timer.stop()
-        if self._load_ctx is not None:
-            self._load_ctx.cancel.set()
+        self._load_aborts.abort_all()  # requests in flight end now, not at their read timeout
         self._stop_poller()
         for abandoned in self._abandoned_pollers:
             abandoned.worker_thread.wait(30_000)  # its request ends at the read timeout at the latest

@@ -9,7 +9,6 @@ Level 3, and ``write_bundle`` refuses them otherwise; the manifest records the c
 from __future__ import annotations
 
 import dataclasses
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,7 +44,7 @@ from triage_gui.ui.tasks.background import BackgroundRunner, TaskContext
 from triage_gui.ui.widgets.icons import icon
 
 if TYPE_CHECKING:  # pyqtgraph and numpy load only when a chart is built
-    from triage_gui.ui.widgets.progress_chart import ProgressChart
+    pass
 
 LOG_TAIL_BYTES = 2_000_000  # per case: the most recent lines win when the logs are larger
 
@@ -66,15 +65,6 @@ def case_log_text(log_file: Path, needles: Sequence[str]) -> str:
         lines += [line for line in text.splitlines() if any(n in line for n in wanted)]
     joined = "\n".join(lines)
     return joined[-LOG_TAIL_BYTES:] + ("\n" if joined else "")
-
-
-def chart_png(chart: ProgressChart) -> bytes | None:
-    """The progress chart as PNG bytes (drawn on the GUI thread: it is a widget)."""
-    with tempfile.TemporaryDirectory(prefix="triage-chart-") as tmp:
-        try:
-            return chart.save_png(Path(tmp) / "chart.png").read_bytes()
-        except OSError:
-            return None
 
 
 def _rotation_number(path: Path) -> int:

@@ -27,6 +27,8 @@ from triage_gui.domain import runbook
 from triage_gui.domain.case import VerdictOverride
 from triage_gui.domain.findings import CheckResult
 from triage_gui.domain.incident import JobSnapshot
+from triage_gui.domain.progress import progress_caption
+from triage_gui.domain.progress_history import ProgressHistory
 from triage_gui.domain.report import Report
 from triage_gui.domain.vocabulary import CheckId, Symptom, Verdict
 from triage_gui.ui.case.controller import CaseController
@@ -169,6 +171,7 @@ class JobHealthPage(CheckPage):
         self._chart_steps: StepRunner | None = None  # building the chart, once started
         controller.snapshot_added.connect(self._on_snapshot)
         controller.load_started.connect(self._warm_up_chart)
+        controller.progress_history_changed.connect(self._on_history)
 
     @Slot()
     def _warm_up_chart(self) -> None:
@@ -196,6 +199,7 @@ class JobHealthPage(CheckPage):
                 self._live_layout.removeItem(stretch)
             self._live_layout.insertWidget(1, chart, 1)
             chart.set_snapshots(list(self.controller.case.snapshots))
+            chart.set_history(self.controller.progress_history)
             chart.set_rate_text(self._rate_text)
         chart = self.chart
         if not chart.built:
@@ -220,6 +224,11 @@ class JobHealthPage(CheckPage):
         expected = self.controller.report.counts.expected if self.controller.report else None
         self.counters.set_job(snapshot.job, expected=expected, server_now=snapshot.at)
 
+    @Slot(object)
+    def _on_history(self, history: ProgressHistory | None) -> None:
+        if self.chart is not None:
+            self.chart.set_history(history)
+
     def update_extras(self, report: Report) -> None:
         data = self.controller.data
         if data is not None:
@@ -227,16 +236,7 @@ class JobHealthPage(CheckPage):
             job = latest.job if latest else data.job
             now = latest.at if latest else data.server_now
             self.counters.set_job(job, expected=report.counts.expected, server_now=now)
-        progress = report.progress
-        parts = [f"Stage: {progress.stage.value}"]
-        if progress.dispatch_rate_per_min is not None:
-            parts.append(f"dispatch rate {progress.dispatch_rate_per_min:,.1f}/min")
-        if progress.eta is not None:
-            local = progress.eta.astimezone()
-            parts.append(f"ETA {local:%H:%M}")
-        if progress.eta_note:
-            parts.append(progress.eta_note)
-        self._rate_text = " · ".join(parts)
+        self._rate_text = progress_caption(report.progress)  # the bundle's chart.png says the same
         if self.chart is not None:
             self.chart.set_rate_text(self._rate_text)
 

@@ -35,11 +35,11 @@ from PySide6.QtWidgets import (
 
 from triage_gui.domain.case import Case
 from triage_gui.domain.escalation_form import MIN_WAIVER_REASON, EscalationForm, FormEdits, build_form
-from triage_gui.domain.vocabulary import CheckId
+from triage_gui.domain.progress import progress_caption
 from triage_gui.store.bundle_writer import BundleInputs
 from triage_gui.store.paths import AppPaths, atomic_write_text
 from triage_gui.ui.case.controller import CaseController
-from triage_gui.ui.dialogs.bundle_preview_dialog import BundlePreviewDialog, case_log_text, chart_png
+from triage_gui.ui.dialogs.bundle_preview_dialog import BundlePreviewDialog, case_log_text
 from triage_gui.ui.export.capture import ScreenshotArea, ScreenshotFiles
 from triage_gui.ui.export.form_pdf import html_to_pdf, html_to_pdf_bytes
 from triage_gui.ui.pages.form_fields import CustomerMessageBox, FieldRow, RequiredDiagnosticsBox
@@ -375,10 +375,20 @@ class ExportPage(QWizardPage):
         )
 
     def _chart_png(self) -> bytes | None:
-        wizard = self.wizard()
-        page = getattr(wizard, "check_pages", {}).get(CheckId.JOB_HEALTH) if wizard is not None else None
-        chart = page.ensure_chart() if page is not None else None  # built on demand (lazy)
-        return chart_png(chart) if chart is not None and self.controller.case.snapshots else None
+        """The progress chart, drawn off-screen at a fixed size: never the Job health page's
+        widget, whose size follows the window and which may never have been shown."""
+        snapshots = list(self.controller.case.snapshots)
+        history = self.controller.progress_history  # rebuilt with the load, on its worker
+        if not snapshots and history is None:
+            return None
+        from triage_gui.ui.widgets.chart_render import render_chart_png
+
+        report = self.controller.report
+        caption = progress_caption(report.progress) if report is not None else ""
+        try:
+            return render_chart_png(snapshots, history, caption)
+        except OSError:
+            return None
 
     def open_bundle_dialog(self, target: Path | str | None = None) -> BundlePreviewDialog:
         """The preview of the bundle's files; nothing is written until the agent says so."""

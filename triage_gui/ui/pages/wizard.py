@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QWidget, QWizard, QWizardPage
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QDialog, QWidget, QWizard, QWizardPage
 
 from triage_gui.domain.vocabulary import CheckId
 from triage_gui.ui.pages.start_page import StartPage
@@ -27,7 +29,14 @@ class TriageWizard(QWizard):
 
     The main window embeds it through a layout: reparenting a QWizard (a QDialog) that way
     drops its window type, so it becomes a child widget with no window flags to set (setting
-    them would touch the ``Qt`` namespace: see docs/performance.md, "Cold start")."""
+    them would touch the ``Qt`` namespace: see docs/performance.md, "Cold start").
+
+    Being a dialog, a QWizard would hide itself on Escape (reject) and on Done (accept): in a
+    window that is the whole app, and the window stays empty. Here neither hides it: Escape does
+    nothing, Done hands the case on (``case_done``) and the page stays. Closing is the window's.
+    """
+
+    case_done = Signal()  # Done on the last page: the case is handed on (the page has marked it)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -71,6 +80,45 @@ class TriageWizard(QWizard):
         self.export_page = ExportPage(controller, paths=paths)
         self._put(next(page_ids), self.export_page)
         yield "page export"
+
+    # -- a dialog's ways to close, which a wizard that is the window's content must not take ----
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Cancel):
+            event.accept()  # Escape is not an action here: nothing is lost, nothing closes
+            return
+        super().keyPressEvent(event)
+
+    def reject(self) -> None:
+        """Nothing: rejecting would reset the pages and hide the wizard (the case on screen)."""
+
+    def done(self, result: int) -> None:
+        """Done (accept) checks the last page and hands the case on, without hiding anything;
+        any other outcome does nothing."""
+        if result == QDialog.DialogCode.Accepted.value and self.validateCurrentPage():
+            self.case_done.emit()
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        """Focus stays where the agent put it while QWizard hides its contents for a moment.
+
+        Each time a page's ``completeChanged`` is emitted, or a page's title or layout changes,
+        QWizard hides the frame that holds its pages and buttons while it re-lays them out; Qt
+        then moves the focus out of the hidden frame to the next widget that can take it, which
+        here (a wizard inside a window) is outside the wizard: the demo's scenario picker took
+        every keystroke after the first. A real move (Tab, a page switch) goes on as usual."""
+        if self._focus_in_relaid_frame():
+            return True  # handled: the focus stays, and is visible again when the frame shows
+        return super().focusNextPrevChild(next)
+
+    def _focus_in_relaid_frame(self) -> bool:
+        focus = QApplication.focusWidget()
+        if focus is None or focus.isVisible() or not self.isVisible() or not self.isAncestorOf(focus):
+            return False
+        widget: QWidget | None = focus
+        while widget is not None and widget is not self:
+            if widget.isHidden() and widget.parentWidget() is not self:
+                return False  # a page, or a widget on it, was hidden: the focus must move on
+            widget = widget.parentWidget()
+        return True
 
     def _put(self, page_id: int, page: QWizardPage) -> None:
         """Put ``page`` in place of the stand-in with ``page_id`` (never the current page: the
