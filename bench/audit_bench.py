@@ -5,7 +5,8 @@ separate child processes (so each run's peak RSS is its own: the child's ``VmHWM
 it reports itself; ``wait4``'s ``ru_maxrss`` would start at this parent's high-water mark):
 
 - ``audit``: the product's path, ``store.csv_source.audit_file`` (detection, streaming read,
-  clean-up, normalisation with its cache, duplicate detection);
+  clean-up, normalisation with its cache, duplicate detection; the phone cells parsed by one
+  forked worker per CPU when the file has more than one chunk of rows, ``store/audit_pool.py``);
 - ``naive``: the same file read with the same C ``csv`` reader, and on every row
   ``phonenumbers.parse`` + ``is_valid_number`` + ``format_number(E164)`` + ``number_type``,
   no cache, duplicates counted with a set.
@@ -89,6 +90,9 @@ def generate(path: Path, rows: int, seed: int = 3) -> None:
 
 
 def _child_audit(path: str) -> dict[str, object]:
+    import resource
+
+    from triage_gui.store.audit_pool import worker_count
     from triage_gui.store.csv_source import audit_file
 
     start = time.perf_counter()
@@ -100,6 +104,11 @@ def _child_audit(path: str) -> dict[str, object]:
         "valid": result.valid,
         "unique": result.unique_valid,
         "duplicate_rows": result.duplicate_rows,
+        # The workers (store/audit_pool.py, forked for a file of more than one chunk) are
+        # not in this process's VmHWM: the largest one's peak RSS, pages shared with this
+        # process included (so an upper bound of what each adds).
+        "workers": worker_count(),
+        "worker_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }
 
 
@@ -190,10 +199,13 @@ def _print_table(rows: list[dict[str, object]]) -> None:
     for row in rows:
         detail = row["detail"]
         assert isinstance(detail, dict)
+        workers = (
+            f"  {detail['workers']} workers, each <= {detail['worker_peak_mb']:.0f} MB" if "workers" in detail else ""
+        )
         print(
             f"{row['name']:<20} {float(row['seconds']):>9.2f} {float(row['peak_mb']):>9.1f} "  # type: ignore[arg-type]
             f"{float(row['ratio']):>8.2f}x  "  # type: ignore[arg-type]
-            f"{detail['rows']}/{detail['valid']}/{detail['unique']}"
+            f"{detail['rows']}/{detail['valid']}/{detail['unique']}{workers}"
         )
 
 

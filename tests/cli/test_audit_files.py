@@ -213,3 +213,30 @@ def _dead_pid() -> int:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
     return child.pid
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+def test_worker_processes_write_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With the phone cells parsed by worker processes (store/audit_pool.py), the cleaned file, the
+    rejects file and the JSON are byte for byte those of one process."""
+    from triage_gui.store import audit_pool
+
+    source = tmp_path / "contacts.csv"
+    with open(source, "w", encoding="utf-8", newline="") as handle:
+        handle.write("id,phone_number,name\n")
+        for i in range(2000):
+            choices = [f"07400 1{i % 700:05d}", f"+44 7400 1{i % 900:05d}", "=cmd|x", "n/a", f"+1 415 555 {i:04d}"]
+            phone = choices[i % 5]
+            handle.write(f"r{i},{phone},@name {i}\n" if i % 13 else f"r{i}\n")
+    monkeypatch.setattr(audit_pool, "CHUNK_ROWS", 64)
+    outputs = {}
+    for workers in (0, 2):
+        monkeypatch.setattr(audit_pool, "worker_count", lambda requested=None, n=workers: n)
+        out = tmp_path / f"clean{workers}.csv"
+        assert main(["audit", str(source), "--region", "GB", "--json", "--out", str(out)]) == 0
+        stdout = capsys.readouterr().out
+        outputs[workers] = (stdout, out.read_bytes(), out.with_name(f"clean{workers}.rejects.csv").read_bytes())
+    assert outputs[2] == outputs[0]
+    assert json.loads(outputs[2][0])["duplicate_rows"] > 100

@@ -7,7 +7,7 @@ import pytest
 
 from triage_gui.domain import phones as phones_module
 from triage_gui.domain.contact_audit import DuplicateGroup, InvalidRow
-from triage_gui.domain.contact_auditor import MISSING_CELL, ContactAuditor, RowStatus
+from triage_gui.domain.contact_auditor import MISSING_CELL, ContactAuditor, RowStatus, normalise_cells
 
 
 def _feed(auditor: ContactAuditor, phones: list[str | None]) -> list:
@@ -193,3 +193,23 @@ def test_parse_shortcut_changes_no_audit_result(monkeypatch: pytest.MonkeyPatch)
         "fixed_line",
         "fixed_line_or_mobile",
     }
+
+
+def test_cells_normalised_elsewhere_keep_the_same_books() -> None:
+    """add_cells and add(cell=...) with normalise_cells' tuples (what worker processes send)
+    count what add_rows and add count, row for row."""
+    phones = _mixed_phones(3000)
+    rows = [(row, phone, []) for row, phone in enumerate(phones, start=2)]
+    cells = normalise_cells(phones, "GB")
+    in_bulk = ContactAuditor("GB", keep_invalid_rows=50, keep_duplicate_groups=40)
+    in_bulk.add_rows(rows)
+    by_chunk = ContactAuditor("GB", keep_invalid_rows=50, keep_duplicate_groups=40)
+    for start in range(0, len(rows), 128):
+        by_chunk.add_cells(rows[start : start + 128], cells[start : start + 128])
+    assert by_chunk.result("x").model_dump() == in_bulk.result("x").model_dump()
+    one_by_one = _feed(ContactAuditor("GB"), phones)
+    with_cells = ContactAuditor("GB")
+    given = [with_cells.add(row, phone, cell=cell) for (row, phone, _), cell in zip(rows, cells, strict=True)]
+    assert given == one_by_one
+    assert {outcome.status for outcome in given} == set(RowStatus)
+    assert any(outcome.note for outcome in given)  # extensions dropped, scientific notation undone

@@ -6,7 +6,7 @@ import random
 import phonenumbers
 import pytest
 
-from triage_gui.domain import phones
+from triage_gui.domain import phone_classifier, phones
 from triage_gui.domain.phones import normalise, region_for_from_number, region_of, supported_region
 
 GB_MOBILE = "+447400123456"
@@ -207,14 +207,19 @@ def _plain_digit_cells(count: int, seed: int) -> list[tuple[str, str]]:
             tail = "".join(rnd.choice("0123456789") for _ in range(cut + rnd.choice([-1, 0, 0, 1])))
             national = national[: len(national) - cut] + tail
             style = rnd.random()
-            if style < 0.45:
+            if style < 0.4:
                 cell = f"+{example.country_code}{national}"
-            elif style < 0.55:
+            elif style < 0.5:
                 cell = f"+{example.country_code}0{national}"
-            elif style < 0.9:
+            elif style < 0.8:
                 region = home
                 prefix = phonenumbers.PhoneMetadata.metadata_for_region(home).national_prefix
                 cell = (prefix or "") + national
+            elif style < 0.9:
+                # the calling code without "+" ("1 408 …" in a US file), national prefix or not
+                region = home
+                prefix = phonenumbers.PhoneMetadata.metadata_for_region(home).national_prefix
+                cell = f"{example.country_code}{(prefix or '') if rnd.random() < 0.3 else ''}{national}"
             else:
                 cell = national
         elif roll < 0.85:
@@ -233,7 +238,7 @@ def test_plain_digits_split_exactly_like_parse() -> None:
     """The parse shortcut finds what phonenumbers.parse finds, or steps aside."""
     cells = _plain_digit_cells(60_000, seed=5)
     assert len(cells) >= 50_000
-    taken = stripped = leading_zero = valid = 0
+    taken = stripped = leading_zero = valid = own_code = 0
     for cell, region in cells:
         split = phones._split_plain(cell, region)
         try:
@@ -251,6 +256,7 @@ def test_plain_digits_split_exactly_like_parse() -> None:
         assert f"+{country_code}{national}" == phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
         written = cell[1 + len(str(country_code)) :] if cell.startswith("+") else cell
         stripped += len(national) < len(written)
+        own_code += not cell.startswith("+") and len(national) + len(str(country_code)) <= len(cell)
         leading_zero += bool(parsed.italian_leading_zero)
         valid += phonenumbers.is_valid_number(parsed)
     # The sample exercises every branch: most cells take the shortcut, some with a national
@@ -258,6 +264,7 @@ def test_plain_digits_split_exactly_like_parse() -> None:
     assert taken > 40_000
     assert stripped > 1_000
     assert leading_zero > 100
+    assert own_code > 1_000  # the calling code written without "+", dropped as parse drops it
     assert 5_000 < valid < taken - 5_000
 
 
@@ -334,3 +341,75 @@ def test_shortcut_and_general_path_agree_on_mixed_cells(region: str | None, monk
 def test_normaliser_binds_the_region() -> None:
     assert phones.normaliser(" gb ")("07400 123456") == normalise("07400 123456", "GB")
     assert phones.normaliser(None)("07400 123456").reason == "no country code and no default region"
+
+
+def _national_numbers(metadata: object, region: str, rnd: random.Random, count: int) -> list[str]:
+    """Example numbers of every type of the region, with their last digits changed (valid and
+    invalid numbers of every type), and random digit strings of every plausible length."""
+    examples = [
+        phonenumbers.national_significant_number(example)
+        for kind in range(11)
+        if (example := phonenumbers.example_number_for_type(region, kind)) is not None
+    ]
+    out = []
+    for _ in range(count):
+        if examples and rnd.random() < 0.7:
+            number = rnd.choice(examples)
+            cut = rnd.randint(0, min(5, len(number)))
+            tail = "".join(rnd.choice("0123456789") for _ in range(cut + rnd.choice([-1, 0, 0, 1])))
+            number = number[: len(number) - cut] + tail
+        else:
+            number = "".join(rnd.choice("0123456789") for _ in range(rnd.randint(1, 17)))
+        if number:
+            out.append(number)
+    return out
+
+
+def test_the_classifier_types_numbers_as_the_library_does() -> None:
+    """phone_classifier.Classifier (one regular expression per number length) against the library's own
+    _number_type_helper, on every region and non-geographic calling code."""
+    from phonenumbers.phonemetadata import PhoneMetadata
+    from phonenumbers.phonenumberutil import _number_type_helper
+
+    rnd = random.Random(17)
+    metadata = [
+        (region, PhoneMetadata.metadata_for_region(region)) for region in sorted(phonenumbers.SUPPORTED_REGIONS)
+    ]
+    metadata += [
+        ("001", PhoneMetadata.metadata_for_nongeo_region(code))
+        for code in sorted(phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS)
+    ]
+    kinds: set[int] = set()
+    checked = 0
+    for region, meta in metadata:
+        assert meta is not None, region
+        classifier = phone_classifier.Classifier(meta)
+        for number in _national_numbers(meta, region, rnd, 120):
+            expected = _number_type_helper(number, meta)
+            assert classifier.classify(number) == expected, (region, number)
+            kinds.add(expected)
+            checked += 1
+    assert checked > 25_000
+    assert kinds == set(range(11)) | {phonenumbers.PhoneNumberType.UNKNOWN}  # every type met
+
+
+def test_the_classifier_keeps_each_patterns_own_groups_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should a metadata pattern ever hold groups of its own, each number still gets its type."""
+    import re
+
+    from phonenumbers.phonemetadata import PhoneMetadata
+    from phonenumbers.phonenumberutil import _number_type_helper
+
+    plain = phone_classifier.desc_pattern
+
+    def with_a_group(desc: object, length: int) -> re.Pattern[str] | None:
+        pattern = plain(desc, length)
+        return None if pattern is None else re.compile(f"(?:({pattern.pattern}))")
+
+    monkeypatch.setattr(phone_classifier, "desc_pattern", with_a_group)
+    rnd = random.Random(3)
+    for region in ("GB", "US", "DE", "IT", "IN", "BR"):
+        meta = PhoneMetadata.metadata_for_region(region)
+        classifier = phone_classifier.Classifier(meta)
+        for number in _national_numbers(meta, region, rnd, 300):
+            assert classifier.classify(number) == _number_type_helper(number, meta), (region, number)

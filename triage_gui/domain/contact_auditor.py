@@ -9,14 +9,32 @@ spreadsheet rows (the header is row 1).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from triage_gui.domain.contact_audit import ContactAuditResult, DuplicateGroup, InvalidRow
-from triage_gui.domain.phones import normalise, normaliser
+from triage_gui.domain.phones import PhoneResult, normalise, normaliser
 
 MISSING_CELL = "no phone cell (the row is shorter than the header)"
+
+# What the audit needs of one normalised phone cell: (E.164, number type, note) when valid,
+# (None, None, note, reason) when not. A plain tuple, so that a worker process sends a million
+# of them at little cost (store/audit_pool.py); :func:`normalise_cells` makes them.
+Cell = tuple[str | None, str | None, str | None, str | None]
+_MISSING: Cell = (None, None, None, MISSING_CELL)
+
+
+def normalise_cells(cells: Iterable[str | None], region: str | None) -> list[Cell]:
+    """Each phone cell as the auditor judges it (None: the row has no phone cell)."""
+    normalise_cell = normaliser(region)
+    return [_MISSING if raw is None else _cell(normalise_cell(raw)) for raw in cells]
+
+
+def _cell(result: PhoneResult) -> Cell:
+    if result.valid and result.e164 is not None:
+        return (result.e164, result.number_type, result.note, None)
+    return (None, None, result.note, result.reason or "invalid")
 
 
 class RowStatus(StrEnum):
@@ -68,45 +86,62 @@ class ContactAuditor:
         self._groups_total = 0
         self._number_types: Counter[str] = Counter()
 
-    def add(self, row_number: int, raw_phone: str | None, row: list[str] | None = None) -> RowOutcome:
+    def add(
+        self, row_number: int, raw_phone: str | None, row: list[str] | None = None, *, cell: Cell | None = None
+    ) -> RowOutcome:
         """Audit one data row. ``raw_phone`` None means the row has no phone cell at all.
 
         ``row`` is accepted for symmetry with the cleaner's loop; the audit itself needs only
-        the phone cell, so it is not kept.
+        the phone cell, so it is not kept. ``cell``: the phone cell already normalised
+        (:func:`normalise_cells`, perhaps in another process).
         """
         del row
         self._rows += 1
-        if raw_phone is None:
-            self._reject(row_number, "", MISSING_CELL)
-            return RowOutcome(row=row_number, status=RowStatus.REJECTED, reason=MISSING_CELL)
-        result = normalise(raw_phone, self.region)
-        if not result.valid or result.e164 is None:
-            reason = result.reason or "invalid"
-            self._reject(row_number, raw_phone, reason)
-            return RowOutcome(row=row_number, status=RowStatus.REJECTED, reason=reason, note=result.note)
+        if cell is None:
+            cell = _MISSING if raw_phone is None else _cell(normalise(raw_phone, self.region))
+        e164, number_type, note, reason = cell
+        if e164 is None:
+            reason = reason or "invalid"
+            self._reject(row_number, "" if raw_phone is None else raw_phone, reason)
+            return RowOutcome(row=row_number, status=RowStatus.REJECTED, reason=reason, note=note)
         self._valid += 1
-        key = int(result.e164[1:])
+        key = int(e164[1:])
         first = self._first_row.get(key)
         if first is None:
             self._first_row[key] = row_number
-            self._number_types[result.number_type or "unknown"] += 1
-            return RowOutcome(
-                row=row_number,
-                status=RowStatus.KEPT,
-                e164=result.e164,
-                number_type=result.number_type,
-                note=result.note,
-            )
+            self._number_types[number_type or "unknown"] += 1
+            return RowOutcome(row=row_number, status=RowStatus.KEPT, e164=e164, number_type=number_type, note=note)
         first_row = self._repeat(key, first, row_number)
         return RowOutcome(
             row=row_number,
             status=RowStatus.DUPLICATE,
-            e164=result.e164,
+            e164=e164,
             reason=f"duplicate of row {first_row}",
             duplicate_of=first_row,
-            number_type=result.number_type,
-            note=result.note,
+            number_type=number_type,
+            note=note,
         )
+
+    def add_cells(self, rows: Sequence[tuple[int, str | None, object]], cells: Sequence[Cell]) -> None:
+        """Audit ``(row_number, raw_phone, row)`` rows whose phone cells are already normalised
+        (``cells[i]`` is ``rows[i]``'s): :meth:`add_rows`'s bookkeeping, without the parsing."""
+        first_rows = self._first_row
+        number_types = self._number_types
+        valid = 0
+        for (row_number, raw_phone, _), (e164, number_type, _note, reason) in zip(rows, cells, strict=True):
+            if e164 is None:
+                self._reject(row_number, "" if raw_phone is None else raw_phone, reason or "invalid")
+                continue
+            valid += 1
+            key = int(e164[1:])
+            first = first_rows.get(key)
+            if first is None:
+                first_rows[key] = row_number
+                number_types[number_type or "unknown"] += 1
+            else:
+                self._repeat(key, first, row_number)
+        self._rows += len(rows)
+        self._valid += valid
 
     def add_rows(self, rows: Iterable[tuple[int, str | None, object]]) -> None:
         """Audit ``(row_number, raw_phone, row)`` rows when nobody reads a per-row outcome.

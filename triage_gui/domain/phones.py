@@ -10,12 +10,15 @@ appended to the number, and Excel's scientific notation for long numbers.
 that the line is in service.
 
 Speed: an upload can hold a million rows, mostly distinct numbers, and ``phonenumbers`` costs
-tens of microseconds per number. Three things keep it down, none of them a numbering rule of our
+tens of microseconds per number. Four things keep it down, none of them a numbering rule of our
 own: results are cached per (cleaned text, region); a cell that is already plain digits after
 clean-up skips ``parse``'s generic text handling but goes through the same library steps in the
-same order (see :func:`_split_plain`); and the number type and validity come from one
-classification instead of two (see :func:`_type_of`). ``tests/domain/test_phones.py`` checks both
-shortcuts against the library's public functions on many regions.
+same order (see :func:`_split_plain`); the number type and validity come from one
+classification instead of two (see :func:`_type_of`); and that classification tries a region's
+patterns as one regular expression per number length instead of one Python call per pattern
+(``domain/phone_classifier.py``). ``tests/domain/test_phones.py`` checks each shortcut against the
+library's own functions on every region. (A big file is also parsed on every core:
+``store/audit_pool.py``.)
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from functools import cache, lru_cache
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType
+
+from triage_gui.domain.phone_classifier import Classifier
 
 # Human-typed separators that never carry meaning in a phone number. Stripping them before the
 # cache lookup makes "07400 123456" and "07400-123-456" one cache entry.
@@ -59,9 +64,11 @@ _TYPE_NAMES: dict[int, str] = {
 try:
     from phonenumbers.phonemetadata import PhoneMetadata as _PhoneMetadata
     from phonenumbers.phonenumberutil import (
+        _match_national_number as _match_national,
+    )
+    from phonenumbers.phonenumberutil import (
         _maybe_strip_national_prefix_carrier_code as _strip_national_prefix,
     )
-    from phonenumbers.phonenumberutil import _number_type_helper as _type_helper
     from phonenumbers.phonenumberutil import (
         _set_italian_leading_zeros_for_phone_number as _set_leading_zeros,
     )
@@ -251,23 +258,24 @@ def _type_of(country_code: int, national: str) -> int:
     region (for shared calling codes such as +1 or +44, by classifying the number against each
     region in turn) and then classify it again against that region. The naive sequence
     ``is_valid_number`` + ``number_type`` therefore classifies a +44 number four times; this
-    classifies it once, with the library's own ``_number_type_helper``.
+    classifies it once, with :class:`~triage_gui.domain.phone_classifier.Classifier` (the library's
+    ``_number_type_helper``).
     """
-    for metadata, leading_digits in _regions_of(country_code):
+    for classifier, leading_digits in _regions_of(country_code):
         # Same order and rule as the library's _region_code_for_number_from_list.
         if leading_digits is not None:
             if leading_digits.match(national):
-                return _type_helper(national, metadata)
+                return classifier.classify(national)
             continue
-        kind = _type_helper(national, metadata)
+        kind = classifier.classify(national)
         if kind != PhoneNumberType.UNKNOWN:
             return kind
     return PhoneNumberType.UNKNOWN
 
 
 @cache  # one entry per calling code in use
-def _regions_of(country_code: int) -> tuple[tuple[_PhoneMetadata, re.Pattern[str] | None], ...]:
-    """The metadata to classify a number of this calling code against, in the library's order.
+def _regions_of(country_code: int) -> tuple[tuple[Classifier, re.Pattern[str] | None], ...]:
+    """The regions to classify a number of this calling code against, in the library's order.
 
     With one region the library takes it without looking at its leading digits; with several it
     takes the first whose leading digits match, or else the first that classifies the number.
@@ -277,14 +285,14 @@ def _regions_of(country_code: int) -> tuple[tuple[_PhoneMetadata, re.Pattern[str
         return ()
     if len(regions) == 1:
         metadata = _PhoneMetadata.metadata_for_region_or_calling_code(country_code, regions[0])
-        return () if metadata is None else ((metadata, None),)
+        return () if metadata is None else ((Classifier(metadata), None),)
     found = []
     for region in regions:
         metadata = _PhoneMetadata.metadata_for_region(region.upper(), None)
         if metadata is None:
             continue
         leading = metadata.leading_digits
-        found.append((metadata, re.compile(leading) if leading is not None else None))
+        found.append((Classifier(metadata), re.compile(leading) if leading is not None else None))
     return tuple(found)
 
 
@@ -295,8 +303,8 @@ def _split_plain(text: str, region: str | None) -> tuple[int, str] | None:
     ``parse`` spends most of its time on text it cannot assume is clean (RFC 3966, letters,
     extensions, punctuation, Unicode digits). For plain digits what remains is below, in parse's
     order, with the library's own helpers and metadata. Whatever parse might read another way
-    (unknown calling code, leading international prefix, national number starting with the
-    region's calling code, a length parse rejects) gives None: the caller then parses the text.
+    (unknown calling code, leading international prefix, a length parse rejects) gives None: the
+    caller then parses the text.
     """
     if text[:1] == "+":
         digits = text[1:]
@@ -319,19 +327,51 @@ def _split_plain(text: str, region: str | None) -> tuple[int, str] | None:
         if national_rules is None:
             return None
         metadata, international_prefix, country_code, own_code = national_rules
-        if text.startswith(own_code):
-            return None  # parse may read it as the region's calling code without "+"
         if international_prefix is not None and international_prefix.match(text):
             return None  # parse may read it as an international call from the region
         national = text
+        if text.startswith(own_code):  # perhaps the region's calling code without "+"
+            national, metadata = _own_code_dropped(text, own_code, country_code, metadata)
     if metadata is None or len(national) < 2:
         return None
-    _, stripped, prefix_found = _strip_national_prefix(national, metadata)
-    if prefix_found and _test_number_length(stripped, metadata) not in _KEEP_PREFIX:
-        national = stripped
+    prefix = _national_prefix(metadata)
+    # The library's own first step: no national prefix at the start, nothing stripped.
+    if prefix is not None and prefix.match(national):
+        _, stripped, prefix_found = _strip_national_prefix(national, metadata)
+        if prefix_found and _test_number_length(stripped, metadata) not in _KEEP_PREFIX:
+            national = stripped
     if not 2 <= len(national) <= 17:
         return None
     return country_code, national
+
+
+def _own_code_dropped(
+    text: str, own_code: str, country_code: int, metadata: _PhoneMetadata
+) -> tuple[str, _PhoneMetadata | None]:
+    """Digits starting with the default region's calling code, as parse reads them (its
+    ``_maybe_extract_country_code``): without the code when the number was no national number
+    of the region before and is one after, or was too long; the metadata parse goes on with."""
+    general = metadata.general_desc
+    _, potential, _ = _strip_national_prefix(text[len(own_code) :], metadata)
+    if (not _match_national(text, general, False) and _match_national(potential, general, False)) or (
+        _test_number_length(text, metadata) == phonenumbers.ValidationResult.TOO_LONG
+    ):
+        return potential, _metadata_of(country_code)  # parse: the calling code's main region
+    return text, metadata
+
+
+def _national_prefix(metadata: _PhoneMetadata) -> re.Pattern[str] | None:
+    """The region's ``national_prefix_for_parsing``, compiled once (None: the region has none)."""
+    found = _NATIONAL_PREFIXES.get(id(metadata))
+    if found is None:
+        text = metadata.national_prefix_for_parsing
+        found = _NATIONAL_PREFIXES[id(metadata)] = (metadata, re.compile(text) if text else None)
+    return found[1]
+
+
+# id(metadata) -> (metadata, its pattern): metadata objects live as long as the library's registry
+# (the entry holds its own, so an id is never reused for another)
+_NATIONAL_PREFIXES: dict[int, tuple[_PhoneMetadata, re.Pattern[str] | None]] = {}
 
 
 @cache  # one entry per calling code in use

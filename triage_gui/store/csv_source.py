@@ -31,6 +31,7 @@ from typing import IO, Any
 
 from triage_gui.domain.contact_audit import ContactAuditResult
 from triage_gui.domain.contact_auditor import ContactAuditor, RowOutcome
+from triage_gui.store import audit_pool
 
 SAMPLE_BYTES = 64 * 1024
 SAMPLE_LINES = 200
@@ -434,21 +435,36 @@ def contact_rows_from_lines(lines: Iterable[str], *, source: str, column: str | 
     return ContactRows(lines, source=source, encoding=None, column=column)
 
 
-def audit_rows(rows: ContactRows, region: str | None, *, on_row: RowSink | None = None) -> ContactAuditResult:
+def audit_rows(
+    rows: ContactRows, region: str | None, *, on_row: RowSink | None = None, workers: int | None = None
+) -> ContactAuditResult:
+    """The audit of ``rows``; ``on_row`` gets each row's outcome, in row order. A big file's
+    phone cells are parsed by worker processes when that is safe (``audit_pool``); ``workers``:
+    how many (1: none; default: one per CPU)."""
     auditor = ContactAuditor(region)
-    if on_row is None:
-        auditor.add_rows(rows)
+    work = audit_pool.plan(rows, auditor.region, workers=workers)
+    if work.chunks is not None:
+        for chunk, cells in work.chunks:
+            if on_row is None:
+                auditor.add_cells(chunk, cells)
+                continue
+            for (number, raw_phone, row), cell in zip(chunk, cells, strict=True):
+                on_row(auditor.add(number, raw_phone, row, cell=cell), row)
+    elif on_row is None:
+        auditor.add_rows(work.rows or ())
     else:
         add = auditor.add
-        for number, raw_phone, row in rows:
+        for number, raw_phone, row in work.rows or ():
             on_row(add(number, raw_phone, row), row)
     result = auditor.result(rows.source, rows.column, rows.encoding, rows.delimiter)
     return result.model_copy(update={"ragged_rows": rows.ragged_rows})
 
 
-def audit_file(path: str | os.PathLike[str], region: str | None, column: str | None = None) -> ContactAuditResult:
+def audit_file(
+    path: str | os.PathLike[str], region: str | None, column: str | None = None, *, workers: int | None = None
+) -> ContactAuditResult:
     with open_contact_file(path, column) as rows:
-        return audit_rows(rows, region)
+        return audit_rows(rows, region, workers=workers)
 
 
 def audit_lines(

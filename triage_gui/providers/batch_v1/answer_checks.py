@@ -9,7 +9,8 @@ an :class:`InvalidResponse` naming the field, never data the app goes on to use 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel
 
@@ -112,6 +113,40 @@ def check_job(
     for name, expected in filters.items():
         check_same(job, name, expected, what, prefix=prefix, status=status)
     check_counts(job, _JOB_COUNTS, what, prefix=prefix, status=status)
+
+
+# IDs one per line, each the contract's ID: a page's IDs checked by one regular expression.
+_ID_LINES = re.compile(r"(?:[A-Za-z0-9_-]{1,64}\n)*")
+
+
+def all_valid_ids(values: list[object]) -> bool:
+    """:func:`is_valid_id` for every value, in one pass: joined one per line, they must be as
+    many lines of ID characters (an ID with a line break in it would make one line more)."""
+    if not values:
+        return True
+    if not all(isinstance(value, str) for value in values):
+        return False
+    joined = "\n".join(values) + "\n"  # type: ignore[arg-type]
+    return joined.count("\n") == len(values) and _ID_LINES.fullmatch(joined) is not None
+
+
+def check_calls(calls: Sequence[CallAttempt], what: str) -> None:
+    """A page of calls: :func:`check_call` on each (``items[i].``), the common case in one pass."""
+    ids: list[object] = [c.id for c in calls]
+    ids += [c.recipient_id for c in calls]
+    if not calls or (all_valid_ids(ids) and min(c.attempt for c in calls) >= 1):
+        return
+    for i, call in enumerate(calls):  # one is broken: say which, as one by one would
+        check_call(call, what, prefix=f"items[{i}].")
+
+
+def check_events(events: Sequence[JobEvent], what: str, *, after: int | None) -> None:
+    """A page of events: :func:`check_event` on each (``items[i].``), the common case in one pass."""
+    ids: list[object] = [e.recipient_id for e in events if e.recipient_id is not None]
+    if not events or (all_valid_ids(ids) and (after is None or min(e.seq for e in events) > after)):
+        return
+    for i, event in enumerate(events):
+        check_event(event, what, after=after, prefix=f"items[{i}].")
 
 
 def check_call(call: CallAttempt, what: str, *, prefix: str = "", status: int | None = None) -> None:

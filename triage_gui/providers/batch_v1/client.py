@@ -23,10 +23,10 @@ import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from triage_gui import __version__
 from triage_gui.domain.models import BatchJob, CallAttempt, Campaign, JobEvent, Page, Upload, Workspace
@@ -46,6 +46,9 @@ from triage_gui.providers.http.exchange import HttpExchange, parse_model
 from triage_gui.providers.http.limits import ClientLimits, Deadline
 from triage_gui.providers.http.retry_policy import RetryConfig, check_id, parse_retry_after
 
+if TYPE_CHECKING:
+    from triage_gui.providers.http.abortable_transport import AbortableTransport
+
 M = TypeVar("M", bound=BaseModel)
 
 __all__ = [
@@ -59,6 +62,17 @@ __all__ = [
     "iter_all",
     "parse_retry_after",
 ]
+
+
+@dataclass(frozen=True)
+class _Settings:
+    timeout: httpx.Timeout | float | None
+    verify: bool | str | ssl.SSLContext
+    trust_env: bool
+    transport: httpx.BaseTransport | None
+    retry: RetryConfig | None
+    sleep: Callable[[float], None]
+    rng: Callable[[], float]
 
 
 @dataclass(frozen=True)
@@ -96,6 +110,9 @@ class BatchApiClient:
         self._token = token
         self.limits = limits or _limits.DEFAULT_LIMITS
         self._owns_http = http is None
+        # what a sibling (another connection to the same server, see sibling()) is made with
+        self._made_with = _Settings(timeout, verify, trust_env, transport, retry, sleep, rng)
+        self._abortable: AbortableTransport | None = None
         if http is None:
             from triage_gui.providers.http.tls import context_for
 
@@ -123,6 +140,48 @@ class BatchApiClient:
     def close(self) -> None:
         if self._owns_http:
             self._http.close()
+
+    def sibling(self) -> BatchApiClient | None:
+        """Another client of the same server, token and settings, with a connection of its own,
+        for a list fetched on another thread beside this client's (a client serves one thread at
+        a time: its deadlines shut down its own sockets). It reads the same server clock and
+        records repeated items in the same list. None when this client was given its HTTP client,
+        or a transport other than an :class:`AbortableTransport` (which it makes again: the
+        sibling's own, ended by :meth:`abort`). Close it when done."""
+        made = self._made_with
+        if not self._owns_http:
+            return None
+        transport: AbortableTransport | None = None
+        if made.transport is not None:
+            from triage_gui.providers.http.abortable_transport import AbortableTransport
+            from triage_gui.providers.http.tls import context_for
+
+            if type(made.transport) is not AbortableTransport:
+                return None
+            verify = context_for(self.base_url, made.verify, trust_env=made.trust_env)
+            transport = AbortableTransport(verify=verify, trust_env=made.trust_env)
+        sibling = BatchApiClient(
+            self.base_url,
+            self._token,
+            timeout=made.timeout,
+            verify=made.verify,
+            trust_env=made.trust_env,
+            transport=transport,
+            retry=made.retry,
+            sleep=made.sleep,
+            rng=made.rng,
+            limits=self.limits,
+        )
+        sibling._exchange.clock = sibling._clock = self._clock
+        sibling.page_overlaps = self.page_overlaps
+        sibling._abortable = transport
+        return sibling
+
+    def abort(self) -> None:
+        """End this client's requests in flight now, and refuse later ones, when it is a
+        sibling with an abortable transport of its own (else nothing: its caller aborts it)."""
+        if self._abortable is not None:
+            self._abortable.abort()
 
     def __enter__(self) -> BatchApiClient:
         return self
@@ -216,8 +275,7 @@ class BatchApiClient:
         path = f"{self._ws(ws)}/batch-jobs/{check_id(job_id, 'Job ID')}/calls"
         params = _params(status=status, cursor=cursor, limit=_limit(limit))
         page = self._get_model(path, Page[CallAttempt], params, deadline)
-        for i, call in enumerate(page.items):
-            checks.check_call(call, f"GET {path}", prefix=f"items[{i}].")
+        checks.check_calls(page.items, f"GET {path}")
         return page
 
     def list_events(
@@ -233,8 +291,7 @@ class BatchApiClient:
         path = f"{self._ws(ws)}/batch-jobs/{check_id(job_id, 'Job ID')}/events"
         params = _params(after=after, cursor=cursor, limit=_limit(limit))
         page = self._get_model(path, Page[JobEvent], params, deadline)
-        for i, event in enumerate(page.items):
-            checks.check_event(event, f"GET {path}", after=after, prefix=f"items[{i}].")
+        checks.check_events(page.items, f"GET {path}", after=after)
         return page
 
     def iter_jobs(
@@ -277,6 +334,7 @@ class BatchApiClient:
             max_pages,
             stop_after,
             deadline_s,
+            key=_call_key,
         )
 
     def iter_events(
@@ -298,6 +356,7 @@ class BatchApiClient:
             max_pages,
             stop_after,
             deadline_s,
+            key=_event_key,
         )
 
     def iter_upload_lines(
@@ -355,6 +414,7 @@ class BatchApiClient:
         max_pages: int,
         stop_after: int | None,
         deadline_s: float | None,
+        key: Callable[[M], object] | None = None,
     ) -> PagedItems[M]:
         return PagedItems(
             fetch,
@@ -364,6 +424,7 @@ class BatchApiClient:
             stop_after=stop_after,
             deadline=Deadline(deadline_s or self.limits.fetch_deadline_s),
             on_overlap=self.page_overlaps.append,
+            key=key,
         )
 
     def _get_model(
@@ -373,7 +434,14 @@ class BatchApiClient:
         return self._parse(response, model, f"GET {path}")
 
     def _parse(self, response: httpx.Response, model: type[M], what: str) -> M:
-        return parse_model(response, model, what)
+        """The answer as ``model``, validated straight from its bytes (pydantic's own JSON
+        parser: no ``json.loads`` tree of dicts first). Anything that fails there is read again
+        the general way, which says why in the same words as ever (and reads what only
+        ``json.loads`` reads: a BOM, UTF-16, lone surrogates)."""
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError:
+            return parse_model(response, model, what)
 
     def _request(
         self,
@@ -388,6 +456,14 @@ class BatchApiClient:
         return self._exchange.request(
             method, path, params=params, json_body=json_body, extra_headers=extra_headers, deadline=deadline
         )
+
+
+def _call_key(call: CallAttempt) -> object:
+    return call.id  # paging.item_key's answer for a call, without its look-ups
+
+
+def _event_key(event: JobEvent) -> object:
+    return event.seq  # reported as str(seq), as paging.item_key gives it
 
 
 def _params(**kw: Any) -> dict[str, Any]:

@@ -3,32 +3,33 @@
 Only the job itself is required: anything else that cannot be fetched (campaign, upload,
 calls, events, related jobs) is recorded in ``IncidentData.missing`` with the reason, and the
 checks that need it answer ``unknown`` instead of failing the whole run.
+
+The job and its small neighbours come one after another; the four long parts (the upload's
+content, the calls, the events, the related jobs) are independent, so they are fetched at the
+same time, each on a thread with a client and connection of its own (``fetch_together``). What
+comes of them is decided as if they had been fetched one after another, in that order.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from triage_gui.domain.contact_audit import ContactAuditResult
 from triage_gui.domain.incident import IncidentData, JobSnapshot
 from triage_gui.domain.models import BatchJob, Campaign, Upload, Workspace
-from triage_gui.providers.base import (
-    FetchCancelled,
-    IncidentRequest,
-    ProgressCallback,
-    UploadAuditFailed,
-    UploadAuditor,
-)
+from triage_gui.providers.base import FetchCancelled, IncidentRequest, ProgressCallback, UploadAuditor
 from triage_gui.providers.batch_v1.client import BatchApiClient
+from triage_gui.providers.batch_v1.fetch_together import Part, ends_the_load, fetch_together
 from triage_gui.providers.batch_v1.paging import PagedItems
-from triage_gui.providers.errors import ApiError, InvalidResponse
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+_LISTS = ("calls", "events", "related jobs")
 
 
 def fetch_incident(
@@ -52,13 +53,9 @@ def fetch_incident(
         say(f"Fetching {name}…")
         try:
             return fn()
-        except InvalidResponse as exc:
-            if not tolerate_contract:
+        except BaseException as exc:
+            if ends_the_load(exc, tolerate_contract=tolerate_contract):
                 raise
-            log.info("could not fetch %s: %s", name, exc)
-            missing[name] = str(exc)
-            return None
-        except (ApiError, UploadAuditFailed) as exc:
             log.info("could not fetch %s: %s", name, exc)  # the caller says it, once
             missing[name] = str(exc)
             return None
@@ -73,37 +70,50 @@ def fetch_incident(
     campaign = step("campaign", lambda: client.get_campaign(ws, campaign_id))
     upload_id = request.upload_id or job.upload_id or (campaign.upload_id if campaign is not None else None)
     upload = step("upload", lambda: client.get_upload(ws, upload_id)) if upload_id else None
-    audit: ContactAuditResult | None = None
-    if upload_id and request.audit_upload and audit_upload is not None:
-        region = request.region or _campaign_region(campaign, job)
-        auditor = audit_upload
-        audit = step(
-            "upload content", lambda: _audit_upload(client, auditor, ws, upload_id, region), tolerate_contract=True
-        )
+
     # Lists are bounded by what the job's counters make plausible (a server paging forever is
     # stopped, never judged in part); the items a page repeated are counted for a finding.
     lists: dict[str, PagedItems[Any]] = {}
 
-    def listed(what: str, items: PagedItems[T]) -> list[T]:
+    def listed(what: str, items: PagedItems[T], check: Callable[[], None]) -> list[T]:
         lists[what] = items
-        return _collect(items, cancel)
+        return items.collect(check)
 
     bound = job.plausible_attempts if request.max_calls is None else min(job.plausible_attempts, request.max_calls)
-    calls = step("calls", lambda: listed("calls", client.iter_calls(ws, job_id, max_items=bound)))
-    events = step(
-        "events", lambda: listed("events", client.iter_events(ws, job_id, max_items=4 * job.plausible_attempts))
+    parts: list[Part] = []
+    if upload_id and request.audit_upload and audit_upload is not None:
+        region = request.region or _campaign_region(campaign, job)
+        auditor = audit_upload
+        parts.append(
+            Part(
+                "upload content",
+                lambda c, check: _audit_upload(c, auditor, ws, upload_id, region, check),
+                tolerate_contract=True,
+            )
+        )
+    parts.append(Part("calls", lambda c, check: listed("calls", c.iter_calls(ws, job_id, max_items=bound), check)))
+    parts.append(
+        Part(
+            "events",
+            lambda c, check: listed("events", c.iter_events(ws, job_id, max_items=4 * job.plausible_attempts), check),
+        )
     )
     # newest first: the latest jobs of the campaign are the ones that can overlap this one
-    related = step(
-        "related jobs",
-        lambda: [
-            j
-            for j in listed(
-                "related jobs", client.iter_jobs(ws, campaign_id=campaign_id, stop_after=request.max_related_jobs)
-            )
-            if j.id != job.id
-        ],
+    parts.append(
+        Part(
+            "related jobs",
+            lambda c, check: [
+                j
+                for j in listed(
+                    "related jobs", c.iter_jobs(ws, campaign_id=campaign_id, stop_after=request.max_related_jobs), check
+                )
+                if j.id != job.id
+            ],
+        )
     )
+    got = fetch_together(client, parts, say=say, cancel=cancel, missing=missing)
+    audit: ContactAuditResult | None = got.get("upload content")
+    related: list[BatchJob] | None = got.get("related jobs")
     if job.parent_job_id and related is not None and not any(j.id == job.parent_job_id for j in related):
         parent = step("parent job", lambda: client.get_job(ws, job.parent_job_id or ""))
         if parent is not None:
@@ -116,24 +126,16 @@ def fetch_incident(
         campaign=campaign if isinstance(campaign, Campaign) else None,
         upload=upload if isinstance(upload, Upload) else None,
         contact_audit=audit,
-        calls=calls or [],
-        events=events or [],
+        calls=got.get("calls") or [],
+        events=got.get("events") or [],
         related_jobs=related or [],
         snapshots=[*request.snapshots, snapshot],
         missing=missing,
         server_clock_skew_s=client.server_clock_skew_s,
         server_clock_rejected=client.server_clock_rejected,
-        repeated_items={what: items.repeated for what, items in lists.items() if items.repeated},
+        # in the parts' order (they were fetched side by side)
+        repeated_items={what: lists[what].repeated for what in _LISTS if what in lists and lists[what].repeated},
     )
-
-
-def _collect(items: Iterable[T], cancel: threading.Event | None) -> list[T]:
-    out: list[T] = []
-    for i, item in enumerate(items):
-        if cancel is not None and i % 500 == 0 and cancel.is_set():
-            raise FetchCancelled()
-        out.append(item)
-    return out
 
 
 def _campaign_region(campaign: Campaign | None, job: BatchJob) -> str | None:
@@ -144,10 +146,23 @@ def _campaign_region(campaign: Campaign | None, job: BatchJob) -> str | None:
 
 
 def _audit_upload(
-    client: BatchApiClient, audit: UploadAuditor, ws: str, upload_id: str, region: str | None
+    client: BatchApiClient,
+    audit: UploadAuditor,
+    ws: str,
+    upload_id: str,
+    region: str | None,
+    check: Callable[[], None],
 ) -> ContactAuditResult:
     lines = client.iter_upload_lines(ws, upload_id)
     try:
-        return audit(lines, region, f"upload:{upload_id}")
+        return audit(_checked(lines, check), region, f"upload:{upload_id}")
     finally:
         lines.close()  # ends the streamed response
+
+
+def _checked(lines: Any, check: Callable[[], None], every: int = 2_000) -> Any:
+    """The lines, with ``check`` (a cancel, a stop) every ``every`` lines."""
+    for i, line in enumerate(lines):
+        if i % every == 0:
+            check()
+        yield line

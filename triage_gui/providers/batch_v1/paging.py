@@ -64,6 +64,7 @@ class PagedItems(Iterator[T], Generic[T]):
         stop_after: int | None = None,
         deadline: Deadline | None = None,
         on_overlap: Callable[[PageOverlap], None] | None = None,
+        key: Callable[[T], object] | None = None,
     ) -> None:
         self.what = what
         self.max_items = max_items
@@ -76,7 +77,11 @@ class PagedItems(Iterator[T], Generic[T]):
         self.overlap: PageOverlap | None = None
         self._fetch = fetch
         self._on_overlap = on_overlap
+        self._key = key or item_key  # what makes an item itself (the caller may know faster)
+        self._check: Callable[[], None] | None = None
+        self._pages: Generator[list[T], None, None] = self._fresh_pages()
         self._run: Generator[T, None, None] = self._generate()
+        self._started = False
 
     @property
     def repeated(self) -> int:
@@ -90,19 +95,42 @@ class PagedItems(Iterator[T], Generic[T]):
         return self
 
     def __next__(self) -> T:
+        self._started = True
         return next(self._run)
 
     def close(self) -> None:
         self._run.close()
+        self._pages.close()
+
+    def collect(self, check: Callable[[], None] | None = None) -> list[T]:
+        """Every item, as iterating would give them, gathered a page at a time (not one
+        generator step per item); ``check`` runs before each page is fetched (a cancel raises
+        there). For a list not iterated yet."""
+        if self._started:
+            raise RuntimeError("collect() on a list already being iterated")
+        self._started = True
+        self._check = check
+        out: list[T] = []
+        for fresh in self._pages:
+            out.extend(fresh)
+        return out
 
     def _generate(self) -> Generator[T, None, None]:
+        for fresh in self._pages:
+            yield from fresh
+
+    def _fresh_pages(self) -> Generator[list[T], None, None]:
+        """Per page, its items not seen before; past a bound, the items before it, then the error."""
         cursor: str | None = None
         cursors: set[str] = set()
-        keys: set[str] = set()
+        keys: set[object] = set()
+        key_of = self._key
         idle = 0
         if self.stop_after is not None and self.stop_after <= 0:
             return
         while True:
+            if self._check is not None:
+                self._check()
             if self.max_pages is not None and self.pages >= self.max_pages:
                 raise self._limit(f"did not end within {self.max_pages:,} pages")
             if self.deadline is not None and self.deadline.expired:
@@ -113,21 +141,28 @@ class PagedItems(Iterator[T], Generic[T]):
                 )
             page = self._fetch(cursor, self.deadline)
             self.pages += 1
-            fresh = 0
+            fresh: list[T] = []
+            # How many more items this page may hand out before a bound (None: no bound).
+            room = None if self.max_items is None else self.max_items - self.items
+            wanted = None if self.stop_after is None else self.stop_after - self.items
             for item in page.items:
-                key = item_key(item)
+                key = key_of(item)
                 if key is not None:
                     if key in keys:
                         self._note_repeat(key)
                         continue
                     keys.add(key)
-                if self.max_items is not None and self.items >= self.max_items:
+                if room is not None and len(fresh) >= room:
+                    self.items += len(fresh)
+                    yield fresh
                     raise self._limit(f"went past {self.max_items:,} items (the most this fetch expects)")
-                self.items += 1
-                fresh += 1
-                yield item
-                if self.stop_after is not None and self.items >= self.stop_after:
+                fresh.append(item)
+                if wanted is not None and len(fresh) >= wanted:
+                    self.items += len(fresh)
+                    yield fresh
                     return
+            self.items += len(fresh)
+            yield fresh
             cursor = page.next_cursor
             if not cursor:
                 return
@@ -138,14 +173,15 @@ class PagedItems(Iterator[T], Generic[T]):
             if idle >= self.max_idle_pages:
                 raise self._limit(f"gave {idle} pages in a row with nothing new, and still a next page")
 
-    def _note_repeat(self, key: str) -> None:
+    def _note_repeat(self, key: object) -> None:
         if self.overlap is None:
             self.overlap = PageOverlap(request=self.what)
             if self._on_overlap is not None:
                 self._on_overlap(self.overlap)
         self.overlap.repeated += 1
-        if len(self.overlap.ids) < REPEATED_IDS_KEPT and key not in self.overlap.ids:
-            self.overlap.ids.append(key)
+        shown = str(key)
+        if len(self.overlap.ids) < REPEATED_IDS_KEPT and shown not in self.overlap.ids:
+            self.overlap.ids.append(shown)
 
     def _limit(self, what_happened: str, *, loop: bool = False) -> PagingLimitExceeded:
         why = "to avoid a loop" if loop else "rather than use part of the list"

@@ -107,7 +107,7 @@ def read_body(response: httpx.Response, *, limit: int, deadline: Deadline | None
     except BodyTooLarge:
         if not truncate:
             raise
-    return bytes(data[:limit])
+    return bytes(data) if len(data) <= limit else bytes(data[:limit])  # one copy, not two
 
 
 def buffered(response: httpx.Response, body: bytes) -> httpx.Response:

@@ -1,0 +1,221 @@
+"""The contact audit's phone parsing on every core: chunks of cells to worker processes.
+
+Parsing one phone number costs several microseconds of Python (``phonenumbers``); a
+million-row file is most of ten seconds of it on one core. So a big file's phone cells go, a
+chunk at a time, to worker processes, and come back normalised (``contact_auditor.Cell``
+tuples, cheap to send) in the order they were sent. Everything else stays in the calling
+process and in row order: reading the CSV, the duplicate bookkeeping (one set of E.164
+numbers, so a number seen in one chunk is a duplicate in any later one), the per-row outcomes
+and the cleaned and rejects files. The result is the one a single process gives, row for row:
+the same function normalises each cell, wherever it runs.
+
+Workers are forked, and only when that is safe and worth it (:func:`worker_count`): on Linux,
+from a process running one thread (a fork copies only the calling thread, and any lock another
+thread held stays held in the child: the app's loads, on a worker thread, audit in-process),
+with more than one CPU to use, and once the file has shown more than one chunk of rows. The
+workers ignore Ctrl-C and die on SIGTERM and SIGHUP, so the caller alone decides what a signal
+means (``triage-gui audit`` removes its temporary files); leaving the pipeline in any way ends
+them. At most ``2 × workers`` chunks are in flight, so memory stays bounded however big the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import itertools
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Generic, TypeVar
+
+from triage_gui.domain.contact_auditor import Cell, normalise_cells
+
+CHUNK_ROWS = 10_000  # rows per chunk: ~10 ms of work for a worker, a few hundred KB to send
+MAX_WORKERS = 8  # past this the calling process (reading, bookkeeping) is the bound
+
+R = TypeVar("R", bound=tuple[int, str | None, object])
+
+
+def worker_count(requested: int | None = None) -> int:
+    """How many worker processes to use: ``requested`` (1: none), else as many as CPUs, when
+    forking is safe here (Linux, one thread); 0 or 1 means the audit stays in this process."""
+    if requested is not None and requested <= 1:
+        return 0
+    if not sys.platform.startswith("linux") or threading.active_count() != 1:
+        return 0
+    if requested is not None:
+        return requested
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - Linux has it
+        cpus = os.cpu_count() or 1
+    return min(cpus, MAX_WORKERS) if cpus > 1 else 0
+
+
+@dataclass
+class Work(Generic[R]):
+    """How the rows get parsed: ``chunks`` by workers (each chunk with its cells, in order), or
+    ``rows`` here, one at a time (a small file, or no workers)."""
+
+    chunks: Iterator[tuple[list[R], list[Cell]]] | None = None
+    rows: Iterator[R] | None = None
+
+
+def plan(
+    rows: Iterable[R], region: str | None, *, workers: int | None = None, chunk_rows: int | None = None
+) -> Work[R]:
+    """Workers for ``rows`` (``(row_number, raw_phone, row)``) when allowed (:func:`worker_count`)
+    and the file has more than one chunk of rows; else the rows, to parse here as before.
+    Either way an error of the row source comes after every row read before it."""
+    source = iter(rows)
+    count = worker_count(workers)
+    chunk_rows = chunk_rows or CHUNK_ROWS
+    if count < 2:
+        return Work(rows=source)
+    head, error = _take(source, chunk_rows)
+    if error is None and len(head) == chunk_rows:
+        return Work(chunks=_in_workers(source, head, region, count, chunk_rows))
+    return Work(rows=itertools.chain(head, _raising(error)))
+
+
+def _raising(error: BaseException | None) -> Iterator[R]:
+    if error is not None:
+        raise error
+    yield from ()
+
+
+def _in_workers(
+    source: Iterator[R], chunk: list[R], region: str | None, count: int, chunk_rows: int
+) -> Iterator[tuple[list[R], list[Cell]]]:
+    """Each worker has one chunk at a time; the next chunk is read while they parse, and handed
+    to the worker whose result is taken, before that result is counted."""
+    # A forked child flushes the standard streams as it exits: what is buffered now would be
+    # written twice.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    workers: list[_Worker] = []
+    error: BaseException | None = None
+    # The rows in flight outlive a few collections and get promoted; every full collection then
+    # walks the whole process (~2 s of a million-row audit). Nothing here makes reference
+    # cycles (lists and tuples of strings): reference counting frees it all.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(count):
+            workers.append(_Worker(region, [w.connection for w in workers]))
+        idle = deque(workers)
+        in_flight: deque[tuple[list[R], _Worker]] = deque()
+        while True:
+            if chunk:
+                ready = None
+                if not idle:
+                    done, worker = in_flight.popleft()
+                    ready = (done, worker.receive(done, region))
+                    idle.append(worker)
+                worker = idle.popleft()
+                worker.send(chunk)
+                in_flight.append((chunk, worker))
+                if ready is not None:
+                    yield ready
+            if error is not None or len(chunk) < chunk_rows:
+                break
+            chunk, error = _take(source, chunk_rows)
+        while in_flight:
+            done, worker = in_flight.popleft()
+            yield done, worker.receive(done, region)
+        for worker in workers:
+            worker.stop()
+    finally:
+        for worker in workers:
+            worker.kill()  # after an error, a signal or a consumer that stopped early
+        if collecting:
+            gc.enable()
+    if error is not None:
+        raise error
+
+
+class _Worker:
+    """One forked process parsing the chunks it is sent, over a pipe of its own."""
+
+    def __init__(self, region: str | None, others: list[Connection]) -> None:
+        context = multiprocessing.get_context("fork")
+        self.connection, child_end = context.Pipe()
+        # The child closes its copies of this end and of the earlier workers' ends: when this
+        # process dies, every worker then reads the end of its pipe and stops.
+        inherited = [*others, self.connection]
+        self._process = context.Process(
+            target=_serve, args=(child_end, region, inherited), name="contact-audit", daemon=True
+        )
+        self._process.start()
+        child_end.close()  # so that the worker's death is an EOF here
+        self._broken = False
+
+    def send(self, chunk: list[R]) -> None:
+        if self._broken:
+            return
+        try:
+            self.connection.send([raw for _, raw, _ in chunk])
+        except OSError:
+            self._broken = True
+
+    def receive(self, chunk: list[R], region: str | None) -> list[Cell]:
+        """The chunk's cells; if the worker died, parsed here instead (the same result)."""
+        if not self._broken:
+            try:
+                cells: list[Cell] = self.connection.recv()
+                return cells
+            except (EOFError, OSError):
+                self._broken = True
+        return normalise_cells([raw for _, raw, _ in chunk], region)
+
+    def stop(self) -> None:
+        if not self._broken:
+            with contextlib.suppress(OSError):
+                self.connection.send(None)
+        self._process.join(timeout=5)
+
+    def kill(self) -> None:
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(timeout=5)
+        self.connection.close()
+
+
+def _serve(connection: Connection, region: str | None, inherited: list[Connection]) -> None:
+    """A worker's life: chunks of cells in, normalised cells out, until None or the end of the pipe."""
+    # Signals are the caller's business (it ends the workers itself); Ctrl-C reaches the whole
+    # process group, and only the caller must act on it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    for other in inherited:  # the caller's ends of this pipe and of the earlier workers'
+        other.close()
+    gc.enable()  # forked while the caller had paused collection
+    while True:
+        try:
+            cells = connection.recv()
+            if cells is None:
+                return
+            connection.send(normalise_cells(cells, region))
+        except (EOFError, OSError):
+            return  # the caller is gone
+        # What the chunk left alive (the parse cache's new entries) stays for good: without
+        # this, ever more frequent full collections walk the whole cache again and again.
+        gc.freeze()
+
+
+def _take(source: Iterator[R], size: int) -> tuple[list[R], BaseException | None]:
+    """Up to ``size`` rows; a failure of the source is returned after the rows before it."""
+    chunk: list[R] = []
+    try:
+        chunk.extend(itertools.islice(source, size))
+    except Exception as exc:  # the reader's ContactFileError, a decode error...
+        return chunk, exc
+    return chunk, None
