@@ -45,6 +45,7 @@ from triage_gui.providers.http.body import ACCEPT_ENCODING
 from triage_gui.providers.http.exchange import HttpExchange, parse_model
 from triage_gui.providers.http.limits import ClientLimits, Deadline
 from triage_gui.providers.http.retry_policy import RetryConfig, check_id, parse_retry_after
+from triage_gui.providers.http.server_clock import ServerClockReadings
 
 if TYPE_CHECKING:
     from triage_gui.providers.http.abortable_transport import AbortableTransport
@@ -81,7 +82,7 @@ class RetryResult:
     created: bool  # False when the server answered a repeat of the same Idempotency-Key
 
 
-class BatchApiClient:
+class BatchApiClient(ServerClockReadings):
     """One workspace-agnostic client per base URL and token.
 
     ``http`` may be injected (tests, custom TLS/proxy set-up); otherwise one is built with
@@ -191,25 +192,6 @@ class BatchApiClient:
 
     def __repr__(self) -> str:  # never shows the token
         return f"BatchApiClient(base_url={self.base_url!r})"
-
-    # -- the server's clock ----------------------------------------------------------------
-    def server_now(self) -> datetime:
-        """The server's clock (from the last plausible ``Date``), else the workstation's."""
-        return self._clock.now()
-
-    @property
-    def knows_server_clock(self) -> bool:
-        return self._clock.known
-
-    @property
-    def server_clock_skew_s(self) -> float | None:
-        """The last measured skew, server minus workstation (signed seconds); None: no Date yet."""
-        return self._clock.skew_s
-
-    @property
-    def server_clock_rejected(self) -> bool:
-        """True when the last ``Date`` was beyond ``limits.clock_plausibility_s`` and ignored."""
-        return self._clock.rejected
 
     # -- endpoints -------------------------------------------------------------------------
     def get_workspace(self, ws: str) -> Workspace:

@@ -53,7 +53,7 @@ from triage_gui.providers.http.body import ACCEPT_ENCODING, buffered, read_body
 from triage_gui.providers.http.exchange import HttpExchange, parse_model
 from triage_gui.providers.http.limits import ClientLimits, Deadline
 from triage_gui.providers.http.retry_policy import RetryConfig, check_id
-from triage_gui.providers.http.server_clock import ServerClock
+from triage_gui.providers.http.server_clock import ServerClock, ServerClockReadings
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -83,7 +83,7 @@ class Lane:
     owned: bool
 
 
-class ElevenLabsClient:
+class ElevenLabsClient(ServerClockReadings):
     """One client per base URL and API key. ``http`` or ``transport`` may be injected (tests);
     ``sleep``/``rng`` make backoff testable; ``limits`` bounds what a server can make it read;
     ``workers`` is how many conversations are read at once (1: one at a time)."""
@@ -156,22 +156,6 @@ class ElevenLabsClient:
 
     def __repr__(self) -> str:  # never shows the key
         return f"ElevenLabsClient(base_url={self.base_url!r})"
-
-    # -- the server's clock ------------------------------------------------------------------
-    def server_now(self) -> datetime:
-        return self._clock.now()
-
-    @property
-    def knows_server_clock(self) -> bool:
-        return self._clock.known
-
-    @property
-    def server_clock_skew_s(self) -> float | None:
-        return self._clock.skew_s
-
-    @property
-    def server_clock_rejected(self) -> bool:
-        return self._clock.rejected
 
     # -- batches -----------------------------------------------------------------------------
     def get_batch(self, batch_id: str) -> BatchCallDetail:

@@ -66,3 +66,27 @@ class ServerClock:
         else:
             self.rejected = False
             self._offset = offset
+
+
+class ServerClockReadings:
+    """What a client says of its server's clock (a mixin: the client sets ``_clock``)."""
+
+    _clock: ServerClock
+
+    def server_now(self) -> datetime:
+        """The server's clock (from the last plausible ``Date``), else the workstation's."""
+        return self._clock.now()
+
+    @property
+    def knows_server_clock(self) -> bool:
+        return self._clock.known
+
+    @property
+    def server_clock_skew_s(self) -> float | None:
+        """The last measured skew, server minus workstation (signed seconds); None: no Date yet."""
+        return self._clock.skew_s
+
+    @property
+    def server_clock_rejected(self) -> bool:
+        """True when the last ``Date`` was beyond the plausibility bound and ignored."""
+        return self._clock.rejected
