@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self, runtime_checkable
+from typing import Generic, Protocol, Self, TypeVar, runtime_checkable
 
 from triage_gui.domain.contact_audit import ContactAuditResult
 from triage_gui.domain.incident import IncidentData, JobSnapshot
@@ -127,3 +127,40 @@ class Provider(Protocol):
         provider re-sends this request after an ambiguous failure only where the platform
         guarantees that the same key cannot make a second job."""
         ...
+
+
+class _Client(Protocol):
+    def close(self) -> None: ...
+
+    def server_now(self) -> datetime: ...
+
+    @property
+    def knows_server_clock(self) -> bool: ...
+
+
+ClientT = TypeVar("ClientT", bound=_Client)
+
+
+class ClientProvider(Generic[ClientT]):
+    """What every provider over one platform client shares: closing it, and its server's clock."""
+
+    def __init__(self, client: ClientT) -> None:
+        self.client = client
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @property
+    def knows_server_clock(self) -> bool:
+        return self.client.knows_server_clock
+
+    def server_now(self) -> datetime:
+        return self.client.server_now()

@@ -10,18 +10,16 @@ listening socket is closed.
 
 from __future__ import annotations
 
-import contextlib
-import socket
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
 from triage_gui.simulator.clock import Clock, ManualClock
 from triage_gui.simulator.faults import FaultSet
 from triage_gui.simulator.handler import ApiHandler, LoggedRequest
+from triage_gui.simulator.http_server import TrackingHTTPServer
 from triage_gui.simulator.scenario_model import DEMO_WORKSPACE, ScenarioEntry, ScenarioInfo
 from triage_gui.simulator.scenarios import ScenarioLibrary
 from triage_gui.simulator.state import SimulatorState
@@ -41,45 +39,10 @@ class ServerContext:
     stopping: threading.Event = field(default_factory=threading.Event)
 
 
-class SimulatorHTTPServer(ThreadingHTTPServer):
-    # Handler threads are joined on close (not daemons): a test can assert none is left.
-    daemon_threads = False
-    block_on_close = True
-
+class SimulatorHTTPServer(TrackingHTTPServer):
     def __init__(self, address: tuple[str, int], context: ServerContext) -> None:
         self.context = context
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
-        if ":" in address[0]:  # an IPv6 host such as ::1
-            self.address_family = socket.AF_INET6
-        super().__init__(address, ApiHandler)
-
-    @property
-    def bound_address(self) -> tuple[str, int]:
-        """(host, port) the socket is bound to; an AF_INET(6) socket names its host as text."""
-        host, port = self.socket.getsockname()[:2]
-        return str(host), int(port)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._open_lock:
-            self._open.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._open_lock:
-            self._open.discard(request)
-        super().shutdown_request(request)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if not self.context.stopping.is_set():
-            super().handle_error(request, client_address)
-
-    def close_connections(self) -> None:
-        with self._open_lock:
-            open_now = list(self._open)
-        for sock in open_now:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+        super().__init__(address, ApiHandler, context.stopping)
 
 
 class Simulator:

@@ -5,46 +5,23 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import datetime
-from types import TracebackType
-from typing import Self
 
 from triage_gui.domain.incident import IncidentData
 from triage_gui.domain.models import BatchJob, CallAttempt, JobEvent
 from triage_gui.domain.retry_jobs import is_retry_of
-from triage_gui.providers.base import IncidentRequest, LaunchResult, ProgressCallback, UploadAuditor
+from triage_gui.providers.base import ClientProvider, IncidentRequest, LaunchResult, ProgressCallback, UploadAuditor
 from triage_gui.providers.batch_v1.client import BatchApiClient
 from triage_gui.providers.batch_v1.incident import fetch_incident
 
 MAX_RETRY_JOBS = 100_000  # jobs of one campaign: a list longer than this is a server paging forever
 
 
-class BatchV1Provider:
+class BatchV1Provider(ClientProvider[BatchApiClient]):
     """Our own contract: it shows everything the checks need (permits, events, the upload's
     content), and launches retries with an ``Idempotency-Key`` the server honours."""
 
     kind = "batch_v1"
     blind_spots: tuple[str, ...] = ()
-
-    def __init__(self, client: BatchApiClient) -> None:
-        self.client = client
-
-    def close(self) -> None:
-        self.client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    @property
-    def knows_server_clock(self) -> bool:
-        return self.client.knows_server_clock
-
-    def server_now(self) -> datetime:
-        return self.client.server_now()
 
     def fetch_incident(
         self,

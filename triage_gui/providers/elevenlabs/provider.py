@@ -10,12 +10,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import datetime
-from types import TracebackType
-from typing import Self
 
 from triage_gui.domain.incident import IncidentData
 from triage_gui.domain.models import BatchJob, CallAttempt, JobEvent
-from triage_gui.providers.base import IncidentRequest, LaunchResult, ProgressCallback, UploadAuditor
+from triage_gui.providers.base import ClientProvider, IncidentRequest, LaunchResult, ProgressCallback, UploadAuditor
 from triage_gui.providers.elevenlabs import retry_batches
 from triage_gui.providers.elevenlabs.client import ElevenLabsClient
 from triage_gui.providers.elevenlabs.conversations import ConversationCache
@@ -42,33 +40,15 @@ BLIND_SPOTS: tuple[str, ...] = (
 )
 
 
-class ElevenLabsProvider:
+class ElevenLabsProvider(ClientProvider[ElevenLabsClient]):
     """Reads batches, recipients and conversations; launches a targeted retry as a new batch."""
 
     kind = "elevenlabs"
     blind_spots: tuple[str, ...] = BLIND_SPOTS
 
     def __init__(self, client: ElevenLabsClient, cache: ConversationCache | None = None) -> None:
-        self.client = client
+        super().__init__(client)
         self.cache = cache or ConversationCache()
-
-    def close(self) -> None:
-        self.client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    @property
-    def knows_server_clock(self) -> bool:
-        return self.client.knows_server_clock
-
-    def server_now(self) -> datetime:
-        return self.client.server_now()
 
     def fetch_incident(
         self,

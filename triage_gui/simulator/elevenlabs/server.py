@@ -14,14 +14,12 @@ log, and a prompt ``stop()`` that joins every handler thread. What is ElevenLabs
 
 from __future__ import annotations
 
-import contextlib
 import email.utils
 import hmac
 import json
-import socket
 import threading
 from collections.abc import Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
@@ -29,6 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 from triage_gui.simulator.clock import Clock, ManualClock
 from triage_gui.simulator.elevenlabs.api import ApiFailure, Reply, State
 from triage_gui.simulator.elevenlabs.scenarios import SCENARIOS, ScenarioInfo, build
+from triage_gui.simulator.http_server import TrackingHTTPServer
 
 DEFAULT_KEY = "demo-elevenlabs-key"
 MAX_BODY = 5 * 1024 * 1024
@@ -41,38 +40,10 @@ class LoggedRequest(NamedTuple):
     headers: dict[str, str]  # xi-api-key removed
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = False
-    block_on_close = True
-
+class _Server(TrackingHTTPServer):
     def __init__(self, address: tuple[str, int], sim: ElevenLabsSimulator) -> None:
         self.sim = sim
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
-        super().__init__(address, _Handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._open_lock:
-            self._open.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._open_lock:
-            self._open.discard(request)
-        super().shutdown_request(request)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if not self.sim.stopping.is_set():
-            super().handle_error(request, client_address)
-
-    def close_connections(self) -> None:
-        with self._open_lock:
-            open_now = list(self._open)
-        for sock in open_now:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+        super().__init__(address, _Handler, sim.stopping)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -198,7 +169,7 @@ class ElevenLabsSimulator:
             raise RuntimeError("simulator already started")
         self.stopping.clear()
         server = _Server((host, port), self)
-        bound_host, bound_port = server.socket.getsockname()[:2]
+        bound_host, bound_port = server.bound_address
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever,
