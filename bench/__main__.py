@@ -82,8 +82,8 @@ def _audit(quick: bool) -> list[dict[str, object]]:
             rows.append(
                 Row(
                     f"upload audit {size} rows",
-                    float(raw["seconds"]),
-                    "s",  # type: ignore[arg-type]
+                    float(raw["seconds"]),  # type: ignore[arg-type]
+                    "s",
                     target=target,
                     ratio=speedup,
                     verdict=OK if ok else MISS,
@@ -96,8 +96,8 @@ def _audit(quick: bool) -> list[dict[str, object]]:
             rows.append(
                 Row(
                     f"  naive phonenumbers loop {size}",
-                    float(raw["seconds"]),
-                    "s",  # type: ignore[arg-type]
+                    float(raw["seconds"]),  # type: ignore[arg-type]
+                    "s",
                     peak_mb=peak,
                     note=counts,
                     detail=detail,
@@ -118,6 +118,24 @@ def _hostile(quick: bool) -> list[dict[str, object]]:
     return hostile_bench.run(quick)
 
 
+def _million(quick: bool) -> list[dict[str, object]]:
+    from bench import million_bench
+
+    return million_bench.run(quick)
+
+
+def _elevenlabs_stall(quick: bool) -> list[dict[str, object]]:
+    from bench import elevenlabs_stall_bench
+
+    return elevenlabs_stall_bench.run(quick)
+
+
+def _launch_loop(quick: bool) -> list[dict[str, object]]:
+    from bench import launch_loop_bench
+
+    return launch_loop_bench.run(quick)
+
+
 # The table's order: the issues' list.
 BENCHES: dict[str, Callable[[bool], list[dict[str, object]]]] = {
     "startup": _startup,
@@ -127,6 +145,9 @@ BENCHES: dict[str, Callable[[bool], list[dict[str, object]]]] = {
     "audit": _audit,
     "bundle": _bundle,
     "hostile": _hostile,
+    "million": _million,
+    "elevenlabs_stall": _elevenlabs_stall,
+    "launch_loop": _launch_loop,
 }
 
 

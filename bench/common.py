@@ -155,6 +155,8 @@ def _fmt_value(row: Mapping[str, Any]) -> str:
         return f"{value:.2f}x"
     if unit == "MB":
         return f"{value:.1f} MB"
+    if unit not in ("s", ""):  # a count: "0 launches"
+        return f"{value:.0f} {unit}"
     return f"{value:.3f} s" if value < 10 else f"{value:.2f} s"
 
 

@@ -48,8 +48,8 @@ CASES: dict[str, tuple[str, int, bool]] = {
 
 
 def _arrange(server: Any, case: str) -> None:
-    import hostile_data as data
-    import hostile_server as hs
+    import hostile_data as data  # type: ignore[import-not-found]  # tests/providers, put on sys.path above
+    import hostile_server as hs  # type: ignore[import-not-found]
 
     def dated(date: str) -> Callable[[Any], None]:
         answers = data.default_answers()

@@ -79,7 +79,12 @@ def _child(url: str, token: str, workspace: str, job: str) -> None:
     loaded = QEventLoop()
     failure: list[str] = []
     window.controller.report_changed.connect(loaded.quit)
-    window.controller.load_failed.connect(lambda message: (failure.append(message), loaded.quit()))
+
+    def on_failed(message: str) -> None:
+        failure.append(message)
+        loaded.quit()
+
+    window.controller.load_failed.connect(on_failed)
     QTimer.singleShot(int(LOAD_TIMEOUT_S * 1000), loaded.quit)
     window.wizard.start_page.fill(workspace=workspace, job=job)
     window.wizard.start_page.load()

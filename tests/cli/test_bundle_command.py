@@ -79,3 +79,21 @@ def test_the_installed_command_exits_non_zero_on_a_mismatch(bundle: Path, tmp_pa
     )
     assert run.returncode == 1, run.stderr
     assert "notes.txt: not listed" in run.stdout
+
+
+def test_verify_checks_the_per_call_records_and_request_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from triage_gui.domain.models import CallAttempt
+
+    case = Case(created_at=T0, updated_at=T0, inputs=CaseInputs(workspace_id="ws_1", job_id="job_1"))
+    calls = [CallAttempt(id=f"att_{i}", recipient_id=f"rcp_{i}", phone_number=f"+1415555{i:04d}") for i in range(50)]
+    requests = [{"method": "GET", "path": "/v1/jobs/job_1", "status": 200, "duration_ms": 12, "request_id": "r1"}]
+    path = write_bundle(BundleInputs(case=case, calls=calls, http_requests=requests), tmp_path / "b.zip").path
+    assert main(["bundle", "verify", "--json", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out)["ok"] is True
+    tampered = tmp_path / "t.zip"
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(tampered, "w") as new:
+        for name in old.namelist():
+            data = old.read(name)
+            new.writestr(name, data.replace(b"r1", b"r2") if name == "http_requests.jsonl" else data)
+    assert main(["bundle", "verify", str(tampered)]) == 1
+    assert "http_requests.jsonl: SHA-256 differs" in capsys.readouterr().out

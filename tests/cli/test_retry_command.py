@@ -77,6 +77,7 @@ def test_dry_run_json_is_one_object(run_cli):
     code, out, _ = run_cli("--json", "--sample", "12")
     data = json.loads(out)
     assert code == EXIT_OK and data["dry_run"] is True and data["exit_code"] == 0
+    assert data["provider"] == "batch_v1" and data["retry_job_id"] is None
     assert data["cohort"]["size"] == 12 and data["cohort"]["key"].startswith("triage-")
     assert data["plan"]["excluded"] == {"permanent_failure": 17}
     assert all(r["masked_number"].startswith("+*") for r in data["cohort"]["recipients"])
@@ -104,6 +105,7 @@ def test_remainder_waits_for_a_healthy_sample(run_cli, simulator):
     code, out, _ = run_cli("--remainder", "--execute", "--json")
     data = json.loads(out)
     assert code == EXIT_OK and data["launch"]["status"] == "launched"
+    assert data["retry_job_id"] == data["launch"]["retry_job_id"] is not None
     assert data["cohort"]["size"] == 8
     assert len(set(posts(simulator))) == 2
 

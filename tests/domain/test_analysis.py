@@ -70,6 +70,18 @@ def test_healthy_running_job() -> None:
     assert report.generated_at == NOW  # the server's clock, not the workstation's
 
 
+def test_analysis_reports_each_step_through_a_plain_callable() -> None:
+    from triage_gui.domain.analysis import STEPS
+
+    calls = healthy_calls()
+    data = incident(job(counters=counters_for(calls)), calls, upload=upload(101), contact_audit=audit(101))
+    heard: list[tuple[str, int, int]] = []
+    report = analyse(data, progress=lambda text, done, total: heard.append((text, done, total)))
+    assert heard == [(text, i, len(STEPS)) for i, text in enumerate(STEPS)]
+    assert all(text.startswith("Analysing") for text, _d, _t in heard)
+    assert report.model_dump(exclude={"generated_at"}) == analyse(data).model_dump(exclude={"generated_at"})
+
+
 def test_stalled_job_is_job_health_and_level_2() -> None:
     calls = [call(i, at=1800 + i) for i in range(30)] + [call(100 + i, status="queued") for i in range(20)]
     stuck = job(counters=counters_for(calls), dispatch={"last_dispatch_at": ago(1800), "permits_in_use": 0})

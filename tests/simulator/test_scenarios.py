@@ -314,7 +314,7 @@ def test_size_override_and_bad_arguments() -> None:
     with pytest.raises(ValueError):
         Simulator(scenarios=["nope"])
     with pytest.raises(ValueError):
-        Simulator(sizes={"healthy": 100_001})
+        Simulator(sizes={"healthy": 1_000_001})
     with pytest.raises(KeyError):
         sim.scenario("stalled")
 

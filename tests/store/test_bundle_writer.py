@@ -267,7 +267,7 @@ def test_raw_numbers_only_for_level_3_and_recorded(dirty_upload: tuple[IncidentD
     assert json.loads(members["redaction_report.json"])["phone_numbers"].startswith("raw")
 
 
-def test_cancel_leaves_nothing_and_a_rewrite_replaces_the_old_bundle(
+def test_cancel_leaves_nothing_and_a_rewrite_never_replaces_the_old_bundle_silently(
     dirty_upload: tuple[IncidentData, Report], tmp_path: Path
 ) -> None:
     data, report = dirty_upload
@@ -282,8 +282,14 @@ def test_cancel_leaves_nothing_and_a_rewrite_replaces_the_old_bundle(
         write_bundle(_inputs(data, report), out, progress=progress, cancel=cancel)
     assert list(tmp_path.iterdir()) == []
     out.write_bytes(b"an older bundle")
-    write_bundle(_inputs(data, report), out)
-    assert verify_bundle(out).ok and [p.name for p in tmp_path.iterdir()] == ["b.zip"]
+    again = write_bundle(_inputs(data, report), out)  # re-exported: the next free name
+    assert again.path == tmp_path / "b-2.zip" and verify_bundle(again.path).ok
+    assert out.read_bytes() == b"an older bundle"
+    third = write_bundle(_inputs(data, report), out)
+    assert third.path == tmp_path / "b-3.zip"
+    replaced = write_bundle(_inputs(data, report), out, overwrite=True)  # asked for: replaced
+    assert replaced.path == out and verify_bundle(out).ok
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b-2.zip", "b-3.zip", "b.zip"]
 
 
 def test_headless_check_bundle_with_a_screenshot(tmp_path: Path) -> None:

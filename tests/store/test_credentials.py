@@ -10,6 +10,7 @@ from triage_gui.store.credentials import (
     CredentialProblem,
     CredentialStore,
     TokenSource,
+    backend_words,
     check_token,
 )
 
@@ -250,3 +251,25 @@ def test_a_locked_real_keyring_gives_a_clear_message(real_keyring, profile_names
     assert TOKEN not in caught.value.message
     store.set_session_token(name, "typed-for-now")
     assert store.resolve(name).token == "typed-for-now"
+
+
+# -- plain words (issue #13) -------------------------------------------------------------------
+
+
+def test_the_backend_has_plain_words_beside_its_dotted_name(fail_keyring):
+    status = CredentialStore().backend_status()
+    assert status.backend == "keyring.backends.fail.Keyring"  # for diagnostics
+    assert status.backend_words == "none found"
+    assert backend_words("keyring.backends.SecretService.Keyring") == "Secret Service (GNOME Keyring or KWallet)"
+    assert backend_words("keyrings.alt.file.PlaintextKeyring").startswith("a plain file store")
+    assert backend_words("acme_vault.backend.AcmeKeyring") == "AcmeKeyring from acme_vault"
+
+
+def test_an_os_error_in_the_keyring_is_said_without_its_number():
+    refused = ConnectionRefusedError(111, "Connection refused")  # a D-Bus socket nobody listens on
+    store = CredentialStore(backend=_Failing(refused), environ={})
+    with pytest.raises(CredentialError) as caught:
+        store.get("prod")
+    assert "the system keyring failed: nothing answered there (connection refused)." in caught.value.message
+    assert "Errno" not in caught.value.message
+    assert caught.value.detail == "ConnectionRefusedError: [Errno 111] Connection refused"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import stat
 from collections.abc import Iterator
 
@@ -171,3 +172,19 @@ def test_the_command_line_log_is_scrubbed_and_shows_warnings_only():
     assert text.startswith("triage-gui: WARNING: server said")
     assert "SECRET1" not in text and "SECRET2" not in text and "+447700900123" not in text
     assert not [h for h in logging.getLogger().handlers if getattr(h, "scrub", None) is setup.scrub]
+
+
+def test_log_tail_is_the_last_megabyte_across_rotations_in_whole_lines(tmp_path):
+    from triage_gui.store.log_setup import log_tail
+
+    log_file = tmp_path / "app.log"
+    (tmp_path / "app.log.2").write_text("".join(f"old {i}\n" for i in range(1000)), encoding="utf-8")
+    (tmp_path / "app.log.1").write_text("".join(f"mid {i}\n" for i in range(1000)), encoding="utf-8")
+    log_file.write_text("".join(f"new {i}\n" for i in range(10)), encoding="utf-8")
+    whole = log_tail(log_file, max_bytes=10_000_000)
+    assert whole.splitlines()[0] == "old 0" and whole.splitlines()[-1] == "new 9"
+    tail = log_tail(log_file, max_bytes=500)
+    lines = tail.splitlines()
+    assert lines[-1] == "new 9" and lines[0].startswith("mid ") and len(tail.encode()) <= 500
+    assert all(re.fullmatch(r"(mid|new) \d+", line) for line in lines)  # no cut line
+    assert log_tail(tmp_path / "missing.log") == ""

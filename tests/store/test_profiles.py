@@ -79,12 +79,14 @@ def test_defaults_are_the_secure_ones():
     p = make_profile(name="prod", base_url="https://api.example.com")
     assert (p.verify_tls, p.use_env_proxy, p.allow_insecure_http, p.timeout_s) == (True, True, False, 10.0)
     assert p.connection_options() == {
+        "provider": "batch_v1",
         "base_url": "https://api.example.com",
         "label": "prod",
         "verify": True,
         "timeout_s": 10.0,
         "trust_env": True,
         "insecure": False,
+        "default_workspace": None,
     }
 
 
@@ -121,6 +123,7 @@ def test_the_file_holds_no_token_field_and_is_private(store, app_paths):
     assert document["format"] == 1
     assert set(document["profiles"][0]) == {
         "name",
+        "provider",
         "base_url",
         "default_workspace",
         "verify_tls",
@@ -130,6 +133,54 @@ def test_the_file_holds_no_token_field_and_is_private(store, app_paths):
         "allow_insecure_http",
     }
     assert stat.S_IMODE(app_paths.profiles_file.stat().st_mode) == 0o600
+
+
+def test_a_file_written_before_profiles_named_their_platform_loads_as_batch_v1(store, app_paths):
+    legacy = {
+        "name": "prod",
+        "base_url": "https://api.example.com",
+        "default_workspace": "ws_1",
+        "verify_tls": True,
+        "ca_bundle": None,
+        "use_env_proxy": True,
+        "timeout_s": 10.0,
+        "allow_insecure_http": False,
+    }
+    app_paths.profiles_file.parent.mkdir(parents=True, exist_ok=True)
+    app_paths.profiles_file.write_text(json.dumps({"format": 1, "profiles": [legacy]}), encoding="utf-8")
+    [profile] = store.profiles()
+    assert (profile.provider, profile.default_workspace, profile.needs_workspace) == ("batch_v1", "ws_1", True)
+    assert profile.connection_options()["provider"] == "batch_v1"
+    assert store.warnings == []
+    assert app_paths.profiles_file.read_text(encoding="utf-8") == json.dumps({"format": 1, "profiles": [legacy]})
+
+
+def test_an_elevenlabs_profile_round_trips_and_names_no_workspace(store):
+    url = "https://api.eu.residency.elevenlabs.io"
+    store.add(make_profile(name="el", provider="elevenlabs", base_url=url))
+    profile = store.get("el")
+    assert (profile.provider, profile.base_url, profile.default_workspace) == ("elevenlabs", url, None)
+    assert not profile.needs_workspace and profile.provider_label == "ElevenLabs"
+    assert profile.connection_options()["provider"] == "elevenlabs"
+    with pytest.raises(ProfileError) as caught:
+        make_profile(name="el2", provider="elevenlabs", base_url=url, default_workspace="ws_1")
+    assert set(caught.value.field_errors) == {"default_workspace"}
+    assert "the API key decides it" in caught.value.field_errors["default_workspace"]
+
+
+def test_an_unknown_platform_is_refused_in_plain_words(store, app_paths):
+    with pytest.raises(ProfileError) as caught:
+        make_profile(name="v", provider="vapi", base_url="https://api.example.com")
+    assert caught.value.field_errors == {"provider": "Platform: choose one of batch_v1, elevenlabs."}
+    # In the file: that one profile is skipped with a warning, the others load.
+    entries = [
+        {"name": "v", "provider": "vapi", "base_url": "https://api.example.com"},
+        {"name": "ok", "base_url": "https://api.example.com"},
+    ]
+    app_paths.profiles_file.parent.mkdir(parents=True, exist_ok=True)
+    app_paths.profiles_file.write_text(json.dumps({"format": 1, "profiles": entries}), encoding="utf-8")
+    assert store.names() == ["ok"]
+    assert any("Profile 'v' was skipped" in w for w in store.warnings)
 
 
 def test_names_are_unique_ignoring_case(store):

@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     with paused_collection():
         report = analyse(data, settings)
     if args.bundle:
-        code = _write_bundle(args, data, report, resolved.connection.token)
+        code = _write_bundle(args, data, report, resolved.connection.token, resolved.connection.provider)
         if code:
             return code
     if args.json:
@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write_bundle(args: argparse.Namespace, data: IncidentData, report: Report, token: str) -> int:
+def _write_bundle(args: argparse.Namespace, data: IncidentData, report: Report, token: str, provider: str) -> int:
     from pathlib import Path
 
     from triage_gui.services.bundle_assembly import write_check_bundle
@@ -144,7 +144,9 @@ def _write_bundle(args: argparse.Namespace, data: IncidentData, report: Report, 
         if not screenshot.startswith(b"\x89PNG\r\n\x1a\n"):
             return _fail(f"{args.screenshot} is not a PNG image", EXIT_USAGE)
     try:
-        result = write_check_bundle(args.bundle, data, report, token=token, screenshot_png=screenshot)
+        result = write_check_bundle(
+            args.bundle, data, report, token=token, screenshot_png=screenshot, provider=provider
+        )
     except BundleError as exc:
         return _fail(str(exc), EXIT_USAGE)
     print(f"bundle written: {result.path} ({result.size:,} bytes, {len(result.files)} files)", file=sys.stderr)

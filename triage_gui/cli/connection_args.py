@@ -1,10 +1,11 @@
 """Where a command connects: ``--profile NAME`` or ``--base-url URL`` with ``TRIAGE_API_TOKEN``.
 
 Shared by every sub-command that talks to the API, so they all resolve connections, tokens
-and settings the same way the GUI does. ``--provider`` names the platform (``batch_v1`` by
-default); for ``elevenlabs`` the key may also come from ``ELEVENLABS_API_KEY``, ``--base-url``
-may name a region (default, us, eu, india, singapore; default: default) and no workspace is
-needed (the key is the workspace).
+and settings the same way the GUI does. ``--provider`` names the platform: a profile's own
+(a profile says which platform it is for; an explicit ``--provider`` that disagrees is a usage
+error), else ``batch_v1``. For ``elevenlabs`` the key may also come from ``ELEVENLABS_API_KEY``,
+``--base-url`` may name a region (default, us, eu, india, singapore; default: default) and no
+workspace is needed (the key is the workspace).
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def add_connection_args(parser: argparse.ArgumentParser) -> None:
     where.add_argument(
         "--provider",
         choices=PROVIDERS,
-        help="the platform's API (default: batch_v1); elevenlabs reads ElevenLabs Agents Platform batch calling",
+        help="the platform's API (default: the profile's, else batch_v1); elevenlabs reads ElevenLabs Agents "
+        "Platform batch calling",
     )
     where.add_argument(
         "--base-url",
@@ -63,7 +65,8 @@ def resolve_connection(args: argparse.Namespace) -> ResolvedConnection:
 
     paths = AppPaths()
     settings = SettingsStore(paths).load().settings.to_analysis_settings()
-    provider = getattr(args, "provider", None) or "batch_v1"
+    asked = getattr(args, "provider", None)
+    provider = asked or "batch_v1"
     workspace_needed = provider != "elevenlabs"
     if args.profile:
         credentials = CredentialStore(on_secret=register_secret)
@@ -71,18 +74,25 @@ def resolve_connection(args: argparse.Namespace) -> ResolvedConnection:
             profile = ProfileStore(paths, credentials).get(args.profile)
         except ProfileError as exc:
             raise ConnectionArgsError(str(exc)) from None
+        if asked and asked != profile.provider:
+            raise ConnectionArgsError(
+                f"profile {profile.name!r} is for {profile.provider_label} (provider {profile.provider}), not "
+                f"{asked}: leave out --provider, or use a profile for {asked}"
+            )
+        workspace_needed = profile.needs_workspace
         try:
             token = credentials.resolve_token(profile.name)
         except CredentialError as exc:
             fallback = "" if workspace_needed else os.environ.get(ELEVENLABS_KEY_ENV, "").strip()
             if not fallback:
-                raise ConnectionArgsError(str(exc)) from None
+                also = "" if workspace_needed else f" For ElevenLabs, {ELEVENLABS_KEY_ENV} is read too."
+                raise ConnectionArgsError(str(exc) + also) from None
             token = _checked(fallback, ELEVENLABS_KEY_ENV)
             register_secret(token)
         workspace = args.workspace or profile.default_workspace or (None if workspace_needed else NO_WORKSPACE)
         if not workspace:
             raise ConnectionArgsError(f"profile {profile.name!r} has no default workspace: give --workspace")
-        connection = Connection(token=token, provider=provider, **profile.connection_options())
+        connection = Connection(token=token, **profile.connection_options())
         return ResolvedConnection(connection, workspace, settings)
     raw_url = args.base_url
     if not workspace_needed:

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from triage_gui import __version__
+from triage_gui.providers.connection import PROVIDERS  # light: the GUI's start imports it anyway
 
 # name -> (module, one-line help). Order is the order shown in --help.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -20,7 +21,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("triage_gui.cli.audit_command", "audit a local contact file (CSV) before upload"),
     "retry": ("triage_gui.cli.retry_command", "plan (and with --execute, launch) a targeted retry"),
     "bundle": ("triage_gui.cli.bundle_command", "diagnostics bundles: verify FILE.zip"),
-    "profile": ("triage_gui.cli.profile_command", "connection profiles: add, list, remove, test"),
+    "profile": ("triage_gui.cli.profile_command", "connection profiles: add, edit, list, show, remove, rename, test"),
     "simulator": ("triage_gui.cli.simulator_command", "run the reference Batch API simulator"),
 }
 
@@ -40,6 +41,12 @@ def _gui_parser() -> argparse.ArgumentParser:
         help="start the bundled simulator on loopback and open the app on it (no account needed)",
     )
     parser.add_argument("--scenario", default=None, help="with --demo: the scenario to open first (default: stalled)")
+    parser.add_argument(
+        "--provider",
+        choices=PROVIDERS,
+        default=None,
+        help="with --demo: the platform the bundled simulator plays (default: batch_v1; a profile names its own)",
+    )
     parser.add_argument(
         "--smoke",
         action="store_true",
@@ -65,7 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(module.run(args) or 0)
         finally:
             logging_setup.close()
-    args = _gui_parser().parse_args(args_list)
+    parser = _gui_parser()
+    args = parser.parse_args(args_list)
+    if args.provider is not None and not args.demo:
+        parser.error("--provider goes with --demo (a connection profile names its own platform)")
     from triage_gui.ui.app.startup import run_gui  # Qt is imported only for the GUI
 
     return run_gui(args)

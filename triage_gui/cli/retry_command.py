@@ -11,6 +11,9 @@ input or an unreadable ledger; 3 authentication or access refused; 4 not found; 
 could not be reached or failed; 6 the server broke the API contract; 7 the launch was refused
 (cohort problems without an override, or by the server); 8 the launch is unresolved (pending:
 run the same command again to resume it, never with another cohort).
+
+``--json`` prints one object naming the ``provider`` and the ``retry_job_id`` this run launched,
+found, or found already holding the cohort (None when there is none or it is unresolved).
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ from triage_gui.providers.errors import ApiError
 
 if TYPE_CHECKING:
     from triage_gui.domain.incident import AnalysisSettings
-    from triage_gui.services.retry import RetryService
+    from triage_gui.domain.report import RetryPlan
+    from triage_gui.domain.retry_cohort import CohortPhase
+    from triage_gui.services.retry import RetryContext, RetryService
 
 EXIT_OK, EXIT_USAGE = 0, 2  # 3 to 6: a failed API call (see cli.api_errors)
 EXIT_REFUSED, EXIT_UNRESOLVED = 7, 8
@@ -89,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
 
     from triage_gui.domain.incident import AnalysisSettings
     from triage_gui.domain.retry_cohort import override_is_valid
-    from triage_gui.providers.batch_v1.client import check_id
+    from triage_gui.providers.http.retry_policy import check_id
     from triage_gui.services.retry import RetryService
     from triage_gui.store.retry_ledger import LedgerError, RetryLedger
 
@@ -114,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
 
     ws, job = resolved.workspace, args.job
     out = _Output(args)
+    out.data["provider"] = resolved.connection.provider
     try:
         ledger = RetryLedger(
             Path(args.case) if args.case else default_ledger_dir(resolved.connection.base_url, ws, job)
@@ -147,6 +153,8 @@ def _run(
         out.data["resumed"] = [_outcome_json(o) for o in resumed]
         for outcome in resumed:
             out.line(f"Resumed pending retry {outcome.key}: {outcome.status.value} — {outcome.message}")
+            if outcome.ok:
+                out.data["retry_job_id"] = outcome.retry_job_id
         if any(o.status is LaunchStatus.UNRESOLVED for o in resumed):
             out.line(
                 "A pending retry is still unresolved: nothing new is launched until it is known. Run this again later."
@@ -185,10 +193,19 @@ def _run(
 
     if cohort.size == 0:
         launched = [e.retry_job_id for e in ledger.for_job(ws, job) if e.phase == phase.value and e.retry_job_id]
+        # no ledger entry here: another data folder or workstation launched it; the server knows
+        elsewhere = _holding_jobs(plan, phase, context) if not launched else []
         if launched:
+            out.data["retry_job_id"] = launched[-1]
             out.line(f"Nothing left to launch: the {phase.value} was launched as retry job {launched[-1]}.")
             if args.execute and launched[-1] not in {j.id for j in context.unfinished}:
                 _watch(service, launched[-1], ws, args, settings, out)
+        elif elsewhere:
+            out.data["retry_job_id"] = elsewhere[-1]
+            out.line(
+                f"Nothing left to launch: the {phase.value} is already in retry job {', '.join(elsewhere)}"
+                " (launched from another data folder or workstation)."
+            )
         else:
             out.line(f"Nothing to launch: the plan has no {phase.value} recipients left.")
         return out.finish(EXIT_OK)
@@ -206,6 +223,7 @@ def _run(
     out.line(confirmation_text(cohort, override_reason=override))
     outcome = service.launch(cohort, problems, args.override_reason, args.note or "")
     out.data["launch"] = _outcome_json(outcome)
+    out.data["retry_job_id"] = outcome.retry_job_id if outcome.ok else None
     out.line(f"Launch {outcome.status.value}: {outcome.message}")
     if outcome.status is LaunchStatus.UNRESOLVED:
         out.line("Do not relaunch with another cohort: run this same command again to resume it.")
@@ -215,6 +233,15 @@ def _run(
     if outcome.retry_job_id:
         _watch(service, outcome.retry_job_id, ws, args, settings, out)
     return out.finish(EXIT_OK)
+
+
+def _holding_jobs(plan: RetryPlan, phase: CohortPhase, context: RetryContext) -> list[str]:
+    """The retry jobs on the server that hold this phase's planned recipients, oldest first."""
+    from triage_gui.domain.retry_cohort import CohortPhase
+
+    wanted = plan.remainder_ids if phase is CohortPhase.REMAINDER else plan.sample_ids
+    held = {context.retried[rid] for rid in wanted if rid in context.retried}
+    return [j for j in context.retry_children if j in held]
 
 
 def _watch(
@@ -254,7 +281,7 @@ class _Output:
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.json = args.json
-        self.data: dict[str, Any] = {"dry_run": not args.execute}
+        self.data: dict[str, Any] = {"dry_run": not args.execute, "retry_job_id": None}
         self.lines: list[str] = []
 
     def line(self, text: str) -> None:

@@ -3,9 +3,14 @@
 Pure: the attempts are grouped by recipient once, the dispatch rate and the retry plan are
 computed once, and the four runbook checks, the escalation tree and the recovery outcome read
 them. A 100k-recipient job (~150k attempts) analyses in about a second.
+
+``progress`` (a plain callable, e.g. the load task's) hears each step as ``(text, done, total)``:
+a 1M-recipient job takes seconds, and the agent is told what it is doing meanwhile.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from triage_gui.domain.call_history import CallHistory
 from triage_gui.domain.checks import duplicates, job_health, permits_dispatch, retry_strategy
@@ -17,21 +22,50 @@ from triage_gui.domain.progress import estimate_progress, measure_rate
 from triage_gui.domain.report import Counts, Report
 from triage_gui.domain.retry_planning import plan_retry
 
+StepListener = Callable[[str, int, int], None]
 
-def analyse(data: IncidentData, settings: AnalysisSettings | None = None) -> Report:
-    return _analyse(data, settings or AnalysisSettings())
+STEPS = (
+    "Analysing: grouping the calls by recipient…",
+    "Analysing: planning the retry…",
+    "Analysing: job health…",
+    "Analysing: permits and dispatch…",
+    "Analysing: duplicate prevention…",
+    "Analysing: retry strategy…",
+    "Analysing: escalation…",
+)
 
 
-def _analyse(data: IncidentData, settings: AnalysisSettings) -> Report:
+def _no_progress(_text: str, _done: int, _total: int) -> None:
+    pass
+
+
+def analyse(
+    data: IncidentData, settings: AnalysisSettings | None = None, progress: StepListener | None = None
+) -> Report:
+    return _analyse(data, settings or AnalysisSettings(), progress or _no_progress)
+
+
+def _analyse(data: IncidentData, settings: AnalysisSettings, on_step: StepListener) -> Report:
+    steps = iter(enumerate(STEPS))
+
+    def step() -> None:
+        done, text = next(steps)
+        on_step(text, done, len(STEPS))
+
+    step()
     history = CallHistory.build(data.calls, data.events)
     rate = measure_rate(data)
+    step()
     plan = plan_retry(data, settings, history=history)
-    checks: list[CheckResult] = [
-        job_health.run(data, settings, history=history, rate=rate),
-        permits_dispatch.run(data, settings, history=history),
-        duplicates.run(data, settings, history=history),
-        retry_strategy.run(data, settings, history=history, plan=plan),
-    ]
+    step()
+    checks: list[CheckResult] = [job_health.run(data, settings, history=history, rate=rate)]
+    step()
+    checks.append(permits_dispatch.run(data, settings, history=history))
+    step()
+    checks.append(duplicates.run(data, settings, history=history))
+    step()
+    checks.append(retry_strategy.run(data, settings, history=history, plan=plan))
+    step()
     escalation = escalate(checks, data, plan, settings)
     counts = count(data, history)
     progress = estimate_progress(data, rate)
@@ -49,14 +83,19 @@ def _analyse(data: IncidentData, settings: AnalysisSettings) -> Report:
         counts=counts,
         progress=progress,
         retry_plan=plan,
-        outcome=recovery_outcome(data, escalation, plan, progress, counts),
+        outcome=recovery_outcome(data, escalation, plan, progress, counts, settings),
     )
 
 
 def count(data: IncidentData, history: CallHistory) -> Counts:
     """The job's own counters, with the engine's tally from the calls beside them."""
     counters, audit = data.job.counters, data.contact_audit
-    expected = data.upload.row_count if data.upload else (audit.rows if audit and not audit.error else None)
+    if data.upload:
+        expected: int | None = data.upload.row_count
+    elif data.submitted_recipients:  # a platform whose job carries its own recipient list
+        expected = data.submitted_recipients.count
+    else:
+        expected = audit.rows if audit and not audit.error else None
     return Counts(
         expected=None if data.job.is_retry else expected,
         total=counters.total,

@@ -28,6 +28,7 @@ class CaseInputs(BaseModel):
 
     connection_label: str = ""
     base_url: str = ""
+    provider: str = "batch_v1"  # the platform's API (providers.connection.PROVIDERS)
     workspace_id: str = ""
     campaign_id: str = ""
     job_id: str = ""

@@ -35,6 +35,19 @@ class JobSnapshot(BaseModel):
     job: BatchJob
 
 
+class SubmittedRecipients(BaseModel):
+    """The recipient list a job carries itself, on a platform without uploads (ElevenLabs' batch
+    holds its recipients): what was submitted, so the expected contacts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    count: int = Field(ge=0)  # recipients the job holds: the contacts it was submitted with
+    source: str  # where ``count`` was read, in plain words (the evidence says it)
+    # the platform's own count of them where it gives one whose meaning is not documented
+    # (ElevenLabs' ``total_calls_scheduled``): shown beside ``count``, never judged
+    declared: int | None = None
+
+
 class IncidentData(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -59,3 +72,9 @@ class IncidentData(BaseModel):
     server_clock_skew_s: float | None = None
     server_clock_rejected: bool = False
     repeated_items: dict[str, int] = Field(default_factory=dict)
+    # What the platform has, set by the provider's mapping. ``platform_has_campaigns`` False: a
+    # job belongs to no campaign; its own agent and caller number are its configuration, there
+    # is nothing to compare them with. ``submitted_recipients`` set: the platform has no
+    # uploads, the job carries its recipient list (``contact_audit`` is then that list's audit).
+    platform_has_campaigns: bool = True
+    submitted_recipients: SubmittedRecipients | None = None

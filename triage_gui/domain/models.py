@@ -8,13 +8,40 @@ nowhere on purpose: a new status is shown as "unknown", which is what the contra
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 T = TypeVar("T")
+
+_set_slot = object.__setattr__
+
+
+def share_fields_sets(models: Iterable[object]) -> None:
+    """Let models that were given the same fields share one ``model_fields_set``.
+
+    pydantic gives every instance its own set of the field names it was given: 728 bytes for a
+    call's ten fields, half of what a call or an event costs in memory (1.6 and 1.1 kB), so 1.4 GB
+    of a 1M-recipient job. The sets are equal for almost every item of a page (the server sends
+    the same fields each time); one set each is kept. Nothing changes for a reader: a frozen
+    model's set is never changed in place (``model_copy`` copies it before an update).
+    """
+    seen: list[set[str]] = []
+    for model in models:
+        if not isinstance(model, BaseModel):
+            continue
+        own = model.__pydantic_fields_set__
+        for shared in seen:
+            if own == shared:
+                if own is not shared:
+                    _set_slot(model, "__pydantic_fields_set__", shared)
+                break
+        else:
+            if len(seen) < 8:
+                seen.append(own)
 
 
 class ApiModel(BaseModel):
@@ -206,3 +233,10 @@ class Page(ApiModel, Generic[T]):
 
     items: list[T] = Field(default_factory=list)
     next_cursor: str | None = None
+
+    @model_validator(mode="after")
+    def _share_fields_sets(self) -> Page[T]:
+        share_fields_sets(self.items)
+        failures = [item.failure for item in self.items if isinstance(item, CallAttempt) and item.failure]
+        share_fields_sets(failures)
+        return self

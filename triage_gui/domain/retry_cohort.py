@@ -23,6 +23,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from triage_gui.domain.call_history import CallHistory
+from triage_gui.domain.checks.permits_dispatch import dispatch_blocked_text
 from triage_gui.domain.dispatch_monitor import MonitorKind, MonitorVerdict
 from triage_gui.domain.incident import AnalysisSettings, IncidentData
 from triage_gui.domain.phones import normalise
@@ -190,6 +191,7 @@ class ProblemKind(StrEnum):
     RETRY_IN_PROGRESS = "retry_in_progress"  # an earlier retry job of this job is not finished
     IN_UNFINISHED_RETRY = "in_unfinished_retry"  # recipients an unfinished retry job still has
     UNFINISHED_RETRY_UNSEEN = "unfinished_retry_unseen"  # an unfinished retry job whose recipients are not all known
+    DISPATCH_BLOCKED = "dispatch_blocked"  # the job's dispatch is blocked by permits: a retry would wait too
 
 
 # Problems no written reason can lift: the server would refuse them, or there is nothing to send.
@@ -275,6 +277,9 @@ def validate_cohort(
                 message=f"The retry plan is on hold: {plan.hold_reason or 'transient failures above the threshold'}.",
             )
         )
+    blocked = dispatch_blocked_text(data, settings or AnalysisSettings())
+    if blocked is not None:  # a retry launched now waits behind the same permits
+        problems.append(CohortProblem(kind=ProblemKind.DISPATCH_BLOCKED, message=blocked))
     return problems
 
 

@@ -70,6 +70,9 @@ class Provider(Protocol):
 
     kind: str  # "batch_v1", ...
     blind_spots: tuple[str, ...]  # what this platform cannot show, in plain words
+    # True where a launch carries an idempotency key the server honours, so the same launch may
+    # be sent again after an unclear failure; False (ElevenLabs): one send per run, then look-ups
+    launch_is_keyed: bool
 
     def close(self) -> None: ...
 
@@ -143,6 +146,8 @@ ClientT = TypeVar("ClientT", bound=_Client)
 
 class ClientProvider(Generic[ClientT]):
     """What every provider over one platform client shares: closing it, and its server's clock."""
+
+    launch_is_keyed = True
 
     def __init__(self, client: ClientT) -> None:
         self.client = client

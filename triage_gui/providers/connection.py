@@ -38,6 +38,8 @@ class Connection:
     # A server Date further than this from the workstation's clock is not believed (the skew is
     # reported as a finding). None: no bound (the demo: its simulated clock runs faster).
     clock_plausibility_s: float | None = PLAUSIBLE_CLOCK_SKEW_S
+    # the profile's default workspace: the start page is pre-filled with it
+    default_workspace: str | None = None
 
     def __post_init__(self) -> None:
         if self.provider not in PROVIDERS:

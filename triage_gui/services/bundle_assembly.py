@@ -8,12 +8,14 @@ path does not import; a caller that has it may pass ``pdf_renderer``.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from triage_gui.domain.case import Case, CaseInputs
 from triage_gui.domain.incident import IncidentData
 from triage_gui.domain.report import Report
+from triage_gui.providers.http.request_log import REQUEST_LOG
 from triage_gui.store.bundle_writer import BundleInputs, BundleResult, ProgressCallback, write_bundle
 
 
@@ -52,9 +54,13 @@ def write_check_bundle(
     pdf_renderer: Callable[[str], bytes] | None = None,
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
+    provider: str = "",
+    http_requests: Sequence[Mapping[str, Any]] | None = None,
+    overwrite: bool = False,
 ) -> BundleResult:
     """Write the diagnostics bundle for one ``check`` run; raises ``BundleError`` on bad input
-    (e.g. the screenshot is not a PNG)."""
+    (e.g. the screenshot is not a PNG). ``http_requests``: None for this process's request log.
+    An existing file is not replaced (the bundle goes to ``name-2.zip``) unless ``overwrite``."""
     if case is None:
         case = case_from_incident(data, report)
     inputs = BundleInputs(
@@ -66,7 +72,10 @@ def write_check_bundle(
         events=list(data.events),
         contact_audit=data.contact_audit,
         log_text=log_text,
+        calls=list(data.calls),
+        http_requests=REQUEST_LOG.records() if http_requests is None else list(http_requests),
+        provider=provider,
         secrets=[token] if token else [],
         omitted={"chart.png": "headless run: the progress chart is drawn only in the app"},
     )
-    return write_bundle(inputs, out_path, progress=progress, cancel=cancel)
+    return write_bundle(inputs, out_path, progress=progress, cancel=cancel, overwrite=overwrite)

@@ -16,6 +16,12 @@ The order is the whole point:
 
 A new key is never made for a cohort that has one, so at worst the server answers "that job
 already exists" (200) instead of creating another.
+
+A platform without an idempotency key (ElevenLabs: the key is only the retry batch's name,
+searched for before each submit) gets ONE send per run: after an ambiguous failure the request
+is looked up, never sent again by itself, because a server that acts late on the first send
+would make a second batch that no search could have seen. Still not found, the intent stays
+pending; the same command run again searches by name before it sends.
 """
 
 from __future__ import annotations
@@ -71,6 +77,12 @@ class LaunchOutcome:
         return self.status in (LaunchStatus.LAUNCHED, LaunchStatus.ALREADY_LAUNCHED)
 
 
+def resends_safely(provider: Provider) -> bool:
+    """Whether the same launch may be sent again after an ambiguous failure: only where the
+    platform's idempotency key makes a second send answer with the first job."""
+    return bool(getattr(provider, "launch_is_keyed", False))  # unknown: assume no key, never resend
+
+
 class RetryLauncher:
     """Launch, resume and monitor retries of one case. Methods block: call them from a worker.
 
@@ -90,7 +102,7 @@ class RetryLauncher:
     ) -> None:
         self.provider = provider
         self.ledger = ledger
-        self.rounds = max(1, rounds)
+        self.rounds = 1 if not resends_safely(provider) else max(1, rounds)
         self.round_pause_s = round_pause_s
         self.cancel = cancel or threading.Event()
         self._say = progress or (lambda _message: None)

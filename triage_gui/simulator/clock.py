@@ -101,9 +101,25 @@ class RealClock(_SimulatedClock):
         return self._start.timestamp() + (time.monotonic() - self._wall_origin) * self.speed
 
 
+_DAY_PREFIX: dict[int, str] = {}  # days since the epoch -> "YYYY-MM-DDT" (a few hundred at most)
+
+
 def iso(ts: float) -> str:
-    """ISO-8601 UTC with ``Z`` to whole seconds, as the contract writes timestamps."""
-    return datetime.fromtimestamp(int(ts), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """ISO-8601 UTC with ``Z`` to whole seconds, as the contract writes timestamps.
+
+    What ``datetime.fromtimestamp(int(ts), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")`` gives, with the
+    date part formatted once per day: ``strftime`` was half the CPU of serving a 100k job's pages.
+    """
+    day, second = divmod(int(ts), 86_400)
+    prefix = _DAY_PREFIX.get(day)
+    if prefix is None:
+        prefix = datetime.fromtimestamp(day * 86_400, UTC).strftime("%Y-%m-%dT")
+        if len(_DAY_PREFIX) >= 4096:  # never in practice: a scenario spans days, not years
+            _DAY_PREFIX.clear()
+        _DAY_PREFIX[day] = prefix
+    hour, rest = divmod(second, 3600)
+    minute, second = divmod(rest, 60)
+    return f"{prefix}{hour:02d}:{minute:02d}:{second:02d}Z"
 
 
 def iso_or_none(ts: float | None) -> str | None:

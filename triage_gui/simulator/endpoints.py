@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from triage_gui.simulator import resources as res
 from triage_gui.simulator.clock import parse_iso
+from triage_gui.simulator.page_text import calls_page_bytes, events_page_bytes
 from triage_gui.simulator.paging import (
     PagingError,
     decode_cursor,
@@ -176,7 +177,7 @@ def list_calls(h: ApiRequest, ids: list[str], q: dict[str, str], _: bytes) -> Re
     now = h.now
     page, next_index = job.calls_page(now, start or 0, limit, status)
     cursor = encode_cursor(next_index, fp) if next_index is not None else None
-    return json_reply(200, res.page_json([res.call_json(job, a, now) for a in page], cursor))
+    return Reply(200, calls_page_bytes(job, page, now, cursor))
 
 
 def list_events(h: ApiRequest, ids: list[str], q: dict[str, str], _: bytes) -> Reply:
@@ -195,7 +196,7 @@ def list_events(h: ApiRequest, ids: list[str], q: dict[str, str], _: bytes) -> R
         after = position
     page, last_seq = job.events_page(h.now, after, limit)
     cursor = encode_cursor(last_seq, fp) if last_seq is not None else None
-    return json_reply(200, res.page_json([res.event_json(job, e) for e in page], cursor))
+    return Reply(200, events_page_bytes(job, page, cursor))
 
 
 def post_retry(h: ApiRequest, ids: list[str], q: dict[str, str], body: bytes) -> Reply:

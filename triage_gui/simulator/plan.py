@@ -118,6 +118,8 @@ class JobPlan:
     _by_recipient: list[list[Attempt]] = field(default_factory=list, repr=False)
     _state_starts: dict[str, list[float]] = field(default_factory=dict, repr=False)
     _state_ends: dict[str, list[float]] = field(default_factory=dict, repr=False)
+    # Items' JSON text once it can no longer change (written and read by .page_text).
+    wire_cache: dict[Attempt | Event, str] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._queued = [a.queued_at for a in self.attempts]

@@ -26,6 +26,7 @@ import keyring.errors
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 
+from triage_gui.domain.plain_errors import plain_os_error
 from triage_gui.domain.token_check import check_token as domain_check_token
 from triage_gui.store.paths import TOKEN_ENV
 
@@ -53,10 +54,11 @@ class CredentialProblem(StrEnum):
 class CredentialError(Exception):
     """A credential problem in plain words; never carries the token."""
 
-    def __init__(self, problem: CredentialProblem, message: str) -> None:
+    def __init__(self, problem: CredentialProblem, message: str, *, detail: str = "") -> None:
         super().__init__(message)
         self.problem = problem
         self.message = message
+        self.detail = detail  # the keyring's own technical text, for a tooltip or the log
 
     @property
     def keyring_unusable(self) -> bool:
@@ -73,6 +75,11 @@ class BackendStatus:
     available: bool
     backend: str  # the keyring backend's name, for diagnostics
     explanation: str  # plain words for the settings / profile dialog
+
+    @property
+    def backend_words(self) -> str:
+        """The backend in plain words, for the screen (the dotted name goes in a tooltip)."""
+        return backend_words(self.backend)
 
 
 class TokenSource(StrEnum):
@@ -110,6 +117,31 @@ def _is_real(backend: KeyringBackend) -> bool:
 
 def _backend_name(backend: KeyringBackend) -> str:
     return f"{type(backend).__module__}.{type(backend).__qualname__}"
+
+
+# A backend's dotted name (what keyring calls it, for diagnostics) -> what a person calls it.
+_BACKEND_WORDS = {
+    "keyring.backends.fail.Keyring": "none found",
+    "keyring.backends.null.Keyring": "turned off",
+    "keyring.backends.chainer.ChainerBackend": "none usable among the installed ones",
+    "keyring.backends.SecretService.Keyring": "Secret Service (GNOME Keyring or KWallet)",
+    "keyring.backends.libsecret.Keyring": "Secret Service (GNOME Keyring or KWallet)",
+    "keyring.backends.kwallet.DBusKeyring": "KWallet",
+    "keyring.backends.kwallet.DBusKeyringKWallet4": "KWallet",
+    "keyring.backends.macOS.Keyring": "macOS Keychain",
+    "keyring.backends.Windows.WinVaultKeyring": "Windows Credential Manager",
+}
+
+
+def backend_words(backend: str) -> str:
+    """A keyring backend's dotted name in plain words: "keyring.backends.fail.Keyring" is
+    "none found". The dotted name stays :attr:`BackendStatus.backend` for diagnostics."""
+    if backend in _BACKEND_WORDS:
+        return _BACKEND_WORDS[backend]
+    if backend.startswith("keyrings.alt"):
+        return "a plain file store (not used: it is not safe for tokens)"
+    module, _, name = backend.rpartition(".")
+    return f"{name} from {module.split('.')[0]}" if module else backend
 
 
 class CredentialStore:
@@ -299,12 +331,15 @@ class CredentialStore:
                 "it (log in to your desktop session, or open your keyring manager) and try "
                 "again. " + _NO_KEYRING_CHOICES,
             )
-        detail = str(error).strip() or type(error).__name__
+        detail = str(error).strip()
         if token:
             detail = detail.replace(token, "[REDACTED]")
+        words = plain_os_error(detail) if detail else "no reason given"
+        failed = f"failed: {words}" if "(" in words else f"failed ({words})"
         return CredentialError(
             CredentialProblem.UNAVAILABLE,
-            f"Could not {action} profile '{profile}': the system keyring failed ({detail}). " + _NO_KEYRING_CHOICES,
+            f"Could not {action} profile '{profile}': the system keyring {failed}. " + _NO_KEYRING_CHOICES,
+            detail=f"{type(error).__name__}: {detail}" if detail else type(error).__name__,
         )
 
 

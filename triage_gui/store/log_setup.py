@@ -28,6 +28,7 @@ from triage_gui.store.paths import TOKEN_ENV, AppPaths
 
 LOG_FILE_MAX_BYTES = 1_000_000
 LOG_FILE_BACKUPS = 5
+LOG_TAIL_BYTES = 1_000_000  # what a diagnostics bundle takes of the log (log_tail)
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(threadName)s] %(message)s"
 _OWNED = "_outbound_triage_handler"  # marks handlers setup_logging installed
 
@@ -196,6 +197,36 @@ def register_secret(secret: str) -> None:
         scrub = getattr(handler, "scrub", None)
         if isinstance(scrub, ScrubFilter):
             scrub.add_secret(secret)
+
+
+def log_tail(log_file: Path, max_bytes: int = LOG_TAIL_BYTES) -> str:
+    """The app's own log, its last ``max_bytes`` or so, oldest line first, across the rotated
+    files (``app.log.5`` ... ``app.log``); whole lines only. The files were scrubbed as they
+    were written; a caller that hands the text on scrubs it again (the bundle does)."""
+    rotated = sorted(log_file.parent.glob(log_file.name + ".*"), key=_rotation_number)
+    chunks: list[bytes] = []
+    size = 0
+    for path in [log_file, *rotated]:  # newest first
+        if size >= max_bytes:
+            break
+        try:
+            with open(path, "rb") as handle:
+                length = handle.seek(0, os.SEEK_END)
+                handle.seek(max(0, length - (max_bytes - size)))
+                data = handle.read()
+        except OSError:
+            continue
+        if len(data) < length:  # cut inside the file: drop the partial first line
+            data = data[data.find(b"\n") + 1 :] if b"\n" in data else b""
+        chunks.append(data)
+        size += len(data)
+    text = b"".join(reversed([c if c.endswith(b"\n") or not c else c + b"\n" for c in chunks]))
+    return text.decode("utf-8", errors="replace")
+
+
+def _rotation_number(path: Path) -> int:
+    suffix = path.name.rsplit(".", 1)[-1]
+    return int(suffix) if suffix.isdigit() else 1_000_000
 
 
 def _level_number(level: str | int) -> int:

@@ -5,7 +5,12 @@ The file holds no secret: each profile's token is in the OS keyring (see
 profile removes it. ``http://`` is refused unless the host is loopback or the profile says
 ``allow_insecure_http`` (the window then shows that in red).
 
-"Test connection" lives in :mod:`triage_gui.providers.batch_v1.connection_probe`: the store does no HTTP.
+A profile names its platform (``provider``): ``batch_v1`` (the Batch Outbound API; a file
+written before profiles had a provider loads as that) or ``elevenlabs`` (ElevenLabs Agents
+Platform, whose API key decides the workspace, so the profile names none).
+
+"Test connection" lives in the providers (``batch_v1.connection_probe``,
+``elevenlabs.connection_probe``): the store does no HTTP.
 """
 
 from __future__ import annotations
@@ -16,10 +21,18 @@ import shutil
 import ssl
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from triage_gui.domain.addresses import is_loopback
 from triage_gui.domain.vocabulary import ID_PATTERN
@@ -29,8 +42,13 @@ from triage_gui.store.paths import AppPaths, atomic_write_text, set_aside
 log = logging.getLogger(__name__)
 
 FILE_FORMAT = 1
+ProviderName = Literal["batch_v1", "elevenlabs"]  # as triage_gui.providers.connection.PROVIDERS
+PROVIDER_NAMES: tuple[ProviderName, ...] = get_args(ProviderName)
+PROVIDER_LABELS: dict[str, str] = {"batch_v1": "Batch Outbound API", "elevenlabs": "ElevenLabs"}
+NO_WORKSPACE_NEEDED = "not needed for ElevenLabs (the API key decides it); leave it empty"
 FIELD_LABELS: dict[str, str] = {
     "name": "Profile name",
+    "provider": "Platform",
     "base_url": "Base URL",
     "default_workspace": "Default workspace",
     "verify_tls": "Verify TLS certificates",
@@ -90,6 +108,7 @@ class ConnectionProfile(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     name: str = Field(min_length=1, max_length=64)
+    provider: ProviderName = "batch_v1"
     base_url: str
     default_workspace: str | None = Field(None, pattern=ID_PATTERN)
     verify_tls: bool = True
@@ -114,11 +133,27 @@ class ConnectionProfile(BaseModel):
             return None
         return value.strip() if isinstance(value, str) else value
 
+    @field_validator("default_workspace", mode="after")
+    @classmethod
+    def _workspace_for_the_provider(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("provider") == "elevenlabs":
+            raise ValueError(NO_WORKSPACE_NEEDED)
+        return value
+
     @model_validator(mode="after")
     def _url_policy(self) -> ConnectionProfile:
         normalised, _ = check_base_url(self.base_url, allow_insecure_http=self.allow_insecure_http)
         object.__setattr__(self, "base_url", normalised)
         return self
+
+    @property
+    def needs_workspace(self) -> bool:
+        """False for ElevenLabs: its API key is the workspace."""
+        return self.provider != "elevenlabs"
+
+    @property
+    def provider_label(self) -> str:
+        return PROVIDER_LABELS[self.provider]
 
     @property
     def insecure_http(self) -> bool:
@@ -134,12 +169,14 @@ class ConnectionProfile(BaseModel):
         """Keyword arguments for ``triage_gui.providers.connection.Connection`` (all but the token);
         the store does not import the API layer, so the caller builds it."""
         return {
+            "provider": self.provider,
             "base_url": self.base_url,
             "label": self.name,
             "verify": tls_verify(self),
             "timeout_s": self.timeout_s,
             "trust_env": self.use_env_proxy,
             "insecure": self.insecure_http,
+            "default_workspace": self.default_workspace,
         }
 
     def with_changes(self, **changes: Any) -> ConnectionProfile:
@@ -162,6 +199,8 @@ def make_profile(**fields: Any) -> ConnectionProfile:
                 text = "enter a name of 1 to 64 characters"
             elif field == "timeout_s":
                 text = "must be a number of seconds above 0 and at most 300"
+            elif field == "provider":
+                text = f"choose one of {', '.join(PROVIDER_NAMES)}"
             else:
                 text = item["msg"][:1].lower() + item["msg"][1:]
             errors.setdefault(field, f"{FIELD_LABELS.get(field, field)}: {text}.")

@@ -24,6 +24,14 @@ from triage_gui.store.paths import AppPaths, atomic_write_text, set_aside
 log = logging.getLogger(__name__)
 
 
+class Theme(StrEnum):
+    """The app's look (ui/app/theme.py): the desktop's light or dark choice, or one of them."""
+
+    SYSTEM = "system"
+    LIGHT = "light"
+    DARK = "dark"
+
+
 class LogLevel(StrEnum):
     DEBUG = "DEBUG"
     INFO = "INFO"
@@ -39,6 +47,7 @@ FIELD_LABELS: dict[str, str] = {
     "default_region": "Default phone region",
     "redact_phone_numbers": "Mask phone numbers in diagnostics bundles",
     "log_level": "Log level",
+    "theme": "Theme",
 }
 POLL_INTERVAL_RANGE = (1, 300)
 STALL_THRESHOLD_RANGE = (1, 1440)
@@ -57,6 +66,7 @@ class AppSettings(BaseModel):
     default_region: str | None = None
     redact_phone_numbers: bool = True
     log_level: LogLevel = LogLevel.INFO
+    theme: Theme = Theme.SYSTEM  # absent from older files: they load with it
 
     @field_validator("default_region", mode="before")
     @classmethod
@@ -78,6 +88,11 @@ class AppSettings(BaseModel):
     @classmethod
     def _level_name(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("theme", mode="before")
+    @classmethod
+    def _theme_name(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     def with_changes(self, **changes: Any) -> AppSettings:
         """A copy with ``changes`` applied and validated (raises :class:`SettingsError`)."""
@@ -123,6 +138,8 @@ def _plain_errors(error: ValidationError) -> dict[str, str]:
             text = f"must be {kind} from {low} to {high}"
         elif field == "log_level":
             text = "must be one of " + ", ".join(level.value for level in LogLevel)
+        elif field == "theme":
+            text = "must be one of " + ", ".join(theme.value for theme in Theme)
         elif item["type"] == "value_error":
             text = str(item["ctx"]["error"]) if "ctx" in item else item["msg"]
         else:

@@ -177,3 +177,22 @@ def test_retries_unknown_without_calls() -> None:
     assert only(result, "retries_unknown").verdict is Verdict.UNKNOWN
     assert "HTTP 500" in only(result, "retries_unknown").summary
     assert "permits_available" in ids(result)  # the permit half still ran
+
+
+# -- issue #13: the permits held by the job's own calls are named -------------------------------
+
+
+def test_permits_held_by_the_jobs_own_stuck_calls_are_named_with_their_ages() -> None:
+    stuck = [call(i, status="in_progress", at=1440 + 10 * i, call_id=f"call_{i}") for i in range(4)]
+    recent = [call(9, status="in_progress", at=120, call_id="call_recent")]  # a normal call: not stuck
+    finding = only(run(incident(permits(10, 50, 1200), stuck + recent)), "dispatch_blocked_by_permits")
+    assert "The permits are held by this job's own 4 calls, open for 24 min without ending" in finding.summary
+    assert "(call_3, call_2, call_1 and 1 more)" in finding.summary  # oldest first
+    assert finding.table is not None and finding.table.total_rows == 4
+    assert [row[0] for row in finding.table.rows] == ["call_3", "call_2", "call_1", "call_0"]
+    assert finding.table.rows[0][-1] == "24 min" and "call_recent" not in str(finding.table.rows)
+
+
+def test_without_stuck_calls_of_its_own_the_blocked_finding_names_none() -> None:
+    finding = only(run(incident(permits(10, 50, 1200), [call(1)])), "dispatch_blocked_by_permits")
+    assert "own" not in finding.summary and finding.table is None

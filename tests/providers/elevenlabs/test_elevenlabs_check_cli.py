@@ -77,7 +77,7 @@ def test_a_profile_without_a_workspace_serves_elevenlabs(capsys, monkeypatch, el
     previous = keyring.get_keyring()
     keyring.set_keyring(fail.Keyring())  # no keyring: the key comes from the environment
     try:
-        assert main(["profile", "add", "el", "--base-url", el_sim.base_url]) == 0
+        assert main(["profile", "add", "el", "--provider", "elevenlabs", "--base-url", el_sim.base_url]) == 0
         capsys.readouterr()
         monkeypatch.setenv("ELEVENLABS_API_KEY", el_sim.key)
         code = main(["check", "--provider", "elevenlabs", "--profile", "el", "--job", "btcal_healthy", "--json"])
@@ -115,3 +115,17 @@ def test_retry_command_launches_one_batch_however_often_it_is_run(capsys, monkey
     [body] = el_sim.submitted
     assert sorted(r["id"] for r in body["recipients"]) == el_sim.scenario("completed").truth["cohort"]
     assert body["call_name"].endswith(" retry of btcal_completed")
+
+
+def test_the_check_bundle_names_the_platform_and_verifies(capsys, monkeypatch, el_sim, tmp_path):
+    import zipfile
+
+    monkeypatch.setenv("ELEVENLABS_API_KEY", el_sim.key)
+    info = el_sim.scenario("transient_storm")
+    out_zip = tmp_path / "el.zip"
+    code, _out, err = check(capsys, el_sim, "--job", info.batch_id, "--bundle", str(out_zip))
+    assert code == 0, err
+    with zipfile.ZipFile(out_zip) as bundle:
+        manifest = json.loads(bundle.read("manifest.json"))
+    assert manifest["provider"] == "elevenlabs"
+    assert main(["bundle", "verify", str(out_zip)]) == 0

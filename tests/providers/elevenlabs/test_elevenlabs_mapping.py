@@ -13,7 +13,13 @@ from triage_gui.domain.models import CallStatus, JobStatus, Trigger
 from triage_gui.domain.report import FailureClass
 from triage_gui.providers.elevenlabs.attempts import load_attempts
 from triage_gui.providers.elevenlabs.conversations import ConversationCache
-from triage_gui.providers.elevenlabs.mapping import batch_job, parse_retry_name, retry_name
+from triage_gui.providers.elevenlabs.mapping import (
+    audit_recipients,
+    batch_job,
+    parse_retry_name,
+    retry_name,
+    submitted_recipients,
+)
 from triage_gui.providers.elevenlabs.outcomes import judge, sip_final_code
 from triage_gui.providers.elevenlabs.wire import BatchCallDetail, Conversation, Recipient, SipMessage
 
@@ -208,3 +214,35 @@ def test_nulls_where_lists_and_objects_are_expected_are_empty():
     assert SipMessages.model_validate({"sip_messages": None}).sip_messages == []
     bare = Conversation.model_validate({"conversation_id": "c", "metadata": None, "analysis": None})
     assert judge(recipient("failed"), bare)[1] is not None
+
+
+def people(*numbers: str | None, whatsapp: bool = False) -> BatchCallDetail:
+    recipients = [
+        {"id": f"r{i}", "phone_number": n} | ({"whatsapp_user_id": f"wa{i}"} if whatsapp else {})
+        for i, n in enumerate(numbers)
+    ]
+    return detail(recipients=recipients, total_calls_scheduled=len(numbers))
+
+
+def test_the_batchs_own_list_is_what_was_submitted():
+    submitted = submitted_recipients(people("+14155550100", "+14155550101", "+14155550102"))
+    assert (submitted.count, submitted.declared) == (3, 3)
+    assert submitted.source == "the batch's own recipient list (3 in GET /v1/convai/batch-calling/btcal_1)"
+    assert submitted_recipients(detail()).declared is None  # no total_calls_scheduled: nothing declared
+
+
+def test_the_batchs_recipients_are_audited_by_position():
+    batch = people("+14155550100", "+1 415 555 0100", "+1212488", None, "4155550101")
+    audit = audit_recipients(batch, "US")
+    assert (audit.source, audit.column, audit.region) == ("batch:btcal_1 recipients", "phone_number", "US")
+    assert (audit.rows, audit.valid, audit.unique_valid, audit.duplicate_rows) == (5, 3, 2, 1)
+    assert [(g.e164, g.rows) for g in audit.duplicate_groups] == [("+14155550100", [1, 2])]
+    assert [(r.row, r.raw, r.reason) for r in audit.invalid_rows] == [(3, "+1212488", "too short"), (4, "", "empty")]
+    # without a default region a number written without "+" has no country
+    assert audit_recipients(batch, None).invalid == 3
+
+
+def test_a_whatsapp_batch_has_no_phone_numbers_to_audit():
+    audit = audit_recipients(people(None, None, whatsapp=True), "US")
+    assert audit.error == "2 of its 2 recipients are WhatsApp users, not phone numbers"
+    assert audit.rows == 0

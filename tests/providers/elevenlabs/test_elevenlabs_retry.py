@@ -91,7 +91,7 @@ def test_the_launcher_with_its_ledger(el_sim, provider, cohort, tmp_path):
     el_sim.lose_next_submit_answer(503)
     outcome = launcher.launch(cohort, "default", PARENT, "targeted retry")
     assert outcome.ok and outcome.retry_job_id is not None
-    assert submits(el_sim) == 1  # the second round found the batch by its name
+    assert submits(el_sim) == 1  # the look-up found the batch by its name
     again = launcher.launch(cohort, "default", PARENT, "targeted retry")
     assert again.status is LaunchStatus.ALREADY_LAUNCHED and submits(el_sim) == 1
     other = launcher.launch(cohort[:2], "default", PARENT, "another")

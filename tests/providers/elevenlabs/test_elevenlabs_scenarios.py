@@ -3,9 +3,11 @@ tests/services/test_engine_scenarios.py does for the Batch API: the exact verdic
 the escalation level and its reasons, and the retry cohort as an exact set against the
 simulator's ground truth (computed by the simulator from its plan, not by the app's rules).
 
-What no ElevenLabs batch can show is asserted too: no campaign and no upload (job health and
-duplicates answer ``unknown`` where nothing else fails), and no platform retry policy (the
-retry strategy check warns that transient failures are not retried by the platform).
+What an ElevenLabs batch is instead is asserted too (issue #15): there is no campaign, which job
+health says plainly without an ``unknown``; there is no upload, but the batch carries the list it
+was submitted with, which is the expected contacts and is audited for invalid and repeated
+numbers (``invalid_numbers`` warns on its two malformed numbers); and there is no platform retry
+policy (the retry strategy check warns that transient failures are not retried by the platform).
 """
 
 from __future__ import annotations
@@ -23,13 +25,13 @@ U, P, W, F = "unknown", "pass", "warn", "fail"
 
 # scenario -> (verdict per check in the runbook's order, escalation level, reason codes listed, hold)
 EXPECTED = {
-    "healthy": ((U, P, U, W), 1, {"no_cause_found"}, False),
-    "completed": ((U, P, U, W), 1, {"no_cause_found"}, False),
-    "stalled": ((F, U, U, W), 2, {"stalled"}, False),
-    "transient_storm": ((U, P, U, F), 3, {"transient_above_threshold"}, True),
-    "duplicate_run": ((U, P, F, W), 2, {"duplicate_job_run"}, False),
-    "invalid_numbers": ((U, P, U, W), 1, {"permanent_failures_dominate"}, False),
-    "duplicate_delivery": ((U, P, F, W), 3, {"duplicate_delivery"}, False),
+    "healthy": ((P, P, P, W), 1, {"no_cause_found"}, False),
+    "completed": ((P, P, P, W), 1, {"no_cause_found"}, False),
+    "stalled": ((F, U, P, W), 2, {"stalled"}, False),
+    "transient_storm": ((P, P, P, F), 3, {"transient_above_threshold"}, True),
+    "duplicate_run": ((P, P, F, W), 2, {"duplicate_job_run"}, False),
+    "invalid_numbers": ((P, P, W, W), 1, {"permanent_failures_dominate", "contact_file_quality"}, False),
+    "duplicate_delivery": ((P, P, F, W), 3, {"duplicate_delivery"}, False),
 }
 
 
@@ -119,3 +121,29 @@ def test_voicemail_and_unknown_errors_are_never_in_the_cohort(diagnosed):
 def test_invalid_numbers_are_permanent_by_their_sip_status(diagnosed):
     _info, _data, report = diagnosed["invalid_numbers"]
     assert report.retry_plan.excluded == {"permanent_failure": 11, "unknown_failure_class": 2}
+
+
+@pytest.mark.parametrize("scenario", sorted(EXPECTED))
+def test_no_campaign_and_the_batchs_own_list_as_the_expected_contacts(diagnosed, scenario):
+    info, data, report = diagnosed[scenario]
+    health = report.check("job_health")
+    assert {f.id for f in health.findings} & {"config_unknown", "expected_unknown"} == set()
+    config = next(f for f in health.findings if f.id == "config_no_campaign")
+    assert config.verdict.value == P and config.evidence["agent_id"] == data.job.agent_id
+    expected = next(f for f in health.findings if f.id in ("expected_matches", "short_of_expected"))
+    assert expected.evidence["expected"] == info.truth["recipients"] == report.counts.expected
+    assert expected.evidence["expected_from"].startswith("the batch's own recipient list")
+    assert expected.evidence["declared_by_platform"] == info.truth["recipients"]  # total_calls_scheduled
+    audit = data.contact_audit
+    assert audit is not None and audit.rows == info.truth["recipients"]
+    assert audit.source == f"batch:{info.batch_id} recipients"
+
+
+def test_the_batchs_malformed_numbers_are_found_at_their_positions(diagnosed):
+    _info, data, report = diagnosed["invalid_numbers"]
+    finding = next(f for f in report.check("duplicates").findings if f.id == "upload_invalid_rows")
+    assert finding.verdict.value == W and finding.evidence["invalid_rows"] == 2
+    number_of = {c.recipient_id: c.phone_number for c in data.calls}
+    for position, raw, reason in finding.table.rows:
+        # the simulator names recipients by their position: invalid_r000 is the first
+        assert number_of[f"invalid_r{position - 1:03d}"] == raw and reason == "too short"

@@ -68,3 +68,21 @@ def test_uninstall_puts_the_previous_hooks_back(qtbot, tmp_path):
     assert sys.excepthook != before
     crash.uninstall()
     assert sys.excepthook == before and threading.excepthook == thread_before
+
+
+def test_uninstall_leaves_faulthandler_on_when_it_was_on(tmp_path):
+    """A test runner's (or python -X faulthandler's) fatal-signal dump survives the app's own."""
+    import faulthandler
+
+    from triage_gui.ui.app.crash_reporting import CrashReporter
+
+    was_on = faulthandler.is_enabled()
+    faulthandler.enable()
+    try:
+        reporter = CrashReporter(lambda: None, lambda text: text)
+        reporter.install(tmp_path)
+        reporter.uninstall()
+        assert faulthandler.is_enabled()
+    finally:
+        if not was_on:
+            faulthandler.disable()

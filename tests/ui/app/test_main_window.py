@@ -46,7 +46,35 @@ def test_insecure_connection_is_shown_in_the_title_and_status_bar(make):
     win = make(insecure=True)
     assert "INSECURE" in win.windowTitle()
     assert "INSECURE" in win.connection_label.text()
-    assert "c62828" in win.connection_label.styleSheet()
+    from triage_gui.ui.dialogs import warning_red
+
+    assert warning_red(win.palette()) in win.connection_label.styleSheet()
+
+
+def test_the_profiles_default_workspace_is_pre_filled(make):
+    win = make(default_workspace="ws_from_profile")
+    assert win.wizard.start_page.workspace.text() == "ws_from_profile"
+
+
+def test_the_status_bar_says_connected_only_while_the_server_answers(qtbot, open_window):
+    """ "Server: …" before any answer, "Connected to …" once a poll answered, "Not connected to …"
+    when nothing answers any more (never "Connected to refused")."""
+    from triage_gui.simulator import ManualClock, Simulator
+
+    sim = Simulator(scenarios=["stalled"], clock=ManualClock())
+    sim.start(host="127.0.0.1", port=0)
+    try:
+        conn = Connection(base_url=sim.base_url, token=sim.token, label="test")
+        win = open_window(conn, poll_interval_s=0.2)
+        assert win.connection_label.text().startswith("Server: test")
+        entry = sim.scenario_entries()[0]
+        win.wizard.start_page.fill(workspace=entry.workspace_id, job=entry.job_id)
+        win.wizard.start_page.load()
+        qtbot.waitUntil(lambda: win.connection_label.text().startswith("Connected to test"), timeout=15_000)
+    finally:
+        sim.stop()
+    qtbot.waitUntil(lambda: win.connection_label.text().startswith("Not connected to test"), timeout=20_000)
+    win.close()
 
 
 def test_about_dialog_copies_diagnostics_without_the_token(make):

@@ -190,7 +190,11 @@ def test_run_gui_puts_the_settings_warning_in_the_status_bar(qtbot, isolated_hom
     timer = QTimer()
     timer.timeout.connect(watch.check)
     timer.start(50)
-    monkeypatch.setattr(app_module, "start_demo", lambda _ctx: Connection(base_url="http://127.0.0.1:9", token="t"))
+    monkeypatch.setattr(
+        app_module,
+        "start_demo",
+        lambda _ctx, _provider="batch_v1": Connection(base_url="http://127.0.0.1:9", token="t"),
+    )
     monkeypatch.setattr(MainWindow, "offer_recovery", lambda self: None)
     rc = app_module.run_gui(argparse.Namespace(demo=True, scenario=None, smoke=False, profile=None))
     timer.stop()

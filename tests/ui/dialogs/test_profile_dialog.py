@@ -267,7 +267,9 @@ def test_without_a_keyring_it_explains_and_offers_the_environment_token(qtbot, s
     store.add(make_profile(name="sim", base_url=simulator.base_url, default_workspace=DEMO_WORKSPACE))
     dialog = open_dialog(store, environ={TOKEN_ENV: simulator.token})
     text = dialog.keyring.text.text()
-    assert "No usable system keyring" in text and "keyring.backends.fail.Keyring" in text
+    assert "No usable system keyring" in text and "(none found)" in text
+    assert "keyring.backends" not in text  # keyring's own name is in the tooltip (issue #13)
+    assert "keyring.backends.fail.Keyring" in dialog.keyring.text.toolTip()
     assert "for this session only" in text and TOKEN_ENV in text
     assert dialog.keyring.session_choice.isVisible() and dialog.keyring.env_choice.isVisible()
     assert "(set in this session)" in dialog.keyring.env_choice.text()
@@ -328,7 +330,8 @@ def test_with_the_real_keyring_tokens_are_stored_moved_and_removed(
     store = ProfileStore(paths, CredentialStore(environ={}))
     dialog = open_dialog(store)
     text = dialog.keyring.text.text()
-    assert "System keyring" in text and "SecretService" in text
+    assert "System keyring" in text and "Secret Service" in text
+    assert "keyring.backends.SecretService.Keyring" in dialog.keyring.text.toolTip()
     assert not dialog.keyring.session_choice.isVisible()
 
     fill(qtbot, dialog, name=first, base_url=simulator.base_url, workspace=DEMO_WORKSPACE, token=simulator.token)

@@ -257,3 +257,58 @@ def test_a_chosen_page_is_captured_whole_without_leaving_this_page(qtbot, window
     assert wizard.currentPage() is page and page.isVisible() and not job_page.isVisible()
     # the page was laid out for the grab: its chart got a real size, not a squashed one
     assert job_page.chart.height() > 150
+
+
+def test_the_bundle_names_its_screenshots_as_the_form_does_and_a_re_export_keeps_the_first(
+    qtbot, window, simulator, tmp_path
+):
+    page = open_export_page(qtbot, window, simulator, "stalled")
+    name = add_screenshot(qtbot, window, page)
+    target = tmp_path / "bundle.zip"
+    first = page.open_bundle_dialog(target)
+    with qtbot.waitSignal(first.written, timeout=30_000):
+        qtbot.mouseClick(first.write_button, Qt.MouseButton.LeftButton)
+    first.close()
+    with zipfile.ZipFile(target) as archive:
+        names = archive.namelist()
+        form = archive.read("form.md").decode()
+        html = archive.read("form.html").decode()
+        manifest = json.loads(archive.read("manifest.json"))
+        requests = [json.loads(line) for line in archive.read("http_requests.jsonl").decode().splitlines()]
+        calls = archive.read("calls.jsonl").decode().splitlines()
+    shots = [n for n in names if n.startswith("screenshots/")]
+    assert shots == [f"screenshots/{name}"]  # the app's own name: the ticket's form says the same
+    assert f"| Screenshot | {shots[0]} |" in form.replace("\\_", "_")
+    assert f"src='{shots[0]}'" in html or f'src="{shots[0]}"' in html
+    assert manifest["provider"] == "batch_v1"
+    assert {"calls.jsonl", "http_requests.jsonl"} <= {f["name"] for f in manifest["files"]}
+    assert requests and all(r["method"] in ("GET", "POST") and r["path"].startswith("/") for r in requests)
+    assert any(r["status"] == 200 for r in requests)
+    assert len(calls) == len(window.controller.data.calls) and "[phone#" in calls[0]
+    before = target.read_bytes()
+
+    again = page.open_bundle_dialog(target)  # the same file name: exported again
+    with qtbot.waitSignal(again.written, timeout=30_000) as blocker:
+        qtbot.mouseClick(again.write_button, Qt.MouseButton.LeftButton)
+    assert blocker.args[0].path == tmp_path / "bundle-2.zip"
+    assert "bundle.zip already exists" in again.status.text() and "bundle-2.zip" in again.status.text()
+    assert target.read_bytes() == before  # never overwritten silently
+    assert verify_bundle(tmp_path / "bundle-2.zip").ok and verify_bundle(target).ok
+
+
+def test_a_file_chosen_with_browse_and_confirmed_is_replaced(qtbot, window, simulator, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    page = open_export_page(qtbot, window, simulator, "stalled")
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "chosen.zip"
+    target.write_bytes(b"an older bundle")
+    dialog = page.open_bundle_dialog(out / "suggested.zip")
+    # the file dialog asks before it lets an existing file be chosen; the agent said yes
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "Zip archive (*.zip)"))
+    dialog._browse()
+    with qtbot.waitSignal(dialog.written, timeout=30_000) as blocker:
+        qtbot.mouseClick(dialog.write_button, Qt.MouseButton.LeftButton)
+    assert blocker.args[0].path == target and verify_bundle(target).ok
+    assert sorted(p.name for p in out.iterdir()) == ["chosen.zip"]

@@ -85,3 +85,30 @@ def test_the_wait_between_polls_is_at_most_a_minute_whatever_the_server_says(err
     for failures in (1, 5, 30):
         delay = poller._backoff(failures, error)
         assert 0 < delay <= MAX_BACKOFF_S == 60.0
+
+
+class _Unreachable:
+    def get_job(self, workspace_id, job_id):
+        import httpx
+
+        from triage_gui.providers.http.error_mapping import network_error
+
+        raise network_error(httpx.ConnectError("[Errno 111] Connection refused"), "GET /j", "http://127.0.0.1:8080")
+
+
+class _Broken:
+    def get_job(self, workspace_id, job_id):
+        raise KeyError("internal_field")
+
+
+def test_a_failed_poll_is_said_in_plain_words_and_keeps_the_technical_text():
+    from triage_gui.ui.tasks.job_poller import PollStatus
+
+    poller = JobPoller(Connection(base_url="http://127.0.0.1:8080", token="t", label="test"), "ws", "j")
+    _delay, status = poller._poll_once(_Unreachable(), PollStatus(state=PollState.CONNECTING))
+    assert status.state is PollState.ERROR and status.unreachable and status.consecutive_failures == 1
+    assert status.error == "Cannot connect: nothing answered at 127.0.0.1:8080 (connection refused)."
+    assert status.detail == "ConnectError: [Errno 111] Connection refused"
+    _delay, status = poller._poll_once(_Broken(), status)
+    assert not status.unreachable and "internal_field" not in (status.error or "")
+    assert status.detail == "KeyError: 'internal_field'" and status.consecutive_failures == 2

@@ -91,3 +91,50 @@ def test_stopped_and_connecting(status):
     assert not status.counting_down
     status.set_status(None)
     assert status.text() == "Not watching a job"
+
+
+def refused() -> PollStatus:
+    import httpx
+
+    from triage_gui.providers.http.error_mapping import network_error, raw_detail
+
+    error = network_error(httpx.ConnectError("[Errno 111] Connection refused"), "GET /v1/x", "http://127.0.0.1:8080")
+    return PollStatus(
+        state=PollState.ERROR,
+        next_poll=T0 + timedelta(seconds=5),
+        error=str(error),
+        detail=raw_detail(error),
+        unreachable=True,
+        consecutive_failures=2,
+    )
+
+
+def test_nothing_answering_is_said_in_plain_words_with_the_raw_text_to_copy(status, qtbot, clock):
+    status.set_status(refused())
+    text = status.text()
+    assert text.startswith("Not connected · retry in 5 s")
+    assert "nothing answered at 127.0.0.1:8080 (connection refused)" in text
+    assert "Errno" not in text and "Connected" not in text and "ConnectError" not in text
+    tooltip = status._text.toolTip()
+    assert "Technical details: ConnectError: [Errno 111] Connection refused" in tooltip
+    # the raw text is one right click away: "Copy error details"
+    assert status.copy_action in status.actions() and status.copy_action.isEnabled()
+    status.copy_action.trigger()
+    from PySide6.QtGui import QGuiApplication
+
+    copied = QGuiApplication.clipboard().text()
+    assert "nothing answered at 127.0.0.1:8080" in copied and "[Errno 111] Connection refused" in copied
+    status.set_status(PollStatus(state=PollState.OK, last_ok=T0))
+    assert not status.copy_action.isEnabled() and status.details() == ""
+
+
+def test_the_server_label_says_connected_only_once_a_poll_answered():
+    from triage_gui.ui.widgets.connection_status import server_text
+
+    url = "http://127.0.0.1:8080"
+    assert server_text("demo", url, refused()) == f"Not connected to demo ({url})"
+    assert server_text("demo", url, None) == f"Server: demo ({url})"
+    assert server_text("demo", url, PollStatus(state=PollState.CONNECTING)) == f"Server: demo ({url})"
+    assert server_text(url, url, PollStatus(state=PollState.OK, last_ok=T0)) == f"Connected to {url}"
+    answered_503 = PollStatus(state=PollState.ERROR, error="The server failed (503)", consecutive_failures=1)
+    assert server_text("demo", url, answered_503) == f"Server: demo ({url})"

@@ -7,6 +7,7 @@ from triage_gui.domain.vocabulary import Verdict
 from triage_gui.ui.widgets.evidence_table import EvidenceTableModel, KeyValueModel
 from triage_gui.ui.widgets.findings_view import FindingsModel, FindingsView
 from triage_gui.ui.widgets.sorting import KeySortProxy
+from triage_gui.ui.widgets.table_model import RAW_ROLE
 
 
 def sample_findings() -> list[Finding]:
@@ -53,7 +54,10 @@ def test_findings_model_shows_icon_and_word(qapp):
     index = model.index(2, FindingsModel.VERDICT)
     assert index.data() == "FAIL"
     assert not index.data(Qt.ItemDataRole.DecorationRole).isNull()
-    assert model.index(2, FindingsModel.FINDING).data() == "c_fail"
+    # the id reads as words (issue #13); the code is the tooltip and what "Copy raw" copies
+    assert model.index(2, FindingsModel.FINDING).data() == "C fail"
+    assert "c_fail" in model.index(2, FindingsModel.FINDING).data(Qt.ItemDataRole.ToolTipRole)
+    assert model.index(2, FindingsModel.FINDING).data(RAW_ROLE) == "c_fail"
     assert model.index(2, FindingsModel.SUMMARY).data() == "No dispatch for 42 min."
     assert model.finding(3).id == "d_warn"
 
@@ -67,9 +71,12 @@ def test_view_sorts_worst_first_and_selects_the_first_row(qtbot):
     assert selected.args[0].id == "c_fail"
     assert view.selected_finding().id == "c_fail"
     # the detail pane shows its evidence and its rows, with the truncation said
-    assert "c_fail" in view.detail_title.text()
+    assert "C fail" in view.detail_title.text() and "c_fail" not in view.detail_title.text()
+    assert "c_fail" in view.detail_title.toolTip()
     assert view.evidence_model.rowCount() == 2
-    assert view.evidence_model.index(1, 1).data() == '{"in_use":10,"limit":10}'
+    assert view.evidence_model.index(0, 0).data() == "Waiting for a permit"
+    assert view.evidence_model.index(1, 1).data() == "In use: 10; Limit: 10"
+    assert view.evidence_model.index(1, 1).data(RAW_ROLE) == '{"in_use":10,"limit":10}'
     assert view.rows_model.rowCount() == 3
     assert "showing 3 of 250 rows" in view.rows_label.text()
     assert not view.rows.isHidden()
@@ -82,7 +89,7 @@ def test_header_click_sorts_by_severity_both_ways(qtbot):
     view.table.sortByColumn(FindingsModel.VERDICT, Qt.SortOrder.AscendingOrder)
     assert column(view.table, FindingsModel.VERDICT) == ["PASS", "UNKNOWN", "WARN", "FAIL"]
     view.table.sortByColumn(FindingsModel.FINDING, Qt.SortOrder.AscendingOrder)
-    assert column(view.table, FindingsModel.FINDING) == ["a_pass", "b_unknown", "c_fail", "d_warn"]
+    assert column(view.table, FindingsModel.FINDING) == ["A pass", "B unknown", "C fail", "D warn"]
 
 
 def test_keyboard_moves_the_selection_and_updates_the_detail(qtbot):

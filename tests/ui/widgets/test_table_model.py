@@ -51,6 +51,42 @@ def test_rows_replaced_are_one_reset(qtbot):
     assert model.headerData(0, Qt.Orientation.Vertical) is None
 
 
+class CountedPairs(Pairs):
+    """Counts how often a row's texts are made, and reads a suffix that can change."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.made = 0
+        self.suffix = ""
+
+    def texts(self, item: tuple[str, int], row: int) -> tuple[str, str]:
+        self.made += 1
+        return item[0] + self.suffix, str(item[1])
+
+    def set_suffix(self, suffix: str) -> None:
+        self.suffix = suffix
+        self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, 1))
+
+
+def test_a_rows_texts_are_made_once_while_qt_asks_the_same_row(qtbot):
+    model = CountedPairs()
+    model.set_rows([("a", 1), ("b", 2)])
+    roles = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole)
+    for column in (0, 1):
+        for role in roles:
+            model.index(0, column).data(role)
+    assert model.made == 1  # one row, two columns, two roles: made once
+    assert model.index(1, 0).data() == "b"
+    assert model.made == 2
+    # any change is seen at once: a dataChanged, a reset
+    model.set_suffix("!")
+    assert model.index(1, 0).data() == "b!"
+    model.set_rows([("b", 2)])  # an equal row, another object: made again
+    model.suffix = "?"
+    model.set_rows([("b", 2)])
+    assert model.index(0, 0).data() == "b?"
+
+
 def test_read_only_table_takes_whole_rows_and_lets_tab_leave(qtbot):
     view = read_only_table("Things", row_numbers=False)
     qtbot.addWidget(view)

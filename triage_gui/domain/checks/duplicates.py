@@ -5,7 +5,8 @@ whose lifetime overlaps this one's and that is not a retry child of it nor its p
 duplicate delivery inside this job (one ``dispatch_key`` dispatched twice, or one recipient
 dispatched twice for the same attempt, or reached twice). Recipients reached by two jobs are the
 duplicate run's evidence, not a dedupe leak. Warns on duplicate or malformed upload rows
-(contact-file quality: the runbook's Level 1).
+(contact-file quality: the runbook's Level 1); on a platform without uploads, on those of the
+recipient list the job carries itself (``IncidentData.submitted_recipients``).
 """
 
 from __future__ import annotations
@@ -64,6 +65,14 @@ def overlapping_runs(data: IncidentData) -> list[BatchJob]:
     return sorted(found, key=lambda j: (j.created_at, j.id))
 
 
+def _group(data: IncidentData) -> str:
+    """What the job's related jobs share: its campaign, or (no campaigns on the platform, where
+    ``campaign_id`` names what runs the job) its agent."""
+    if data.platform_has_campaigns:
+        return f"campaign {data.job.campaign_id}"
+    return f"agent {data.job.agent_id or data.job.campaign_id}"
+
+
 def _job_runs(data: IncidentData) -> list[Finding]:
     if "related jobs" in data.missing:
         return [
@@ -77,12 +86,13 @@ def _job_runs(data: IncidentData) -> list[Finding]:
         ]
     duplicates = overlapping_runs(data)
     considered = len([j for j in data.related_jobs if j.id != data.job.id])
+    group = _group(data)
     if not duplicates:
         return [
             finding(
                 "no_duplicate_job_run",
                 Verdict.PASS,
-                f"No other job of campaign {data.job.campaign_id} overlaps this one "
+                f"No other job of {group} overlaps this one "
                 f"({plural(considered, 'other job')} considered; retry children excluded).",
                 {"related_jobs_considered": considered},
             )
@@ -101,11 +111,12 @@ def _job_runs(data: IncidentData) -> list[Finding]:
         for j in duplicates
     ]
     start, end = _lifetime(data.job, data.server_now)
+    ran = f"ran {group}" if data.platform_has_campaigns else f"of {group} ran"
     return [
         finding(
             "duplicate_job_run",
             Verdict.FAIL,
-            f"{plural(len(duplicates), 'other job')} ran campaign {data.job.campaign_id} at the same time: "
+            f"{plural(len(duplicates), 'other job')} {ran} at the same time: "
             f"{', '.join(j.id for j in duplicates)} (not retry jobs of this one).",
             {
                 "job_ids": [j.id for j in duplicates],
@@ -229,11 +240,26 @@ def _deliveries(data: IncidentData, history: CallHistory) -> list[Finding]:
     return findings
 
 
+class _Words:
+    """How the upload findings name what they audited: the upload's rows, or the recipient list
+    a job carries itself where the platform has no uploads (``IncidentData.submitted_recipients``)."""
+
+    def __init__(self, own_list: bool) -> None:
+        self.own_list = own_list
+        self.what = "the job's recipient list" if own_list else "the upload"
+        self.row = "recipient" if own_list else "row"
+        self.listed = "positions in the list" if own_list else "rows listed"
+
+
 def _upload(data: IncidentData) -> list[Finding]:
     audit = data.contact_audit
+    words = _Words(data.upload is None and data.submitted_recipients is not None)
     if audit is None or audit.error:
         if audit is not None:
-            why = f"the upload could not be read: {audit.error}"
+            what = "it" if words.own_list else "the upload"
+            why = f"{what} could not be read: {audit.error}"
+        elif words.own_list:
+            why = data.missing.get("recipient audit") or "the job's recipients were not audited"
         else:
             why = upload_unavailable(
                 data, "upload content", "upload", otherwise="the upload's contacts were not audited"
@@ -242,7 +268,7 @@ def _upload(data: IncidentData) -> list[Finding]:
             finding(
                 "upload_not_audited",
                 Verdict.UNKNOWN,
-                f"Could not check the upload for duplicate recipients: {why}.",
+                f"Could not check {words.what} for duplicate recipients: {why}.",
                 {},
             )
         ]
@@ -257,18 +283,20 @@ def _upload(data: IncidentData) -> list[Finding]:
     findings: list[Finding] = []
     if audit.duplicate_rows:
         rows = [[g.e164, len(g.rows), ", ".join(str(r) for r in g.rows)] for g in audit.duplicate_groups]
+        where = "positions" if words.own_list else "row numbers"
         findings.append(
             finding(
                 "upload_duplicates",
                 Verdict.WARN,
-                f"The upload repeats numbers: {plural(audit.duplicate_rows, 'extra row')} in "
+                f"{words.what[0].upper()}{words.what[1:]} repeats numbers: "
+                f"{plural(audit.duplicate_rows, 'extra ' + words.row)} in "
                 f"{plural(max(audit.duplicate_groups_total, len(audit.duplicate_groups)), 'group')} (after E.164 normalisation).",
                 {
                     **base,
                     "duplicate_rows": audit.duplicate_rows,
                     "duplicate_groups": audit.duplicate_groups_total,
                 },
-                table(["e164", "rows", "row numbers"], rows, audit.duplicate_groups_total),
+                table(["e164", f"{words.row}s", where], rows, audit.duplicate_groups_total),
             )
         )
     if audit.invalid:
@@ -277,9 +305,10 @@ def _upload(data: IncidentData) -> list[Finding]:
             finding(
                 "upload_invalid_rows",
                 Verdict.WARN,
-                f"The upload has {plural(audit.invalid, 'malformed or invalid number')} (rows listed).",
+                f"{words.what[0].upper()}{words.what[1:]} has "
+                f"{plural(audit.invalid, 'malformed or invalid number')} ({words.listed}).",
                 {**base, "invalid_rows": audit.invalid_rows_total or audit.invalid},
-                table(["row", "value", "reason"], rows, audit.invalid_rows_total),
+                table(["position" if words.own_list else "row", "value", "reason"], rows, audit.invalid_rows_total),
             )
         )
     if not findings:
@@ -287,7 +316,8 @@ def _upload(data: IncidentData) -> list[Finding]:
             finding(
                 "upload_clean",
                 Verdict.PASS,
-                f"The upload's {plural(audit.rows, 'row')} hold valid, distinct numbers.",
+                f"{'The job' if words.own_list else 'The upload'}'s {plural(audit.rows, words.row)} "
+                "hold valid, distinct numbers.",
                 base,
             )
         )

@@ -3,6 +3,9 @@
 Fails on a stall, a failed job, a job configuration that disagrees with its campaign (the
 runbook's Level 1 "recheck agent, number, campaign, upload"), and a finished job that fell
 short of the expected contacts. Queued and paused jobs are reported (warn), not called stalls.
+On a platform without campaigns or uploads (``IncidentData.platform_has_campaigns``,
+``submitted_recipients``) there is no configuration to compare, and the expected contacts are
+the recipients the job itself was submitted with.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from triage_gui.domain.checks._common import (
     upload_unavailable,
 )
 from triage_gui.domain.findings import CheckResult, Finding
-from triage_gui.domain.incident import AnalysisSettings, IncidentData
+from triage_gui.domain.incident import AnalysisSettings, IncidentData, SubmittedRecipients
 from triage_gui.domain.models import EventType, JobStatus
 from triage_gui.domain.phones import normalise
 from triage_gui.domain.progress import DispatchRate, derive_stage, estimate_progress
@@ -167,6 +170,16 @@ def _same_number(left: str, right: str) -> bool:
 
 def _configuration(data: IncidentData) -> list[Finding]:
     job, campaign = data.job, data.campaign
+    if campaign is None and not data.platform_has_campaigns:
+        return [
+            finding(
+                "config_no_campaign",
+                Verdict.PASS,
+                "Nothing to compare: jobs on this platform belong to no campaign; the job's own agent "
+                "and caller number are the ones used.",
+                {"agent_id": job.agent_id, "from_number": job.from_number},
+            )
+        ]
     if campaign is None:
         why = data.missing.get("campaign", "the campaign was not fetched")
         return [
@@ -218,15 +231,20 @@ def _configuration(data: IncidentData) -> list[Finding]:
 
 def _expected_contacts(data: IncidentData) -> list[Finding]:
     job, counters, audit = data.job, data.job.counters, data.contact_audit
+    # no upload on the platform: the job's own recipient list is what was submitted
+    submitted = None if data.upload else data.submitted_recipients
     if job.is_retry:
+        instead = "the original job's list" if submitted is not None else "the upload"
         return [
             finding(
                 "expected_contacts",
                 Verdict.PASS,
-                f"Retry job: its {counters.total} recipients are the retry cohort, not the upload.",
+                f"Retry job: its {counters.total} recipients are the retry cohort, not {instead}.",
                 {"total": counters.total, "processed": counters.processed},
             )
         ]
+    if submitted is not None:
+        return _against_expected(data, submitted.count, submitted)
     expected = data.upload.row_count if data.upload else (audit.rows if audit and not audit.error else None)
     if expected is None:
         why = upload_unavailable(data, "upload", "upload content", otherwise="the upload was not fetched")
@@ -238,6 +256,13 @@ def _expected_contacts(data: IncidentData) -> list[Finding]:
                 {"total": counters.total, "processed": counters.processed},
             )
         ]
+    return _against_expected(data, expected, None)
+
+
+def _against_expected(data: IncidentData, expected: int, submitted: SubmittedRecipients | None) -> list[Finding]:
+    """The job's recipients and progress against ``expected`` contacts: the upload's rows, or
+    (``submitted``) the recipient list the job was submitted with, where the platform has no upload."""
+    job, counters, audit = data.job, data.job.counters, data.contact_audit
     dialable = audit.unique_valid if audit is not None and audit.error is None else None
     evidence: dict[str, Any] = {
         "expected": expected,
@@ -249,10 +274,17 @@ def _expected_contacts(data: IncidentData) -> list[Finding]:
         "status": job.status.value,
     }
     floor = expected if dialable is None else min(expected, dialable)
+    rows, contacts, note = "upload rows", "expected contacts", ""
+    if submitted is not None:
+        evidence["expected_from"] = submitted.source
+        evidence["declared_by_platform"] = submitted.declared
+        rows, contacts = "recipients", "submitted recipients"
+        if submitted.declared is not None and submitted.declared != expected:
+            note = f"; the platform's own count says {submitted.declared} (its meaning is not documented)"
     explained = (
         ""
         if floor == expected
-        else (f" ({expected - floor} upload rows are invalid or repeat a number: see the duplicates check)")
+        else (f" ({expected - floor} {rows} are invalid or repeat a number: see the duplicates check)")
     )
     if job.status.is_finished:
         if counters.total < floor or counters.processed < floor:
@@ -261,7 +293,7 @@ def _expected_contacts(data: IncidentData) -> list[Finding]:
                     "short_of_expected",
                     Verdict.FAIL,
                     f"The finished job processed {counters.processed} of {counters.total} recipients "
-                    f"against {expected} expected contacts{explained}.",
+                    f"against {expected} {contacts}{explained}{note}.",
                     evidence,
                 )
             ]
@@ -269,7 +301,7 @@ def _expected_contacts(data: IncidentData) -> list[Finding]:
             finding(
                 "expected_matches",
                 Verdict.PASS,
-                f"Processed {counters.processed} of {expected} expected contacts{explained}.",
+                f"Processed {counters.processed} of {expected} {contacts}{explained}{note}.",
                 evidence,
             )
         ]
@@ -278,8 +310,8 @@ def _expected_contacts(data: IncidentData) -> list[Finding]:
             finding(
                 "short_of_expected",
                 Verdict.WARN,
-                f"The job holds {counters.total} recipients against {expected} expected contacts"
-                f"{explained}; it has not finished yet.",
+                f"The job holds {counters.total} recipients against {expected} {contacts}"
+                f"{explained}{note}; it has not finished yet.",
                 evidence,
             )
         ]
@@ -287,8 +319,8 @@ def _expected_contacts(data: IncidentData) -> list[Finding]:
         finding(
             "expected_matches",
             Verdict.PASS,
-            f"The job holds {counters.total} recipients for {expected} expected contacts; "
-            f"{counters.processed} processed so far{explained}.",
+            f"The job holds {counters.total} recipients for {expected} {contacts}; "
+            f"{counters.processed} processed so far{explained}{note}.",
             evidence,
         )
     ]

@@ -5,12 +5,16 @@ either no dispatch within the stall threshold or ``permit_denied`` events domina
 recent events), when a permanent-class failure was retried, and when anyone got more attempts
 than ``max_attempts``. A stall with free permits is not this check's: job health reports it.
 Warns when transient failures were left without a retry although attempts remained.
+
+When the permits are held by this job's own calls that never end (dialling or in progress for
+longer than the stall threshold), the blocked finding names those calls with their ages, in its
+summary and its table: "other running jobs" would send the agent to look in the wrong place.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from triage_gui.domain.call_history import CallHistory, RecipientHistory
 from triage_gui.domain.checks._common import (
@@ -26,10 +30,55 @@ from triage_gui.domain.checks._common import (
 )
 from triage_gui.domain.findings import CheckResult, Finding
 from triage_gui.domain.incident import AnalysisSettings, IncidentData
-from triage_gui.domain.models import EventType
+from triage_gui.domain.models import CallAttempt, CallStatus, EventType
 from triage_gui.domain.report import FailureClass
 from triage_gui.domain.stall_detector import duration_text
 from triage_gui.domain.vocabulary import CheckId, Verdict
+
+# Attempts that hold a permit while they last (queued ones wait for one; unknown ones may).
+_HOLDING = (CallStatus.DIALING, CallStatus.IN_PROGRESS)
+_NAMED_CALLS = 3  # call ids named in a summary; the table lists them all
+
+
+class StuckCall(NamedTuple):
+    """One of the job's own calls holding a permit for longer than the stall threshold."""
+
+    call: CallAttempt
+    age_s: float  # since it was dispatched
+
+
+def stuck_own_calls(data: IncidentData, settings: AnalysisSettings) -> list[StuckCall]:
+    """The job's calls dialling or in progress, unended, for at least the stall threshold (oldest first)."""
+    now, threshold = data.server_now, settings.stall_threshold_s
+    stuck = [
+        StuckCall(c, (now - c.dispatched_at).total_seconds())
+        for c in data.calls
+        if c.status in _HOLDING and c.ended_at is None and c.dispatched_at is not None
+    ]
+    return sorted((s for s in stuck if s.age_s >= threshold), key=lambda s: (-s.age_s, s.call.id))
+
+
+def ages_text(stuck: list[StuckCall]) -> str:
+    """ "24 min", "18-24 min" or "90 s to 3 min" (youngest to oldest)."""
+    oldest, youngest = duration_text(stuck[0].age_s), duration_text(stuck[-1].age_s)
+    if oldest == youngest:
+        return oldest
+    low, _, low_unit = youngest.partition(" ")
+    high, _, high_unit = oldest.partition(" ")
+    return f"{low}-{oldest}" if low_unit == high_unit and " " not in high_unit else f"{youngest} to {oldest}"
+
+
+def stuck_calls_text(stuck: list[StuckCall]) -> str:
+    """ "this job's own 10 calls, open for 24 min without ending (call_1, call_2, call_3 and 7 more)"."""
+    n = len(stuck)
+    named = ", ".join(s.call.id for s in stuck[:_NAMED_CALLS])
+    more = f" and {n - _NAMED_CALLS} more" if n > _NAMED_CALLS else ""
+    return f"this job's own {n} call{'s' if n != 1 else ''}, open for {ages_text(stuck)} without ending ({named}{more})"
+
+
+def _stuck_row(stuck: StuckCall) -> list[Any]:
+    c = stuck.call
+    return [c.id, c.recipient_id, c.status.value, iso(c.dispatched_at), duration_text(stuck.age_s)]
 
 
 def run(data: IncidentData, settings: AnalysisSettings, *, history: CallHistory | None = None) -> CheckResult:
@@ -50,6 +99,20 @@ def run(data: IncidentData, settings: AnalysisSettings, *, history: CallHistory 
         findings += _beyond_max(data, history)
         findings += _transient_retries(data, settings, history)
     return result(CheckId.PERMITS_DISPATCH, findings)
+
+
+def dispatch_blocked_text(data: IncidentData, settings: AnalysisSettings) -> str | None:
+    """Why a retry must not go now, when dispatch is blocked by permits (else None): the
+    retry would wait behind the same permits."""
+    if not any(f.id == "dispatch_blocked_by_permits" for f in _permits(data, settings)):
+        return None
+    stuck = stuck_own_calls(data, settings)
+    if stuck:
+        held = f"the permits are held by {stuck_calls_text(stuck)}"
+    else:
+        d = data.job.dispatch
+        held = f"every permit is in use ({d.permits_in_use} held, {d.waiting_for_permit:,} recipients waiting)"
+    return f"Dispatch is blocked: {held}. A retry launched now would wait behind them: free the permits first."
 
 
 def _permits(data: IncidentData, settings: AnalysisSettings) -> list[Finding]:
@@ -104,15 +167,19 @@ def _permits(data: IncidentData, settings: AnalysisSettings) -> list[Finding]:
         if idle and idle_s is not None:
             why.append(f"no dispatch for {duration_text(idle_s)}")
         if denied_dominate:
-            why.append(f"{denied} permit_denied vs {dispatched_events} dispatched events recently")
-        return [
-            finding(
-                "dispatch_blocked_by_permits",
-                Verdict.FAIL,
-                f"Dispatch is blocked by permit/concurrency limits: {usage}; {', '.join(why)}.",
-                evidence,
+            window = duration_text(settings.stall_threshold_s)
+            why.append(f"{denied} permit refusals vs {dispatched_events} dispatches in the last {window}")
+        summary = f"Dispatch is blocked by permit/concurrency limits: {usage}; {', '.join(why)}."
+        stuck = stuck_own_calls(data, settings)
+        rows = None
+        if stuck:
+            summary += f" The permits are held by {stuck_calls_text(stuck)}."
+            rows = table(
+                ["call_id", "recipient_id", "status", "dispatched_at", "open for"],
+                [_stuck_row(s) for s in stuck[:TABLE_LIMIT]],
+                len(stuck),
             )
-        ]
+        return [finding("dispatch_blocked_by_permits", Verdict.FAIL, summary, evidence, rows)]
     if saturated and waiting:
         return [
             finding(

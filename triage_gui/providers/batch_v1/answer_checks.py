@@ -124,8 +124,8 @@ def all_valid_ids(values: list[object]) -> bool:
     many lines of ID characters (an ID with a line break in it would make one line more)."""
     if not values:
         return True
-    if not all(isinstance(value, str) for value in values):
-        return False
+    if set(map(type, values)) != {str} and not all(isinstance(value, str) for value in values):
+        return False  # (the set of types, made in C, settles the usual page without a Python loop)
     joined = "\n".join(values) + "\n"  # type: ignore[arg-type]
     return joined.count("\n") == len(values) and _ID_LINES.fullmatch(joined) is not None
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,7 @@ from triage_gui.providers.errors import ApiError, InvalidResponse
 log = logging.getLogger(__name__)
 
 WAKE_S = 0.05  # how often the calling thread looks at the cancel while the parts run
+SO_FAR_EVERY_S = 2.0  # a long fetch says what its parts have read so far, at most this often
 STOPPED_JOIN_S = 1.0  # how long a part told to stop is waited for when the caller leaves early
 
 
@@ -42,6 +44,7 @@ class Part:
     name: str
     fetch: Callable[[BatchApiClient, Callable[[], None]], Any]
     tolerate_contract: bool = False  # an answer outside the contract is recorded, not the load's end
+    so_far: Callable[[], str | None] | None = None  # what it has read so far ("120,000 calls"), for progress
 
 
 class _Stopped(Exception):
@@ -134,6 +137,7 @@ def _side_by_side(
         threading.Thread(target=run, args=(i,), name=f"fetch {part.name}", daemon=True) for i, part in enumerate(parts)
     ]
     say(f"Fetching {_names([p.name for p in parts])}…")
+    said_at = time.monotonic()
     for thread in threads:
         thread.start()
     done: set[int] = set()
@@ -148,7 +152,13 @@ def _side_by_side(
                 cancelled = True
                 _stop(stops, clients)
             if index is None:
+                if time.monotonic() - said_at >= SO_FAR_EVERY_S and not cancelled:
+                    said_at = time.monotonic()
+                    said = _so_far(parts, done)
+                    if said is not None:
+                        say(said)
                 continue
+            said_at = time.monotonic()
             done.add(index)
             ok, value = outcomes[index]
             if not ok and ends_the_load(value, tolerate_contract=parts[index].tolerate_contract):
@@ -188,6 +198,18 @@ def _stop(stops: list[threading.Event], clients: list[BatchApiClient]) -> None:
         stop.set()
     for client in clients[1:]:  # made here; the first is the caller's to abort
         client.abort()
+
+
+def _so_far(parts: list[Part], done: set[int]) -> str | None:
+    """ "Fetching calls and events… (done: related jobs; so far 120,000 calls, 98,000 events)",
+    or None when no waiting part can say what it has read."""
+    waiting = [(i, p) for i, p in enumerate(parts) if i not in done]
+    counts = [text for _, p in waiting if p.so_far is not None and (text := p.so_far())]
+    if not counts:
+        return None
+    finished = ", ".join(p.name for i, p in enumerate(parts) if i in done)
+    done_part = f"done: {finished}; " if finished else ""
+    return f"Fetching {_names([p.name for _, p in waiting])}… ({done_part}so far {', '.join(counts)})"
 
 
 def _names(names: list[str]) -> str:

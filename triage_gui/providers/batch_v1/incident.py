@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from itertools import islice
 from typing import Any, TypeVar
 
 from triage_gui.domain.contact_audit import ContactAuditResult
@@ -79,23 +80,39 @@ def fetch_incident(
         lists[what] = items
         return items.collect(check)
 
+    def read_so_far(what: str, unit: str) -> Callable[[], str | None]:
+        def text() -> str | None:
+            items = lists.get(what)
+            return f"{items.items:,} {unit}" if items is not None and items.items else None
+
+        return text
+
     bound = job.plausible_attempts if request.max_calls is None else min(job.plausible_attempts, request.max_calls)
     parts: list[Part] = []
     if upload_id and request.audit_upload and audit_upload is not None:
         region = request.region or _campaign_region(campaign, job)
         auditor = audit_upload
+        lines_read = [0]
         parts.append(
             Part(
                 "upload content",
-                lambda c, check: _audit_upload(c, auditor, ws, upload_id, region, check),
+                lambda c, check: _audit_upload(c, auditor, ws, upload_id, region, check, lines_read),
                 tolerate_contract=True,
+                so_far=lambda: f"{lines_read[0]:,} upload lines" if lines_read[0] else None,
             )
         )
-    parts.append(Part("calls", lambda c, check: listed("calls", c.iter_calls(ws, job_id, max_items=bound), check)))
+    parts.append(
+        Part(
+            "calls",
+            lambda c, check: listed("calls", c.iter_calls(ws, job_id, max_items=bound), check),
+            so_far=read_so_far("calls", "calls"),
+        )
+    )
     parts.append(
         Part(
             "events",
             lambda c, check: listed("events", c.iter_events(ws, job_id, max_items=4 * job.plausible_attempts), check),
+            so_far=read_so_far("events", "events"),
         )
     )
     # newest first: the latest jobs of the campaign are the ones that can overlap this one
@@ -152,17 +169,27 @@ def _audit_upload(
     upload_id: str,
     region: str | None,
     check: Callable[[], None],
+    lines_read: list[int] | None = None,
 ) -> ContactAuditResult:
     lines = client.iter_upload_lines(ws, upload_id)
     try:
-        return audit(_checked(lines, check), region, f"upload:{upload_id}")
+        return audit(_checked(lines, check, read=lines_read), region, f"upload:{upload_id}")
     finally:
         lines.close()  # ends the streamed response
 
 
-def _checked(lines: Any, check: Callable[[], None], every: int = 2_000) -> Any:
-    """The lines, with ``check`` (a cancel, a stop) every ``every`` lines."""
-    for i, line in enumerate(lines):
-        if i % every == 0:
-            check()
-        yield line
+def _checked(lines: Any, check: Callable[[], None], every: int = 2_000, read: list[int] | None = None) -> Any:
+    """The lines, with ``check`` (a cancel, a stop) before every ``every`` lines; ``read[0]`` is
+    kept at the lines handed out so far, for progress. Taken ``every`` at a time (a generator
+    step per line, not an ``enumerate`` and a modulo as well)."""
+    source = iter(lines)
+    handed = 0
+    while True:
+        check()
+        if read is not None:
+            read[0] = handed
+        chunk = list(islice(source, every))
+        if not chunk:
+            return
+        yield from chunk
+        handed += len(chunk)

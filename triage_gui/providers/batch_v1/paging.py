@@ -141,11 +141,12 @@ class PagedItems(Iterator[T], Generic[T]):
                 )
             page = self._fetch(cursor, self.deadline)
             self.pages += 1
-            fresh: list[T] = []
             # How many more items this page may hand out before a bound (None: no bound).
             room = None if self.max_items is None else self.max_items - self.items
             wanted = None if self.stop_after is None else self.stop_after - self.items
-            for item in page.items:
+            fast = self._all_new(page.items, keys, room, wanted)
+            fresh = fast if fast is not None else []  # the usual page: every item new, no bound reached
+            for item in page.items if fast is None else ():
                 key = key_of(item)
                 if key is not None:
                     if key in keys:
@@ -172,6 +173,20 @@ class PagedItems(Iterator[T], Generic[T]):
             idle = 0 if fresh else idle + 1
             if idle >= self.max_idle_pages:
                 raise self._limit(f"gave {idle} pages in a row with nothing new, and still a next page")
+
+    def _all_new(self, items: list[T], keys: set[object], room: int | None, wanted: int | None) -> list[T] | None:
+        """``items`` when each has a key, none seen before nor twice in the page, and no bound is
+        reached: then they are what the item-by-item loop keeps, found by set operations (their
+        keys are added to ``keys``); else None, and the loop decides item by item."""
+        if (room is not None and len(items) > room) or (wanted is not None and len(items) >= wanted):
+            return None
+        key_of = self._key
+        page_keys = [key_of(item) for item in items]
+        distinct = set(page_keys)
+        if None in distinct or len(distinct) != len(page_keys) or not keys.isdisjoint(distinct):
+            return None
+        keys |= distinct
+        return list(items)
 
     def _note_repeat(self, key: object) -> None:
         if self.overlap is None:

@@ -4,6 +4,9 @@ Only the batch itself is required; what else cannot be read (conversations, the 
 retry, the agent's other batches) is recorded in ``missing`` with the reason. A contract error
 (an answer about something else, a list that never ends) ends the load, as for every provider.
 
+There are no campaigns and no uploads: the batch's own recipient list is what was submitted (the
+expected contacts) and is audited for invalid and repeated numbers as an upload would be.
+
 Related jobs are the agent's other batches (the workspace list, paged with ``last_doc``), narrowed
 to what can be a duplicate run: a batch whose lifetime overlaps this one's is kept only when it
 calls at least one of the same numbers (its detail is read to know; a few at most), since two
@@ -25,7 +28,7 @@ from triage_gui.providers.base import FetchCancelled, IncidentRequest, ProgressC
 from triage_gui.providers.elevenlabs.attempts import BatchAttempts, load_attempts, number_key
 from triage_gui.providers.elevenlabs.client import ElevenLabsClient
 from triage_gui.providers.elevenlabs.conversations import ConversationCache
-from triage_gui.providers.elevenlabs.mapping import batch_job, check_batch_id
+from triage_gui.providers.elevenlabs.mapping import audit_recipients, batch_job, check_batch_id, submitted_recipients
 from triage_gui.providers.elevenlabs.wire import BatchCallDetail
 from triage_gui.providers.errors import ApiError, InvalidResponse
 
@@ -90,9 +93,16 @@ def fetch_incident(
         parent = step("parent job", lambda: detail_job(client, parent_id, ws))
         if parent is not None:
             related.append(parent)
+    audit = None
+    if request.audit_upload:  # the batch's own list stands for the upload (it is what was submitted)
+        say("Auditing the batch's recipients…")
+        audit = audit_recipients(batch, request.region or _region(job))
     return IncidentData(
         job=job,
         server_now=client.server_now(),
+        contact_audit=audit,
+        platform_has_campaigns=False,
+        submitted_recipients=submitted_recipients(batch),
         calls=attempts.all,
         events=[],
         related_jobs=related or [],
@@ -102,6 +112,14 @@ def fetch_incident(
         server_clock_rejected=client.server_clock_rejected,
         repeated_items=_repeated(client),
     )
+
+
+def _region(job: BatchJob) -> str | None:
+    """Default region for numbers written without "+": the agent's number's country (issue #3's
+    rule for an upload); None when no call showed the agent's number."""
+    from triage_gui.domain.phones import region_for_from_number  # phone metadata: on first use
+
+    return region_for_from_number(job.from_number)
 
 
 LIST_WORDS = {

@@ -12,6 +12,10 @@
   count as permits in use and pending recipients as waiting; without it nothing is said.
 - The job's retry policy: ElevenLabs retries nothing by itself, so ``retryable_codes`` is empty,
   and ``max_attempts`` is one plus the batch's ``retry_count`` (each ``/retry`` dials again).
+- No campaigns and no uploads: the batch carries its own recipient list. Its length is what was
+  submitted (the expected contacts; ``total_calls_scheduled`` rides along as the platform's
+  own, undocumented, count), and the list is audited as a contact file would be, a recipient's
+  position in ``recipients`` (from 1) standing for a row.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
+from triage_gui.domain.contact_audit import ContactAuditResult
+from triage_gui.domain.incident import SubmittedRecipients
 from triage_gui.domain.models import (
     BatchJob,
     CallAttempt,
@@ -153,3 +159,31 @@ def recipient_key(batch: BatchCallDetail) -> dict[str, str]:
 
 RECIPIENT_VARIABLE = "triage_recipient_id"
 INTENT_VARIABLE = "triage_intent_key"
+
+
+def submitted_recipients(batch: BatchCallDetail) -> SubmittedRecipients:
+    """What the batch was submitted with: its recipients, as the batch's detail lists them."""
+    count = len(batch.recipients)
+    return SubmittedRecipients(
+        count=count,
+        source=f"the batch's own recipient list ({count} in GET /v1/convai/batch-calling/{batch.id})",
+        declared=batch.total_calls_scheduled,
+    )
+
+
+def audit_recipients(batch: BatchCallDetail, region: str | None) -> ContactAuditResult:
+    """The batch's recipient list audited as a contact file would be: invalid numbers and numbers
+    that repeat (after E.164 normalisation), by position in the list (from 1). A batch calling
+    WhatsApp users has no phone numbers to audit: the result says so as its error."""
+    from triage_gui.domain.contact_auditor import ContactAuditor  # phone metadata: on first use
+
+    auditor = ContactAuditor(region)
+    source = f"batch:{batch.id} recipients"
+    whatsapp = sum(1 for r in batch.recipients if not r.phone_number and r.whatsapp_user_id)
+    if whatsapp:
+        return auditor.result(
+            source,
+            error=f"{whatsapp} of its {len(batch.recipients)} recipients are WhatsApp users, not phone numbers",
+        )
+    auditor.add_rows((i, r.phone_number or "", None) for i, r in enumerate(batch.recipients, 1))
+    return auditor.result(source, "phone_number")

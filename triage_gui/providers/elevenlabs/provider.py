@@ -28,8 +28,9 @@ BLIND_SPOTS: tuple[str, ...] = (
     "The workspace's and the agent's concurrency limits and the calls other batches or inbound callers hold.",
     "Job events: there is no timeline (no dispatch, permit or retry events); stalls are judged from the "
     "recipients' last status changes.",
-    "Campaigns and uploads: a batch carries its own recipients, so there is no upload to audit or campaign "
-    "to compare its configuration with.",
+    "Campaigns and uploads: there are none; a batch carries its own agent, caller number and recipients, so "
+    "there is no campaign to compare its configuration with, and the recipient list itself is audited in place "
+    "of an upload (any file it was made from is not on the platform).",
     "Why a batch failed, who cancelled or retried it and when: the batch has no such fields.",
     "Per-call history: a recipient keeps only its latest conversation; after a /retry the earlier calls "
     "are looked up on the agent's conversation list, which has no batch filter (bounded).",
@@ -45,6 +46,7 @@ class ElevenLabsProvider(ClientProvider[ElevenLabsClient]):
 
     kind = "elevenlabs"
     blind_spots: tuple[str, ...] = BLIND_SPOTS
+    launch_is_keyed = False  # a retry batch is found by its name, never by a key: sent once a run
 
     def __init__(self, client: ElevenLabsClient, cache: ConversationCache | None = None) -> None:
         super().__init__(client)
@@ -91,7 +93,7 @@ class ElevenLabsProvider(ClientProvider[ElevenLabsClient]):
     def launch_retry(
         self, workspace_id: str, job_id: str, recipient_ids: list[str], *, key: str, note: str = ""
     ) -> LaunchResult:
-        # Never re-sent here: no idempotency key exists. A second call with the same key finds the
-        # batch by its name first (retry_batches.launch), so the launcher's next round is safe.
+        # Never re-sent here: no idempotency key exists. The launcher sends once per run on this
+        # platform; the next run (a resume) starts with the name search (retry_batches.launch).
         job, created = retry_batches.launch(self.client, workspace_id, job_id, recipient_ids, key)
         return LaunchResult(job=job, created=created)

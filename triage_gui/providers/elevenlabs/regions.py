@@ -14,6 +14,13 @@ REGIONS: dict[str, str] = {
     "india": "https://api.in.residency.elevenlabs.io",
     "singapore": "https://api.sg.residency.elevenlabs.io",
 }
+REGION_LABELS: dict[str, str] = {
+    "default": "Default",
+    "us": "US",
+    "eu": "EU",
+    "india": "India",
+    "singapore": "Singapore",
+}
 ALIASES = {"global": "default", "production": "default", "in": "india", "sg": "singapore"}
 
 
@@ -26,3 +33,10 @@ def region_url(name: str) -> str | None:
 def base_url(value: str) -> str:
     """A region's base URL, or ``value`` itself when it is not a region name (a custom URL)."""
     return region_url(value) or value.strip()
+
+
+def region_of(url: str) -> str | None:
+    """The region whose base URL ``url`` is (scheme and host in any case, a trailing slash
+    allowed), else None: a custom URL."""
+    wanted = url.strip().rstrip("/").lower()
+    return next((name for name, known in REGIONS.items() if known == wanted), None)

@@ -9,8 +9,10 @@ section 8, option B), made safe without the platform's help:
 2. before any submit, the workspace's batches of the agent are searched for that name: found, it
    is that batch (``created`` False), nothing is sent;
 3. no launch while an earlier retry batch of the same batch is ``pending`` or ``in_progress``;
-4. the submit is sent once (the client never re-sends a POST). After an ambiguous failure the
-   launcher asks again, which starts at step 2: a batch the platform did make is found by name.
+4. the submit is sent once (the client never re-sends a POST, and the launcher sends a launch
+   on this platform once per run: the provider says launch_is_keyed = False). After an ambiguous
+   failure the launcher only looks the batch up; still unknown, the intent stays pending and the
+   same command run again starts at step 2: a batch the platform did make is found by name.
 
 Each recipient is submitted with its original data (user id, dynamic variables) plus
 ``triage_recipient_id`` (the recipient it retries, so the retry and its parent speak of the same

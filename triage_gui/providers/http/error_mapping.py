@@ -3,6 +3,11 @@ plain words (problem+json read when the server sends it).
 
 Whatever the server wrote (``detail``, ``title``, a redirect's ``Location``) is quoted cleaned
 and capped (``errors.clean_text``): it ends up on a terminal and in the log.
+
+A transport failure is said in plain words with its units ("nothing answered at
+127.0.0.1:8080 (connection refused)", "did not answer ... within 10 s"); the library's raw text
+("ConnectError: [Errno 111] Connection refused") rides along as the error's note
+(``err.__notes__``, see :func:`raw_detail`) for a tooltip, a copy button and the log.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
+from triage_gui.domain.plain_errors import plain_os_error
 from triage_gui.providers.errors import (
     ApiError,
     AuthError,
@@ -108,19 +114,79 @@ def _problem(response: httpx.Response) -> dict[str, Any]:
 
 
 def network_error(exc: httpx.TransportError, what: str, base_url: str) -> NetworkError:
+    where = _host_port(base_url)
     if isinstance(exc, httpx.TimeoutException):
-        return NetworkError(
-            f"{base_url} did not answer {what} in time ({type(exc).__name__}).",
-            timeout=True,
-            request=what,
-        )
-    if isinstance(exc, httpx.ConnectError):
-        return NetworkError(f"Cannot connect to {base_url}: {exc}.", request=what)
-    if isinstance(exc, httpx.LocalProtocolError):  # our own request could not be written: never echo it
+        within = _within(exc)
+        if isinstance(exc, httpx.ConnectTimeout):
+            text = f"Cannot connect to {where}: it did not accept the connection{within}."
+        else:
+            text = f"{where} did not answer {what}{within}."
+        error = NetworkError(text, timeout=True, request=what)
+    elif isinstance(exc, httpx.ConnectError):
+        reason = _reason(exc, where)
+        named = where.rsplit(":", 1)[0] in reason  # the reason says where already
+        error = NetworkError(f"Cannot connect{'' if named else ' to ' + where}: {reason}.", request=what)
+    elif isinstance(exc, httpx.LocalProtocolError):  # our own request could not be written: never echo it
         error = NetworkError(f"The request {what} could not be sent (a header value is not allowed).", request=what)
         error.transient = False
         return error
-    return NetworkError(f"The connection to {base_url} failed during {what}: {exc}.", request=what)
+    else:
+        error = NetworkError(f"The connection to {where} broke during {what}: {_reason(exc, where)}.", request=what)
+    error.add_note(_raw(exc))
+    return error
+
+
+def raw_detail(error: BaseException) -> str:
+    """The technical text behind a plain-words error (its notes), or "" when it has none."""
+    return " · ".join(str(note) for note in getattr(error, "__notes__", ()))
+
+
+def _raw(exc: BaseException) -> str:
+    text = clean_text(str(exc), 300)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _reason(exc: BaseException, where: str) -> str:
+    """The failure in plain words; an unknown one keeps the library's words (less any errno)."""
+    text = clean_text(str(exc), 300)
+    if not text:
+        return "the connection failed (no reason given)"
+    words = plain_os_error(text).rstrip(".")
+    if words[1:2].islower():
+        words = words[:1].lower() + words[1:]
+    if words.startswith("that name could not be found"):
+        return f"the name {where.rsplit(':', 1)[0]} could not be found (DNS lookup failed)"
+    return words.replace("nothing answered there", f"nothing answered at {where}")
+
+
+def _within(exc: httpx.TimeoutException) -> str:
+    """ " within 10 s" from the request's own timeout for this phase, else " in time"."""
+    phase = {
+        httpx.ConnectTimeout: "connect",
+        httpx.ReadTimeout: "read",
+        httpx.WriteTimeout: "write",
+        httpx.PoolTimeout: "pool",
+    }.get(type(exc))
+    try:
+        timeouts = exc.request.extensions.get("timeout") or {}
+    except RuntimeError:  # no request attached
+        timeouts = {}
+    seconds = timeouts.get(phase) if phase else None
+    return f" within {seconds:g} s" if isinstance(seconds, int | float) else " in time"
+
+
+def _host_port(base_url: str) -> str:
+    """ "127.0.0.1:8080" or "api.example.com" (the default port of the scheme left out)."""
+    try:
+        parts = urlsplit(base_url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return clean_text(base_url, 200)
+    if not host:
+        return clean_text(base_url, 200)
+    host = f"[{host}]" if ":" in host else host
+    return f"{host}:{port}" if port is not None else host
 
 
 def deadline_error(what: str, base_url: str, seconds: float, *, fetch: bool = False) -> DeadlineExceeded:

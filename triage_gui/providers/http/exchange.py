@@ -4,7 +4,9 @@ Every call goes through :meth:`HttpExchange.request` (or :meth:`HttpExchange.str
 for a streamed body): bounded attempts with backoff and ``Retry-After``, an overall deadline
 enforced by a watchdog (``watchdog``), the body read with a cap on its decoded size
 (``body``), redirects refused (never followed: the token stays with the base URL), the
-answer's ``Date`` noted (``server_clock``), and every failure a typed ``ApiError``.
+answer's ``Date`` noted (``server_clock``), every attempt noted in the request log
+(``request_log``: method, path, status, time taken, request ID) and every failure a typed
+``ApiError``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from triage_gui.providers.http.body import (
 )
 from triage_gui.providers.http.error_mapping import deadline_error, error_for_response, network_error, redirect_error
 from triage_gui.providers.http.limits import MIB, ClientLimits, Deadline
+from triage_gui.providers.http.request_log import REQUEST_LOG, RequestLog
 from triage_gui.providers.http.retry_policy import RetryConfig
 from triage_gui.providers.http.server_clock import ServerClock
 from triage_gui.providers.http.watchdog import SocketRegistry, watchdog
@@ -59,6 +62,7 @@ class HttpExchange:
         self._sleep = sleep
         self._rng = rng
         self._sockets = SocketRegistry()
+        self.request_log: RequestLog = REQUEST_LOG
 
     def request(
         self,
@@ -82,14 +86,19 @@ class HttpExchange:
         attempts = self._retry.attempts if repeatable else 1
         for attempt in range(1, attempts + 1):
             request = self._build(method, path, limit, params=params, json=json_body, headers=headers)
-            with watchdog(limit, self._sockets) as watch:
+            with (
+                self.request_log.attempt(method, path, params, attempt) as noted,
+                watchdog(limit, self._sockets) as watch,
+            ):
                 try:
                     response = self.http.send(request, stream=True, follow_redirects=False)
+                    noted.answered(response)
                     try:
                         return self._read(response, what, limit)
                     finally:
                         response.close()
                 except httpx.TransportError as exc:
+                    noted.error = type(exc).__name__
                     if watch.fired or limit.expired:
                         raise deadline_error(what, self.base_url, limit.seconds, fetch=limit is not own) from None
                     error: ApiError = network_error(exc, what, self.base_url)
@@ -112,9 +121,13 @@ class HttpExchange:
             started = False
             error: ApiError | None = None
             request = self._build("GET", path, deadline)
-            with watchdog(deadline, self._sockets) as watch:
+            with (
+                self.request_log.attempt("GET", path, None, attempt) as noted,
+                watchdog(deadline, self._sockets) as watch,
+            ):
                 try:
                     response = self.http.send(request, stream=True, follow_redirects=False)
+                    noted.answered(response)
                     try:
                         if self._answered(response, what) >= 400:
                             limit = self.limits.max_error_body_bytes
@@ -129,6 +142,7 @@ class HttpExchange:
                     finally:
                         response.close()
                 except httpx.TransportError as exc:
+                    noted.error = type(exc).__name__
                     if watch.fired or deadline.expired:
                         raise deadline_error(what, self.base_url, deadline.seconds, fetch=True) from None
                     if started:

@@ -17,6 +17,7 @@ from typing import Any
 
 from triage_gui.simulator.elevenlabs.model import Batch, Call, Inbound, Recipient
 
+LARGE_SIZE = 10_000
 TEMPORARY_SIP = frozenset({408, 480, 486, 500, 502, 503, 504})
 _AREAS = ("212", "312", "415", "617", "646", "202", "305", "713")
 
@@ -29,6 +30,7 @@ class ScenarioInfo:
     agent_id: str
     truth: dict[str, Any] = field(default_factory=dict)
     workspace_id: str = "default"
+    description: str = ""  # what a picker shows beside the title
 
     @property
     def job_id(self) -> str:
@@ -265,6 +267,26 @@ def duplicate_delivery(t0: float, rng: random.Random) -> Built:
     return Built(info, [batch], inbound)
 
 
+def large_failures(t0: float, rng: random.Random, size: int = LARGE_SIZE) -> Built:
+    """A big finished batch: ``size`` recipients, 30% of them failed, each failure with its
+    conversation (busy, no answer, SIP 503 and 404): what a load reads one conversation at a time."""
+    failed = size * 3 // 10
+    kinds = ["answered"] * size
+    mix = ("busy", "busy", "busy", "busy", "no_answer", "no_answer", "no_answer", "sip:503", "sip:503", "sip:404")
+    for n, i in enumerate(sorted(rng.sample(range(size), failed))):
+        kinds[i] = mix[n % len(mix)]
+    spacing = min(60.0, 5000.0 / max(1, size))  # every call over well before the clock's start
+    batch = _batch("large", "Annual renewals (large)", t0 - 3 * 3600, kinds, rng, spacing=spacing)
+    info = ScenarioInfo(
+        "large_failures",
+        f"{size:,} recipients, {failed:,} failed",
+        batch.id,
+        batch.agent_id,
+        {"failed": failed},
+    )
+    return Built(info, [batch])
+
+
 SCENARIOS: dict[str, Callable[[float, random.Random], Built]] = {
     "healthy": healthy,
     "completed": completed,
@@ -276,8 +298,29 @@ SCENARIOS: dict[str, Callable[[float, random.Random], Built]] = {
 }
 
 
-def build(name: str, t0: float, seed: int) -> Built:
-    built = SCENARIOS[name](t0, random.Random(f"{seed}:{name}"))
+# Served only when asked for by name (benches, tests): too big for the demo's or a test's default set.
+OPT_IN: dict[str, Callable[..., Built]] = {"large_failures": large_failures}
+
+DESCRIPTIONS = {
+    "healthy": "A batch calling its recipients steadily, a few busy or unanswered.",
+    "completed": "A finished batch with a handful of busy, unanswered, voicemail and failed calls.",
+    "stalled": "Recipients left pending for over an hour while the batch still says in progress.",
+    "transient_storm": "Half the recipients failed busy, unanswered or SIP 503: the retry is held.",
+    "duplicate_run": "The same recipients submitted twice within a minute by the same agent.",
+    "invalid_numbers": "Many SIP 404 and 484 answers, and numbers that could not be dialled at all.",
+    "duplicate_delivery": "A whole-batch retry called recipients the first run had already reached.",
+    "large_failures": "A large finished batch with thousands of failed recipients, each with its conversation.",
+}
+
+
+def build(name: str, t0: float, seed: int, size: int | None = None) -> Built:
+    """Scenario ``name`` (default or opt-in); ``size`` sets the recipients of an opt-in one."""
+    rng = random.Random(f"{seed}:{name}")
+    if name in OPT_IN:
+        built = OPT_IN[name](t0, rng) if size is None else OPT_IN[name](t0, rng, size)
+    else:
+        built = SCENARIOS[name](t0, rng)
+    built.info.description = built.info.description or DESCRIPTIONS.get(name, "")
     target = next(b for b in built.batches if b.id == built.info.batch_id)
     built.info.truth.setdefault("cohort", cohort(target, t0))
     built.info.truth.setdefault("recipients", len(target.recipients))

@@ -18,7 +18,7 @@ import email.utils
 import hmac
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any, NamedTuple
@@ -26,8 +26,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from triage_gui.simulator.clock import Clock, ManualClock
 from triage_gui.simulator.elevenlabs.api import ApiFailure, Reply, State
-from triage_gui.simulator.elevenlabs.scenarios import SCENARIOS, ScenarioInfo, build
+from triage_gui.simulator.elevenlabs.scenarios import OPT_IN, SCENARIOS, ScenarioInfo, build
 from triage_gui.simulator.http_server import TrackingHTTPServer
+from triage_gui.simulator.scenario_model import ScenarioEntry
 
 DEFAULT_KEY = "demo-elevenlabs-key"
 MAX_BODY = 5 * 1024 * 1024
@@ -128,7 +129,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class ElevenLabsSimulator:
-    """ElevenLabs' batch calling with the runbook's scenarios; see the module's docstring."""
+    """ElevenLabs' batch calling with the runbook's scenarios; see the module's docstring.
+
+    ``scenarios``: which to serve (default: the runbook's, ``SCENARIOS``); an opt-in one
+    (``OPT_IN``, e.g. ``large_failures``) only when named. ``sizes`` sets an opt-in scenario's
+    number of recipients."""
 
     def __init__(
         self,
@@ -137,15 +142,17 @@ class ElevenLabsSimulator:
         clock: Clock | None = None,
         seed: int = 7,
         max_concurrent: int = 6,
+        sizes: Mapping[str, int] | None = None,
     ) -> None:
         self.clock: Any = clock if clock is not None else ManualClock()
         self.key = key
         self.max_concurrent = max_concurrent
         names = list(scenarios) if scenarios is not None else list(SCENARIOS)
-        unknown = [n for n in names if n not in SCENARIOS]
+        unknown = [n for n in names if n not in SCENARIOS and n not in OPT_IN]
         if unknown:
             raise ValueError(f"unknown ElevenLabs scenario(s): {', '.join(unknown)}")
-        built = [build(name, self.clock.start.timestamp(), seed) for name in names]
+        sizes = dict(sizes or {})
+        built = [build(name, self.clock.start.timestamp(), seed, sizes.get(name)) for name in names]
         self._infos = {b.info.name: b.info for b in built}
         self.state = State(built)
         self.request_log: list[LoggedRequest] = []
@@ -213,6 +220,22 @@ class ElevenLabsSimulator:
     @property
     def scenario_names(self) -> list[str]:
         return list(self._infos)
+
+    def scenario_entries(self) -> list[ScenarioEntry]:
+        """Every scenario's name, words and IDs, as a picker lists them (the demo's). A batch
+        belongs to no campaign or upload: those IDs are empty."""
+        return [
+            ScenarioEntry(
+                name=i.name,
+                title=i.title,
+                description=i.description,
+                workspace_id=i.workspace_id,
+                campaign_id="",
+                upload_id="",
+                job_id=i.job_id,
+            )
+            for i in self._infos.values()
+        ]
 
     @property
     def submitted(self) -> list[dict[str, Any]]:

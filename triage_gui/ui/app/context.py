@@ -18,6 +18,7 @@ from triage_gui.store.paths import AppPaths
 
 if TYPE_CHECKING:
     from triage_gui.simulator import Simulator
+    from triage_gui.simulator.elevenlabs import ElevenLabsSimulator
     from triage_gui.store.credentials import CredentialStore
     from triage_gui.store.log_setup import LoggingSetup
     from triage_gui.store.profiles import ProfileStore
@@ -38,7 +39,7 @@ class AppContext:
     paths: AppPaths
     settings: AppSettings | None = None
     connection: Connection | None = None
-    simulator: Simulator | None = None  # the demo's, stopped by close()
+    simulator: Simulator | ElevenLabsSimulator | None = None  # the demo's (its platform's), stopped by close()
     settings_warning: str | None = None  # unusable settings were set aside: told once in the window
     logging_setup: LoggingSetup | None = field(default=None, repr=False)
     cleanups: list[Callable[[], object]] = field(default_factory=list, repr=False)

@@ -47,6 +47,7 @@ class CrashReporter:
         self._previous_thread_hook = threading.excepthook
         self._fault_file: IO[str] | None = None
         self._previous_qt_handler: Callable[..., None] | None = None
+        self._faulthandler_was_on = False
         self.dialog: QMessageBox | None = None
         self.reported = 0
 
@@ -58,6 +59,7 @@ class CrashReporter:
             try:
                 log_dir.mkdir(parents=True, exist_ok=True)
                 self._fault_file = open(log_dir / FAULTS_FILE, "a", encoding="utf-8")  # noqa: SIM115 - kept open for a fatal signal
+                self._faulthandler_was_on = faulthandler.is_enabled()
                 faulthandler.enable(file=self._fault_file)
             except OSError as exc:
                 log.warning("no fault log: %s", exc)
@@ -68,6 +70,8 @@ class CrashReporter:
         qInstallMessageHandler(self._previous_qt_handler)
         if self._fault_file is not None:
             faulthandler.disable()
+            if self._faulthandler_was_on and sys.__stderr__ is not None:
+                faulthandler.enable(file=sys.__stderr__)  # as it was (e.g. a test runner's), to stderr
             self._fault_file.close()
             self._fault_file = None
 

@@ -24,6 +24,7 @@ from triage_gui.ui.widgets.icons import app_icon
 
 if TYPE_CHECKING:  # loaded after the first frame
     from triage_gui.domain.case import Case
+    from triage_gui.providers.connection import Connection
     from triage_gui.store.case_store import CaseStore, CaseSummary
     from triage_gui.store.settings import AppSettings
     from triage_gui.ui.app.context import AppContext
@@ -32,7 +33,9 @@ if TYPE_CHECKING:  # loaded after the first frame
     from triage_gui.ui.dialogs.about_dialog import AboutDialog
     from triage_gui.ui.dialogs.case_list_dialog import CaseListDialog
     from triage_gui.ui.dialogs.profile_dialog import ProfileDialog
+    from triage_gui.ui.dialogs.recipient_dialog import RecipientDialog
     from triage_gui.ui.dialogs.settings_dialog import SettingsDialog
+    from triage_gui.ui.tasks.job_poller import PollStatus
     from triage_gui.ui.widgets.connection_status import ConnectionStatus
 
     Shortcut = QKeySequence | QKeySequence.StandardKey
@@ -40,6 +43,7 @@ if TYPE_CHECKING:  # loaded after the first frame
 log = logging.getLogger(__name__)
 
 STARTING_TEXT = "Starting…"
+PLATFORM_NAMES = {"elevenlabs": "ElevenLabs"}  # how the window names a platform other than the Batch API
 SETTINGS_WARNING_MS = 30_000
 
 
@@ -63,13 +67,22 @@ class MainWindow(QMainWindow):
     settings_dialog: SettingsDialog
     case_dialog: CaseListDialog
     about_dialog: AboutDialog
+    recipient_dialog: RecipientDialog
 
     def __init__(
-        self, ctx: AppContext, *, window_state: QSettings | None = None, poll_interval_s: float | None = None
+        self,
+        ctx: AppContext,
+        *,
+        window_state: QSettings | None = None,
+        poll_interval_s: float | None = None,
+        connecting: bool = False,
     ) -> None:
         super().__init__()
         self._ctx = ctx
         self.connection = ctx.require_connection()
+        # True while ``connection`` only says where (a demo whose simulator is starting, a
+        # profile whose token is being read): set_connection() gives the real one
+        self.connecting = connecting
         self._window_state = window_state
         self._poll_interval_s = poll_interval_s
         self._controller: CaseController | None = None
@@ -78,15 +91,17 @@ class MainWindow(QMainWindow):
         self._scenarios = {e.name: e for e in ctx.simulator.scenario_entries()} if ctx.simulator else {}
         self.setWindowIcon(app_icon())
         self.wizard = TriageWizard()
+        self.wizard.start_page.set_provider(self.connection.provider)
 
         central = QWidget()
-        layout = QVBoxLayout(central)
+        layout = self._central_layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 6)
         self.demo_banner = None
         if self.connection.is_demo:
             from triage_gui.ui.widgets.demo_banner import DemoBanner
 
-            self.demo_banner = DemoBanner(self.connection.base_url)
+            platform = PLATFORM_NAMES.get(self.connection.provider, "")
+            self.demo_banner = DemoBanner(self.connection.base_url, platform=platform)
             self.demo_banner.set_scenarios([(e.name, e.title, e.description) for e in self._scenarios.values()])
             self.demo_banner.scenario_chosen.connect(self.open_scenario)
             layout.addWidget(self.demo_banner)
@@ -94,8 +109,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.connection_label = QLabel(self._connection_text())
-        if self.connection.insecure:
-            self.connection_label.setStyleSheet("color: #c62828; font-weight: bold;")
+        self._mark_insecure()
         self.statusBar().addPermanentWidget(self.connection_label)
         self.statusBar().showMessage(STARTING_TEXT)
         # Shortcuts are bound by build_steps(): binding one builds the whole ``Qt`` namespace.
@@ -128,6 +142,8 @@ class MainWindow(QMainWindow):
         them. Runs once: a second call finds the controller made and does nothing."""
         if self._controller is not None:
             return
+        if self.connecting:
+            raise RuntimeError("the main window has no connection yet (see set_connection)")
         settings = self._ctx.load_settings()
         yield "settings"
         from triage_gui.store.case_store import CaseStore
@@ -151,6 +167,7 @@ class MainWindow(QMainWindow):
         self.connection_status = ConnectionStatus()
         self.connection_status.retry_requested.connect(controller.poll_now)
         controller.poll_status_changed.connect(self.connection_status.set_status)
+        controller.poll_status_changed.connect(self._poll_status_changed)
         self.statusBar().insertPermanentWidget(0, self.connection_status, 1)
         yield "controller"
         yield from self.wizard.attach_steps(controller, self._ctx.paths)
@@ -171,12 +188,61 @@ class MainWindow(QMainWindow):
         self.wizard.start_page.attach(controller)  # last: may start a Load asked for early
         self.ready.emit()
 
+    def set_connection(self, connection: Connection) -> None:
+        """The real connection, once the demo's simulator runs or the profile's token is read
+        (before :meth:`build_steps`): the banner, the status bar and the title follow it."""
+        previous, self.connection, self.connecting = self.connection, connection, False
+        if connection.provider != previous.provider:
+            # the agent chose another platform's profile: the start page is shaped for one
+            old, self.wizard = self.wizard, TriageWizard()
+            self.wizard.start_page.set_provider(connection.provider)
+            self._central_layout.replaceWidget(old, self.wizard)
+            old.hide()
+            old.deleteLater()
+            self._restore_geometry()
+        if self.demo_banner is not None:
+            simulator = self._ctx.simulator
+            self._scenarios = {e.name: e for e in simulator.scenario_entries()} if simulator else {}
+            self.demo_banner.set_url(connection.base_url)
+            self.demo_banner.set_scenarios([(e.name, e.title, e.description) for e in self._scenarios.values()])
+        start = self.wizard.start_page
+        workspace = connection.default_workspace
+        if workspace and not connection.is_demo and start.ids.fixed_workspace is None and not start.workspace.text():
+            start.workspace.setText(workspace)
+        self.connection_label.setText(self._connection_text())
+        self._mark_insecure()
+        self._update_title()
+
     # -- set-up ----------------------------------------------------------------------------
-    def _connection_text(self) -> str:
+    def _mark_insecure(self) -> None:
+        if self.connection.insecure:
+            from triage_gui.ui.dialogs import warning_red
+
+            self.connection_label.setStyleSheet(f"color: {warning_red(self.palette())}; font-weight: bold;")
+        elif self.connection_label.styleSheet():
+            self.connection_label.setStyleSheet("")
+
+    def _connection_text(self, status: PollStatus | None = None) -> str:
+        """ "Server: …" until a poll answers, "Connected to …" once one has, "Not connected to …"
+        while nothing answers (never "Connected" before the server said anything)."""
         c = self.connection
         label = "demo" if c.is_demo else (c.label or c.base_url)
-        text = f"Connected to {label} ({c.base_url})"
+        platform = PLATFORM_NAMES.get(c.provider)
+        if platform:
+            label = f"{label} · {platform}"
+        if self.connecting:
+            return f"Connecting to {label}…"
+        if status is None:
+            text = f"Server: {label} ({c.base_url})"
+        else:
+            from triage_gui.ui.widgets.connection_status import server_text
+
+            text = server_text(label, c.base_url, status)
         return text + " — INSECURE (plain http)" if c.insecure else text
+
+    @Slot(object)
+    def _poll_status_changed(self, status: PollStatus) -> None:
+        self.connection_label.setText(self._connection_text(status))
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -185,11 +251,21 @@ class MainWindow(QMainWindow):
         self.refresh_action = self._action(
             "&Refresh (fetch again)", QKeySequence.StandardKey.Refresh, self.refresh, file_menu
         )
+        self.find_recipient_action = self._action(
+            "&Find recipient…", QKeySequence.StandardKey.Find, self.find_recipient, file_menu
+        )
+        self.find_recipient_action.setToolTip("Every attempt of one recipient, by phone number (any format) or id")
         file_menu.addSeparator()
         self._action("Connection &profiles…", None, self.open_profiles, file_menu)
         settings_action = self._action("&Settings…", QKeySequence("Ctrl+,"), self.open_settings, file_menu)
         # these act on the case (or, for the settings, on what it is judged by): enabled when ready
-        self._case_actions = [self.new_case_action, cases_action, self.refresh_action, settings_action]
+        self._case_actions = [
+            self.new_case_action,
+            cases_action,
+            self.refresh_action,
+            self.find_recipient_action,
+            settings_action,
+        ]
         for action in self._case_actions:
             action.setEnabled(False)
         file_menu.addSeparator()
@@ -238,6 +314,14 @@ class MainWindow(QMainWindow):
             workspace=entry.workspace_id, job=entry.job_id, campaign=entry.campaign_id, upload=entry.upload_id
         )
         self.wizard.start_page.load()
+
+    @Slot()
+    def find_recipient(self) -> None:
+        """Edit → Find recipient: every attempt of one recipient in the open case."""
+        from triage_gui.ui.dialogs.recipient_dialog import RecipientDialog
+
+        self.recipient_dialog = RecipientDialog(self.controller, parent=self)
+        self.recipient_dialog.open()
 
     @Slot()
     def open_profiles(self) -> None:
@@ -349,16 +433,20 @@ class MainWindow(QMainWindow):
 
     # -- geometry and shutdown -------------------------------------------------------------
     def _restore_geometry(self) -> None:
-        if self._window_state is None:
+        start = self.wizard.start_page
+        state = self._window_state
+        # the workspace last loaded on this machine, else the profile's default one
+        workspace = (state.value("start/workspace", "") if state is not None else "") or (
+            self.connection.default_workspace
+        )
+        if workspace and not self.connection.is_demo and start.ids.fixed_workspace is None:
+            start.workspace.setText(str(workspace))
+        if state is None:
             return
-        geometry = self._window_state.value("main/geometry")
+        geometry = state.value("main/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        start = self.wizard.start_page
-        workspace = self._window_state.value("start/workspace", "")
-        if workspace and not self.connection.is_demo:
-            start.workspace.setText(str(workspace))
-        timezone = self._window_state.value("start/timezone", "")
+        timezone = state.value("start/timezone", "")
         if timezone:
             start.timezone.setCurrentText(str(timezone))
 
@@ -368,7 +456,7 @@ class MainWindow(QMainWindow):
         if self._window_state is None:
             return
         inputs = self.controller.case.inputs
-        if not self.connection.is_demo:
+        if not self.connection.is_demo and self.wizard.start_page.ids.fixed_workspace is None:
             self._window_state.setValue("start/workspace", inputs.workspace_id)
         self._window_state.setValue("start/timezone", inputs.timezone)
 

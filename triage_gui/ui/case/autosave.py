@@ -102,7 +102,7 @@ class CaseAutosaver(QObject):
     def _take_copies(self) -> list[Case]:
         """Deep copies of the dirty cases, made here on the GUI thread; the debounce restarts, so
         a change made while the copies are written is saved next time."""
-        copies = [case.model_copy(deep=True) for case in self._dirty.values() if worth_saving(case)]
+        copies = [copy_for_save(case) for case in self._dirty.values() if worth_saving(case)]
         self._dirty.clear()
         self.debounce.saved()
         return copies
@@ -149,3 +149,12 @@ class CaseAutosaver(QObject):
             self.save_failed.emit(f"The case could not be saved: {exc}")
             return False
         return True
+
+
+def copy_for_save(case: Case) -> Case:
+    """A copy the writer thread can own, made on the GUI thread. The report is shared, not
+    copied: it is frozen and only ever replaced whole, and copying its retry plan (thousands of
+    recipients) was the GUI thread's longest stall while a 10k-recipient case loaded (~150 ms)."""
+    copy = case.model_copy(update={"report": None}).model_copy(deep=True)
+    copy.report = case.report
+    return copy

@@ -8,6 +8,7 @@ its read timeout, for each retry); the retry backoff waits on the cancel event, 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,9 @@ if TYPE_CHECKING:
     from triage_gui.services.incident_loading import FetchRequest
 
 
-def analyse(data: IncidentData, settings: AnalysisSettings) -> Report:
+def analyse(
+    data: IncidentData, settings: AnalysisSettings, progress: Callable[[str, int, int], None] | None = None
+) -> Report:
     """The engine's analysis with automatic collection paused (ui/tasks/gc_policy.py): it
     allocates a few hundred thousand small objects (one per recipient) next to the ~1M of a
     100k-recipient incident, and each full collection they would trigger walks all of them. The
@@ -32,7 +35,7 @@ def analyse(data: IncidentData, settings: AnalysisSettings) -> Report:
     from triage_gui.domain.analysis import analyse as run_analysis
 
     with paused_collection():
-        return run_analysis(data, settings)
+        return run_analysis(data, settings, progress)
 
 
 def completed_inputs(inputs: CaseInputs, data: IncidentData) -> CaseInputs:
@@ -126,8 +129,7 @@ def fetch_and_analyse(
     disagreements = id_disagreements(inputs, data.job)
     if disagreements:
         return LoadOutcome(data, None, disagreements)
-    ctx.progress("Analysing…")
-    report = analyse(data, settings)
+    report = analyse(data, settings, progress=ctx.progress)
     with paused_collection():  # ~0.1-0.3 s at 100k recipients: here, never on the GUI thread
         history = progress_history(data)
     return LoadOutcome(data, report, history=history)

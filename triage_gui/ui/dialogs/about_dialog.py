@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtGui import QGuiApplication
@@ -28,13 +30,17 @@ class AboutDialog(QDialog):
         self.setWindowTitle("About Outbound Triage")
         self.setWindowIcon(app_icon())
         self.diagnostics = system_info.collect(paths, credentials, {"Qt": qt_section})
+        keyring = credentials.backend_status()
         logo = QLabel()
         logo.setPixmap(app_icon().pixmap(64, 64))
         title = QLabel(
             f"<h2>Outbound Triage {__version__}</h2>"
             f"<p>Qt {qVersion()} · PySide6 {pyside_version}</p>"
             "<p>Walks a batch outbound call incident through the support runbook.</p>"
+            f"<p>Keyring: {escape(keyring.backend_words)}"
+            f"{'' if keyring.available else ' (tokens are kept for the session only)'}</p>"
         )
+        title.setToolTip(f"Keyring backend: {keyring.backend}")
         title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.text = QPlainTextEdit(self.diagnostics)
         self.text.setReadOnly(True)

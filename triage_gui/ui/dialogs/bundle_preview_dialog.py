@@ -1,15 +1,16 @@
 """The diagnostics bundle's preview: every file it will hold, then the write, with progress.
 
 Nothing is written until the agent presses "Write bundle". The write runs on the
-``BackgroundRunner`` (``write_bundle`` itself writes a temp file and renames it, so a cancelled
-or failed write leaves nothing behind). Raw phone numbers are only offered when the report says
+``BackgroundRunner``, the garbage collector paused meanwhile (``write_bundle`` itself writes a
+temp file and renames it, so a cancelled or failed write leaves nothing behind). An existing
+file is never replaced silently: the bundle goes to the next free name (``…-2.zip``), and the
+dialog says so, unless the agent chose that file with "Browse…" and confirmed replacing it. Raw phone numbers are only offered when the report says
 Level 3, and ``write_bundle`` refuses them otherwise; the manifest records the choice.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,35 +42,11 @@ from triage_gui.store.bundle_writer import (
     write_bundle,
 )
 from triage_gui.ui.tasks.background import BackgroundRunner, TaskContext
+from triage_gui.ui.tasks.gc_policy import paused_collection
 from triage_gui.ui.widgets.icons import icon
 
 if TYPE_CHECKING:  # pyqtgraph and numpy load only when a chart is built
     pass
-
-LOG_TAIL_BYTES = 2_000_000  # per case: the most recent lines win when the logs are larger
-
-
-def case_log_text(log_file: Path, needles: Sequence[str]) -> str:
-    """The lines of the app's (already scrubbed) rotating logs that mention the case, oldest
-    first. A line mentions the case when it holds one of ``needles`` (the job, case ID...)."""
-    wanted = [n for n in needles if n and len(n) >= 4]
-    if not wanted:
-        return ""
-    files = sorted(log_file.parent.glob(log_file.name + ".*"), key=_rotation_number, reverse=True)
-    lines: list[str] = []
-    for path in [*files, log_file]:
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        lines += [line for line in text.splitlines() if any(n in line for n in wanted)]
-    joined = "\n".join(lines)
-    return joined[-LOG_TAIL_BYTES:] + ("\n" if joined else "")
-
-
-def _rotation_number(path: Path) -> int:
-    suffix = path.name.rsplit(".", 1)[-1]
-    return int(suffix) if suffix.isdigit() else 0
 
 
 def _size(n: int) -> str:
@@ -93,6 +70,8 @@ class BundlePreviewDialog(QDialog):
         self._runner = runner
         self._task: TaskContext | None = None
         self.result_: BundleResult | None = None
+        self._replace_confirmed: Path | None = None  # chosen with Browse, replacing it confirmed
+        self._target: Path | None = None
 
         entries = plan_bundle(inputs)
         self.files = QTreeWidget()
@@ -132,6 +111,7 @@ class BundlePreviewDialog(QDialog):
         self.path.setAccessibleName("Bundle file")
         browse = QPushButton("&Browse…")
         browse.clicked.connect(self._browse)
+        browse.setAutoDefault(False)  # Enter writes the bundle, never opens the file dialog
         where = QHBoxLayout()
         where.addWidget(QLabel("Save as:"))
         where.addWidget(self.path, 1)
@@ -148,9 +128,14 @@ class BundlePreviewDialog(QDialog):
         self.write_button = self.buttons.addButton("&Write bundle", QDialogButtonBox.ButtonRole.ActionRole)
         self.write_button.setIcon(icon("export"))
         self.write_button.setDefault(True)
+        # Enter writes the bundle; the Close button must not take the default when shown
+        close = self.buttons.button(QDialogButtonBox.StandardButton.Close)
+        close.setAutoDefault(False)
+        close.setDefault(False)
         self.write_button.clicked.connect(self.write)
         self.cancel_button = self.buttons.addButton("&Stop", QDialogButtonBox.ButtonRole.ActionRole)
         self.cancel_button.setVisible(False)
+        self.cancel_button.setAutoDefault(False)
         self.cancel_button.clicked.connect(self.cancel)
         self.buttons.rejected.connect(self.reject)
 
@@ -178,7 +163,10 @@ class BundlePreviewDialog(QDialog):
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save the bundle", self.path.text(), "Zip archive (*.zip)")
         if path:
-            self.path.setText(path if path.endswith(".zip") else path + ".zip")
+            chosen = path if path.endswith(".zip") else path + ".zip"
+            self.path.setText(chosen)
+            # the file dialog asked before it let an existing file be chosen (not when ".zip" was added)
+            self._replace_confirmed = Path(chosen) if chosen == path and Path(chosen).exists() else None
 
     @Slot()
     def write(self) -> None:
@@ -189,15 +177,15 @@ class BundlePreviewDialog(QDialog):
             self.status.setText(f"Choose a file in an existing folder (not {target.parent}).")
             return
         inputs = dataclasses.replace(self._inputs, raw_numbers=self.raw_numbers.isChecked())
+        overwrite = self._replace_confirmed is not None and self._replace_confirmed == target
+        self._target = target
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
         self.status.setText("Writing the bundle…")
         self.write_button.setEnabled(False)
         self.cancel_button.setVisible(True)
         self._task = self._runner.run(
-            lambda ctx: write_bundle(
-                inputs, target, progress=lambda done, total, name: ctx.progress(name, done, total), cancel=ctx.cancel
-            ),
+            lambda ctx: _write(inputs, target, ctx, overwrite=overwrite),
             self._on_written,
             self._on_failed,
             on_progress=self._on_progress,
@@ -228,7 +216,13 @@ class BundlePreviewDialog(QDialog):
         self._finish()
         self.result_ = result
         self.write_button.setEnabled(False)  # written: a second press would only overwrite it
-        self.status.setText(f"Bundle written: {result.path} ({_size(result.size)}, {len(result.files) + 1} files).")
+        text = (
+            f"Bundle written and verified: {result.path} ({_size(result.size)}, {len(result.files) + 1} files,"
+            " each checked against the manifest)."
+        )
+        if self._target is not None and result.path != self._target:
+            text += f" {self._target.name} already exists and was left as it is."
+        self.status.setText(text)
         self.written.emit(result)
 
     def _on_failed(self, error: BaseException) -> None:
@@ -241,3 +235,25 @@ class BundlePreviewDialog(QDialog):
             message = f"The bundle could not be written ({type(error).__name__}: {error})"
         self.status.setText(message)
         self.failed.emit(message)
+
+
+def _write(inputs: BundleInputs, target: Path, ctx: TaskContext, *, overwrite: bool) -> BundleResult:
+    """On the runner: the collector paused while the bundle's hundreds of thousands of lines
+    are made (a collection would stall the GUI thread as much as this one). Then the file on disk
+    is read back and checked against its manifest, as ``triage-gui bundle verify`` would: the
+    agent hands on a bundle known to be whole."""
+    from triage_gui.store.bundle_verify import verify_bundle
+
+    with paused_collection():
+        result = write_bundle(
+            inputs,
+            target,
+            progress=lambda done, total, name: ctx.progress(name, done, total),
+            cancel=ctx.cancel,
+            overwrite=overwrite,
+        )
+    ctx.progress("verifying against the manifest", 1, 1)
+    check = verify_bundle(result.path)
+    if not check.ok:
+        raise BundleError(f"{result.path} was written but does not verify: " + "; ".join(check.problems[:3]))
+    return result

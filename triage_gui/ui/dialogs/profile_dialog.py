@@ -4,13 +4,16 @@ Editing the name and saving renames the profile (its token moves with it in the 
 deleting removes its token too. The token field is never filled with the stored token: it
 says whether one is stored, and an empty field keeps it. Without a real keyring the dialog
 says so and offers the two safe choices: a token for this session only, or
-``TRIAGE_API_TOKEN``. "Test connection" runs on the dialog's ``BackgroundRunner``.
+``TRIAGE_API_TOKEN``. "Test connection" runs the probe of the platform the form names
+(the Batch Outbound API's workspace, or one page of ElevenLabs' batch calls) on the dialog's
+``BackgroundRunner``.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
@@ -25,17 +28,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from triage_gui.providers.batch_v1.connection_probe import (
-    ConnectionTestResult,
-    WorkspaceRequired,
-    check_connection,
-)
 from triage_gui.store.credentials import CredentialError, CredentialStore, check_token
 from triage_gui.store.paths import TOKEN_ENV
 from triage_gui.store.profiles import ConnectionProfile, ProfileError, ProfileStore, make_profile
 from triage_gui.ui.dialogs.profile_form import ProfileForm
 from triage_gui.ui.dialogs.token_prompt import KeyringPanel
 from triage_gui.ui.tasks.background import BackgroundRunner, TaskContext
+
+if TYPE_CHECKING:  # the probes (httpx) load when "Test connection" first runs, on its worker
+    from triage_gui.providers.batch_v1.connection_probe import ConnectionTestResult
 
 
 def _test_op(
@@ -45,6 +46,12 @@ def _test_op(
 
     def op(_task: TaskContext) -> ConnectionTestResult:
         use = token if token is not None else credentials.resolve(stored).token
+        if profile.provider == "elevenlabs":
+            from triage_gui.providers.elevenlabs.connection_probe import check_elevenlabs_connection
+
+            return check_elevenlabs_connection(profile, use)
+        from triage_gui.providers.batch_v1.connection_probe import check_connection
+
         return check_connection(profile, use)
 
     return op
@@ -106,6 +113,7 @@ class ProfileDialog(QDialog):
         self.delete_button.clicked.connect(self.delete_selected)
         self.form.save_button.clicked.connect(self.save)
         self.form.test_button.clicked.connect(self.test_connection)
+        self.form.provider_changed.connect(self._update_token_hint)
         self.keyring.choice_changed.connect(self._update_token_hint)
         status = self._credentials.backend_status()
         self.keyring.set_status(status.available, status.backend, status.explanation)
@@ -133,24 +141,7 @@ class ProfileDialog(QDialog):
         layout.addLayout(columns, 1)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
-        order = [
-            self.profile_list,
-            self.add_button,
-            self.delete_button,
-            self.form.name_edit,
-            self.form.base_url_edit,
-            self.form.workspace_edit,
-            self.form.verify_tls,
-            self.form.ca_bundle_edit,
-            self.form.browse_button,
-            self.form.env_proxy,
-            self.form.timeout,
-            self.form.allow_insecure,
-            self.form.token_field.edit,
-            self.form.token_field.reveal,
-            self.form.save_button,
-            self.form.test_button,
-        ]
+        order = [self.profile_list, self.add_button, self.delete_button, *self.form.tab_chain()]
         for first, second in zip(order, order[1:], strict=False):
             self.setTabOrder(first, second)
 
@@ -328,13 +319,16 @@ class ProfileDialog(QDialog):
                 self.form.show_token_error(f"{TOKEN_ENV}: {error.message}")
                 return
         if token is None and self._current is None:
-            self.form.show_token_error("enter the token to test with.")
+            self.form.show_token_error(f"enter the {self.form.token_word.removeprefix('API ')} to test with.")
             return
-        if not profile.default_workspace:
+        if profile.needs_workspace and not profile.default_workspace:
+            from triage_gui.providers.batch_v1.connection_probe import WorkspaceRequired
+
             self.form.show_errors(WorkspaceRequired().field_errors)
             return
         self.form.test_button.setEnabled(False)
-        self.form.show_test_result(None, f"Testing the connection to {profile.base_url}…")
+        where = f"{profile.provider_label} at {profile.base_url}" if not profile.needs_workspace else profile.base_url
+        self.form.show_test_result(None, f"Testing the connection to {where}…")
         self._runner.run(
             _test_op(self._credentials, profile, token, self._current),
             self._test_finished,
@@ -352,6 +346,8 @@ class ProfileDialog(QDialog):
         self.form.show_test_result(result.ok, result.message)
 
     def _test_failed(self, error: BaseException) -> None:
+        from triage_gui.providers.batch_v1.connection_probe import WorkspaceRequired  # loaded by the test
+
         if self._closed:
             return
         self.form.test_button.setEnabled(True)
@@ -374,7 +370,9 @@ class ProfileDialog(QDialog):
     def _update_token_hint(self) -> None:
         from_env = self.keyring.from_environment
         self.form.token_field.setEnabled(not from_env)
-        self.form.token_field.set_placeholder("" if from_env else "paste the token here")
+        self.form.token_field.set_placeholder(
+            "" if from_env else f"paste the {'API key' if self.form.is_elevenlabs else 'token'} here"
+        )
         name = self._current
         if from_env:
             text = f"The token is read from {TOKEN_ENV}; nothing is stored."

@@ -1,13 +1,18 @@
 """The form of one connection profile: its fields, their messages, the token field, and the
-row that shows a connection test's result. The profile dialog decides what to do with it."""
+row that shows a connection test's result. The profile dialog decides what to do with it.
+
+The platform choice shapes the form: for ElevenLabs a region fills and locks the base URL
+("Custom URL…" unlocks it), the workspace is not needed (the API key decides it) and the
+token is the API key sent as ``xi-api-key``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSize, Slot
+from PySide6.QtCore import QSize, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
@@ -20,9 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from triage_gui.providers.elevenlabs.regions import REGION_LABELS, REGIONS, region_of
 from triage_gui.store.credentials import check_token
 from triage_gui.store.profiles import (
     FIELD_LABELS,
+    PROVIDER_LABELS,
     ConnectionProfile,
     ProfileError,
     check_base_url,
@@ -33,6 +40,9 @@ from triage_gui.ui.dialogs.token_prompt import TokenField
 from triage_gui.ui.widgets.icons import icon
 
 TOKEN_LABEL = "API token"
+KEY_LABEL = "API key"  # ElevenLabs' word; sent as xi-api-key
+CUSTOM_REGION = "custom"
+NO_WORKSPACE = "not needed (the API key decides it)"
 DEFAULT_TIMEOUT_S = 10.0
 INSECURE_HTTP_WARNING = (
     "Insecure: with http:// your token and the incident data travel unencrypted. Use it only on a network you trust."
@@ -43,12 +53,32 @@ NO_TLS_CHECK_WARNING = (
 
 
 class ProfileForm(QGroupBox):
+    """``provider_changed`` carries the platform chosen (``batch_v1`` or ``elevenlabs``)."""
+
+    provider_changed = Signal(str)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.errors = {f: FieldError(label) for f, label in FIELD_LABELS.items()}
         self.token_error = FieldError(TOKEN_LABEL)
         self.name_edit = QLineEdit()
         self.name_edit.setToolTip("Changing the name renames the profile; its token moves too.")
+        self.platform_combo = QComboBox()
+        for provider, platform in PROVIDER_LABELS.items():
+            self.platform_combo.addItem(platform, provider)
+        self.platform_combo.setAccessibleName("Platform")
+        self.platform_combo.setToolTip(
+            "Which platform's API this profile reaches: the Batch Outbound API or ElevenLabs."
+        )
+        self.region_combo = QComboBox()
+        for region, region_label in REGION_LABELS.items():
+            self.region_combo.addItem(region_label, region)
+            self.region_combo.setItemData(self.region_combo.count() - 1, REGIONS[region], Qt.ItemDataRole.ToolTipRole)
+        self.region_combo.addItem("Custom URL…", CUSTOM_REGION)
+        self.region_combo.setAccessibleName("Region")
+        self.region_combo.setToolTip(
+            "The ElevenLabs region of your workspace: it sets the base URL. Choose Custom URL… for a proxy."
+        )
         self.base_url_edit = QLineEdit()
         self.base_url_edit.setPlaceholderText("https://api.example.com")
         self.base_url_edit.setToolTip("The platform's address, without /v1.")
@@ -70,7 +100,7 @@ class ProfileForm(QGroupBox):
         self.timeout.setDecimals(1)
         self.timeout.setSuffix(" s")
         self.timeout.setToolTip("How long to wait for the platform to answer one request.")
-        self.allow_insecure = QCheckBox("A&llow insecure http:// to another computer")
+        self.allow_insecure = QCheckBox("Allow &insecure http:// to another computer")
         self.allow_insecure.setToolTip("http:// to this computer (localhost) is always allowed.")
         self.insecure_http_warning = warning_label(INSECURE_HTTP_WARNING)
         self.no_tls_check_warning = warning_label(NO_TLS_CHECK_WARNING)
@@ -101,6 +131,9 @@ class ProfileForm(QGroupBox):
         self.browse_button.clicked.connect(self._browse_ca_bundle)
         self.verify_tls.toggled.connect(self._update_security_warning)
         self.allow_insecure.toggled.connect(self._update_security_warning)
+        self.platform_combo.currentIndexChanged.connect(self._platform_chosen)
+        self.region_combo.currentIndexChanged.connect(self._region_chosen)
+        self._show_platform()
 
     def _lay_out(self) -> None:
         ca_widget = QWidget()
@@ -119,6 +152,8 @@ class ProfileForm(QGroupBox):
         token_box.setFocusProxy(self.token_field)
         form = QFormLayout()
         form.addRow("Profile &name:", with_error(self.name_edit, self.errors["name"]))
+        form.addRow("P&latform:", with_error(self.platform_combo, self.errors["provider"]))
+        form.addRow("Re&gion:", self.region_combo)
         form.addRow("&Base URL:", with_error(self.base_url_edit, self.errors["base_url"]))
         form.addRow(
             "Default &workspace:",
@@ -133,6 +168,7 @@ class ProfileForm(QGroupBox):
         form.addRow("", self.no_tls_check_warning)
         self._form = form
         form.addRow("API to&ken:", token_box)
+        self.token_label = form.labelForField(token_box)
         buttons = QHBoxLayout()
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.test_button)
@@ -152,7 +188,11 @@ class ProfileForm(QGroupBox):
         """Show ``profile`` (None: a new one with the defaults); the token field is emptied."""
         self.setTitle(f"Profile '{profile.name}'" if profile else "New profile")
         self.name_edit.setText(profile.name if profile else "")
+        self.platform_combo.blockSignals(True)
+        self.platform_combo.setCurrentIndex(self.platform_combo.findData(profile.provider if profile else "batch_v1"))
+        self.platform_combo.blockSignals(False)
         self.base_url_edit.setText(profile.base_url if profile else "")
+        self._select_region(region_of(profile.base_url) if profile else None)
         self.workspace_edit.setText((profile.default_workspace or "") if profile else "")
         self.verify_tls.setChecked(profile.verify_tls if profile else True)
         self.ca_bundle_edit.setText((profile.ca_bundle or "") if profile else "")
@@ -164,12 +204,23 @@ class ProfileForm(QGroupBox):
         self.show_token_error(None)
         self.show_test_result(None, "")
         self._update_security_warning()
+        self._show_platform()
+
+    @property
+    def provider(self) -> str:
+        """The platform chosen: ``batch_v1`` or ``elevenlabs``."""
+        return str(self.platform_combo.currentData())
+
+    @property
+    def is_elevenlabs(self) -> bool:
+        return self.provider == "elevenlabs"
 
     def values(self) -> dict[str, Any]:
         return {
             "name": self.name_edit.text(),
+            "provider": self.provider,
             "base_url": self.base_url_edit.text(),
-            "default_workspace": self.workspace_edit.text(),
+            "default_workspace": "" if self.is_elevenlabs else self.workspace_edit.text(),
             "verify_tls": self.verify_tls.isChecked(),
             "ca_bundle": self.ca_bundle_edit.text(),
             "use_env_proxy": self.env_proxy.isChecked(),
@@ -209,6 +260,7 @@ class ProfileForm(QGroupBox):
             label.show_error(field_errors.get(field))
         widgets = {
             "name": self.name_edit,
+            "provider": self.platform_combo,
             "base_url": self.base_url_edit,
             "default_workspace": self.workspace_edit,
             "ca_bundle": self.ca_bundle_edit,
@@ -220,7 +272,7 @@ class ProfileForm(QGroupBox):
             first.setFocus()
 
     def show_token_error(self, message: str | None, *, focus: bool = True) -> None:
-        self.token_error.show_error(f"{TOKEN_LABEL}: {message}" if message else None)
+        self.token_error.show_error(f"{self.token_word}: {message}" if message else None)
         if message and focus:
             self.token_field.setFocus()
 
@@ -239,6 +291,101 @@ class ProfileForm(QGroupBox):
         # Hiding the rows, not only the labels, leaves no empty gap in the form.
         self._form.setRowVisible(self.insecure_http_warning, self.allow_insecure.isChecked())
         self._form.setRowVisible(self.no_tls_check_warning, not self.verify_tls.isChecked())
+
+    # -- the platform ----------------------------------------------------------------------
+
+    @property
+    def token_word(self) -> str:
+        """What the secret is called on this platform: "API token", or ElevenLabs' "API key"."""
+        return KEY_LABEL if self.is_elevenlabs else TOKEN_LABEL
+
+    def tab_chain(self) -> list[QWidget]:
+        """The form's fields in the order the Tab key visits them."""
+        return [
+            self.name_edit,
+            self.platform_combo,
+            self.region_combo,
+            self.base_url_edit,
+            self.workspace_edit,
+            self.verify_tls,
+            self.ca_bundle_edit,
+            self.browse_button,
+            self.env_proxy,
+            self.timeout,
+            self.allow_insecure,
+            self.token_field.edit,
+            self.token_field.reveal,
+            self.save_button,
+            self.test_button,
+        ]
+
+    @Slot(int)
+    def _platform_chosen(self, _index: int) -> None:
+        # A new platform: its own address. ElevenLabs starts on its default region (or the
+        # region the URL already is); back on the Batch API, an ElevenLabs URL is cleared.
+        url = self.base_url_edit.text().strip()
+        if self.is_elevenlabs:
+            self._select_region(region_of(url) or "default")
+        elif region_of(url):
+            self.base_url_edit.clear()
+        self._show_platform()
+        self.provider_changed.emit(self.provider)
+
+    def _select_region(self, region: str | None) -> None:
+        """Show ``region`` (None: a custom URL) without firing the region's own handling twice."""
+        self.region_combo.blockSignals(True)
+        self.region_combo.setCurrentIndex(self.region_combo.findData(region or CUSTOM_REGION))
+        self.region_combo.blockSignals(False)
+        self._region_chosen()
+
+    @Slot()
+    def _region_chosen(self) -> None:
+        region = str(self.region_combo.currentData())
+        custom = region == CUSTOM_REGION or not self.is_elevenlabs
+        if not custom:
+            self.base_url_edit.setText(REGIONS[region])
+        elif self.is_elevenlabs and region_of(self.base_url_edit.text()):
+            self.base_url_edit.clear()  # a region's URL is no custom URL: type the proxy's
+            self.base_url_edit.setFocus()
+        self.base_url_edit.setReadOnly(not custom)
+        self.base_url_edit.setToolTip(
+            "The platform's address, without /v1."
+            if custom
+            else f"{REGION_LABELS[region]} region: set by the Region choice (choose Custom URL… to type another)."
+        )
+
+    def _show_platform(self) -> None:
+        elevenlabs = self.is_elevenlabs
+        self._form.setRowVisible(self.region_combo, elevenlabs)
+        if not elevenlabs:
+            self.base_url_edit.setReadOnly(False)
+            self.base_url_edit.setToolTip("The platform's address, without /v1.")
+        self.base_url_edit.setPlaceholderText(
+            "https://my-proxy.example.com" if elevenlabs else "https://api.example.com"
+        )
+        if elevenlabs:
+            self.workspace_edit.clear()
+        self.workspace_edit.setEnabled(not elevenlabs)
+        self.workspace_edit.setPlaceholderText(NO_WORKSPACE if elevenlabs else "e.g. ws_acme")
+        self.workspace_edit.setToolTip(
+            "Not needed for ElevenLabs: the API key decides the workspace."
+            if elevenlabs
+            else "Opened by default, and used by Test connection."
+        )
+        self.workspace_edit.setAccessibleDescription(NO_WORKSPACE if elevenlabs else "")
+        if isinstance(self.token_label, QLabel):
+            self.token_label.setText("API &key (xi-api-key):" if elevenlabs else "API to&ken:")
+        self.token_field.edit.setAccessibleName("API key (xi-api-key)" if elevenlabs else TOKEN_LABEL)
+        self.token_field.edit.setToolTip(
+            "The API key from your ElevenLabs account (Developers → API keys); sent as xi-api-key."
+            if elevenlabs
+            else "The API token from your platform's account settings."
+        )
+        self.test_button.setToolTip(
+            "Read one page of the workspace's batch calls with this API key."
+            if elevenlabs
+            else "Ask the platform for the default workspace with this token."
+        )
 
     @Slot()
     def _browse_ca_bundle(self) -> None:

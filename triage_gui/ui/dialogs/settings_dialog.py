@@ -1,4 +1,5 @@
-"""The settings dialog: polling, the runbook's thresholds, phone region, bundle redaction, logs.
+"""The settings dialog: polling, the runbook's thresholds, phone region, bundle redaction, logs,
+and the app's theme (applied to the running app on Save).
 
 Values are validated by :class:`~triage_gui.store.settings.AppSettings` (the same rules as the
 settings file), and each problem is shown beside its field. "Save" writes through
@@ -11,6 +12,7 @@ from __future__ import annotations
 import phonenumbers
 from PySide6.QtCore import QLocale, Qt, Signal, Slot
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QCompleter,
@@ -32,7 +34,9 @@ from triage_gui.store.settings import (
     LogLevel,
     SettingsError,
     SettingsStore,
+    Theme,
 )
+from triage_gui.ui.app.theme import THEME_LABELS, apply_theme
 from triage_gui.ui.dialogs import FieldError, warning_label, with_error
 
 FROM_CAMPAIGN = "From the campaign's number"
@@ -87,6 +91,9 @@ class SettingsDialog(QDialog):
         self.log_level = QComboBox()
         for level in LogLevel:
             self.log_level.addItem(level.value.capitalize(), level.value)
+        self.theme = QComboBox()
+        for theme in Theme:
+            self.theme.addItem(THEME_LABELS[theme.value], theme.value)
 
         fields: list[tuple[str, str, QWidget, str]] = [
             (
@@ -130,6 +137,12 @@ class SettingsDialog(QDialog):
                 self.log_level,
                 "Debug writes much more to the log files (tokens and numbers are always scrubbed).",
             ),
+            (
+                "theme",
+                "T&heme:",
+                self.theme,
+                "Light or dark colours; System follows your desktop's choice. Applied when you Save.",
+            ),
         ]
         form = QFormLayout()
         for field, label, widget, help_text in fields:
@@ -169,6 +182,7 @@ class SettingsDialog(QDialog):
         self.region.setCurrentIndex(max(index, 0))
         self.redact.setChecked(settings.redact_phone_numbers)
         self.log_level.setCurrentIndex(max(self.log_level.findData(settings.log_level.value), 0))
+        self.theme.setCurrentIndex(max(self.theme.findData(settings.theme.value), 0))
 
     def _region_value(self) -> str | None:
         text = self.region.currentText().strip()
@@ -189,6 +203,7 @@ class SettingsDialog(QDialog):
             default_region=self._region_value(),
             redact_phone_numbers=self.redact.isChecked(),
             log_level=self.log_level.currentData(),
+            theme=self.theme.currentData(),
         )
 
     @Slot()
@@ -214,6 +229,9 @@ class SettingsDialog(QDialog):
             self.save_error.setVisible(True)
             return
         self.settings = new
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, new.theme.value)  # live: every open window takes the new palette
         self.saved.emit(new)
         self.accept()
 
@@ -229,6 +247,7 @@ class SettingsDialog(QDialog):
             "default_region": self.region,
             "redact_phone_numbers": self.redact,
             "log_level": self.log_level,
+            "theme": self.theme,
         }
         if first is not None:
             widgets[first].setFocus()

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from triage_gui.store.credentials import CredentialError, ResolvedToken, TokenSource, check_token
+from triage_gui.store.credentials import CredentialError, ResolvedToken, TokenSource, backend_words, check_token
 from triage_gui.store.paths import TOKEN_ENV
 from triage_gui.ui.dialogs import FieldError, hint_label
 from triage_gui.ui.widgets.icons import icon
@@ -70,7 +70,7 @@ class TokenField(QWidget):
 
 
 class KeyringPanel(QFrame):
-    """The keyring's status (backend name, whether it is a real keyring) in plain words; with
+    """The keyring's status (which keyring, whether it is a real one) in plain words; with
     none, the two safe choices: a token for this session only, or ``TRIAGE_API_TOKEN``."""
 
     choice_changed = Signal()
@@ -106,7 +106,10 @@ class KeyringPanel(QFrame):
         self.available = available
         self.status_icon.setPixmap(icon("connection-ok" if available else "verdict-warn").pixmap(QSize(24, 24)))
         kind = "System keyring" if available else "No usable system keyring"
-        self.text.setText(f"<b>{kind}</b> ({escape(backend)}). {escape(explanation)}")
+        # plain words on screen; keyring's own name for the backend in the tooltip (and the
+        # About dialog's diagnostics)
+        self.text.setText(f"<b>{kind}</b> ({escape(backend_words(backend))}). {escape(explanation)}")
+        self.text.setToolTip(f"Keyring backend: {backend}")
         self.session_choice.setVisible(not available)
         self.env_choice.setVisible(not available)
         self.choice_changed.emit()

@@ -56,8 +56,8 @@ class WelcomeDialog(QDialog):
 
         self.connect_button = QCommandLinkButton(
             "&Connect to your platform",
-            "Set up a connection profile: the platform's address, a workspace and your API "
-            "token (kept in your system keyring, never in a file).",
+            "Set up a connection profile: your platform (the Batch Outbound API or ElevenLabs), its "
+            "address and your API token or key (kept in your system keyring, never in a file).",
         )
         self.connect_button.setIcon(icon("connection-ok"))
         self.connect_button.setAccessibleName("Connect to your platform")
@@ -72,7 +72,9 @@ class WelcomeDialog(QDialog):
         self.connect_button.clicked.connect(self._choose_connect)
         self.demo_button.clicked.connect(self._choose_demo)
 
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons = QDialogButtonBox()
+        # not QDialogButtonBox(buttons): that overload's signature builds every Qt.* enum (~15 ms)
+        buttons.setStandardButtons(QDialogButtonBox.StandardButton.Close)
         quit_button = buttons.button(QDialogButtonBox.StandardButton.Close)
         quit_button.setText("&Quit")
         quit_button.setAutoDefault(False)

@@ -228,26 +228,31 @@ class ScreenshotArea(QGroupBox):
         self.hint = QLabel("No screenshot yet. Every image is opened in the redaction editor before it is saved.")
         self.hint.setWordWrap(True)
 
-        self.capture_button = QPushButton("Ca&pture")
+        self.capture_button = QPushButton("Cap&ture")
         self.capture_menu = QMenu(self)
         self.capture_button.setMenu(self.capture_menu)
         self.capture_menu.aboutToShow.connect(self._fill_capture_menu)
-        self.paste_button = QPushButton("Paste &image")
+        self.paste_button = QPushButton("Paste ima&ge")
         self.paste_button.setToolTip("Paste a screenshot from the clipboard")
         self.paste_button.clicked.connect(self.paste)
-        self.attach_button = QPushButton("Attach &file…")
+        self.attach_button = QPushButton("&Attach file…")
         self.attach_button.clicked.connect(self._choose_file)
         self.remove_button = QPushButton("Remove")
         self.remove_button.setEnabled(False)
         self.remove_button.clicked.connect(self.remove_selected)
-        buttons = QHBoxLayout()
-        for button in (self.capture_button, self.paste_button, self.attach_button, self.remove_button):
+        buttons = QHBoxLayout()  # two rows of two: the export page fits 800 px
+        for button in (self.capture_button, self.paste_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        more_buttons = QHBoxLayout()
+        for button in (self.attach_button, self.remove_button):
+            more_buttons.addWidget(button)
+        more_buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.thumbnails, 1)
         layout.addWidget(self.hint)
         layout.addLayout(buttons)
+        layout.addLayout(more_buttons)
 
     # -- listing ---------------------------------------------------------------------------
     def refresh(self) -> None:

@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -40,6 +42,7 @@ from triage_gui.ui.widgets.verdict_badge import VerdictBadge
 
 if TYPE_CHECKING:  # the chart (pyqtgraph, numpy) loads when the page is first shown
     from triage_gui.store.paths import AppPaths
+    from triage_gui.ui.dialogs.recipient_dialog import RecipientDialog
     from triage_gui.ui.tasks.step_runner import StepRunner
     from triage_gui.ui.widgets.progress_chart import ProgressChart
 
@@ -78,8 +81,12 @@ class CheckPage(QWizardPage):
         header.addWidget(self.why, 1)
 
         self.findings = FindingsView()
+        self.findings.find_recipient_requested.connect(self.find_recipient)
+        self.findings.numbers_shown_changed.connect(self._show_why)
+        self.recipient_dialog: RecipientDialog | None = None
+        self._why = ""
         self.extra_tabs = QTabWidget()
-        self.extra_tabs.addTab(self.findings, "&Findings and evidence")
+        self.extra_tabs.addTab(self.findings, "Fin&dings and evidence")
 
         self.guidance = GuidanceList()
         self.guidance.set_lines("Runbook", list(guidance.lines))
@@ -124,15 +131,36 @@ class CheckPage(QWizardPage):
         override = self.controller.case.overrides.get(self.check_id)
         if override is not None:
             self.badge.set_verdict(override.verdict, overridden=True, engine_verdict=result.verdict)
-            self.why.setText(f"{why_text(result)}\nOverride: {override.reason}")
+            self._why = f"{why_text(result)}\nOverride: {override.reason}"
         else:
             self.badge.set_verdict(result.verdict)
-            self.why.setText(why_text(result))
+            self._why = why_text(result)
+        self._show_why()
         self.findings.set_findings(result.findings)
         self.update_extras(report)
 
     def update_extras(self, report: Report) -> None:
         """Page-specific panels (counters and chart, retry plan)."""
+
+    @Slot()
+    def _show_why(self) -> None:
+        """The summary's phone numbers are masked like the findings' (and shown with them)."""
+        self.why.setText(self.findings.summary_text(self._why))
+
+    @Slot(str)
+    def find_recipient(self, query: str = "") -> RecipientDialog:
+        """The recipient lookup over the open case, searching ``query`` at once when given (a
+        table row's "Find this recipient"); one dialog per page, raised again when open."""
+        from triage_gui.ui.dialogs.recipient_dialog import RecipientDialog
+
+        if self.recipient_dialog is None:
+            self.recipient_dialog = RecipientDialog(self.controller, parent=self)
+        dialog = self.recipient_dialog
+        dialog.open()
+        dialog.raise_()
+        if query:
+            dialog.look_up(query)
+        return dialog
 
     @Slot(str)
     def _note_changed(self, text: str) -> None:
@@ -164,11 +192,18 @@ class JobHealthPage(CheckPage):
         self._live_layout.addWidget(self.counters)
         self._live_layout.addStretch(1)
         self._live_layout.addWidget(self.save_chart, 0, Qt.AlignmentFlag.AlignRight)
-        self.extra_tabs.insertTab(0, self._live, "&Live progress")
+        # scrolls when the window is short (800 x 600): the counters, the bar and the chart stay whole
+        live_scroll = QScrollArea()
+        live_scroll.setWidgetResizable(True)
+        live_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        live_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        live_scroll.setWidget(self._live)
+        self.extra_tabs.insertTab(0, live_scroll, "&Live progress")
         self.extra_tabs.setCurrentIndex(0)
         self._rate_text = ""
         self._warmed = False
         self._chart_steps: StepRunner | None = None  # building the chart, once started
+        self._type_steps: StepRunner | None = None  # the Qt types pyqtgraph touches, before its import
         controller.snapshot_added.connect(self._on_snapshot)
         controller.load_started.connect(self._warm_up_chart)
         controller.progress_history_changed.connect(self._on_history)
@@ -176,16 +211,25 @@ class JobHealthPage(CheckPage):
     @Slot()
     def _warm_up_chart(self) -> None:
         """Import pyqtgraph and numpy on a worker while the case loads (the fetch waits on the
-        network anyway), so showing this page does not stall the GUI thread ~0.3 s on imports."""
+        network anyway), so showing this page does not stall the GUI thread ~0.3 s on imports.
+        The Qt types pyqtgraph's import touches are created on the GUI thread first, in short
+        steps: PySide6 cannot create them from two threads at once (ui/tasks/qt_types.py)."""
         if self._warmed or self.chart is not None:
             return
         self._warmed = True
+        from triage_gui.ui.tasks.qt_types import incarnate_steps
+        from triage_gui.ui.tasks.step_runner import StepRunner
 
         def import_chart_modules(_ctx: object) -> None:
             import numpy  # noqa: F401
             import pyqtgraph  # noqa: F401
 
-        self.controller.runner.run(import_chart_modules, lambda _r: None, lambda _e: None)
+        def types_ready() -> None:
+            self.controller.runner.run(import_chart_modules, lambda _r: None, lambda _e: None)
+
+        self._type_steps = StepRunner(incarnate_steps(), parent=self)
+        self._type_steps.finished.connect(types_ready)
+        self._type_steps.start()
 
     def ensure_chart(self, *, in_steps: bool = False) -> ProgressChart:
         """The page's chart, made on first use. ``in_steps``: its plot is built a step per

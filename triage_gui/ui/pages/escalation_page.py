@@ -4,7 +4,18 @@ and the expected recovery outcome (counts, next action, ETA)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget, QVBoxLayout, QWizardPage
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+    QWizardPage,
+)
 
 from triage_gui.domain import runbook
 from triage_gui.domain.report import Report
@@ -56,7 +67,9 @@ class EscalationPage(QWizardPage):
             badge.setToolTip(f"{guidance.number}. {guidance.title}")
             self.badges[guidance.id] = badge
             column = QVBoxLayout()
-            column.addWidget(QLabel(f"{guidance.number}. {guidance.title}"))
+            title = QLabel(f"{guidance.number}. {guidance.title}")
+            title.setWordWrap(True)  # four side by side fit 800 px
+            column.addWidget(title)
             column.addWidget(badge)
             self.verdicts.addLayout(column)
 
@@ -71,12 +84,21 @@ class EscalationPage(QWizardPage):
         form.addRow("ETA:", self.eta)
         form.addRow("Customer message:", self.customer_message)
 
-        layout = QVBoxLayout(self)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addLayout(self.verdicts)
         layout.addWidget(reasons_box, 1)
         layout.addWidget(self.runbook_actions)
         layout.addWidget(outcome_box)
+        # scrolls when the window is short (800 x 600) instead of growing it off the screen
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        scroll.setWidget(body)
+        QVBoxLayout(self).addWidget(scroll)
         self.redraw = RedrawWhenShown(self, controller, self._on_report)
 
     def initializePage(self) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QStandardPaths, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QMimeData, QStandardPaths, Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -36,10 +36,12 @@ from PySide6.QtWidgets import (
 from triage_gui.domain.case import Case
 from triage_gui.domain.escalation_form import MIN_WAIVER_REASON, EscalationForm, FormEdits, build_form
 from triage_gui.domain.progress import progress_caption
+from triage_gui.providers.http.request_log import REQUEST_LOG
 from triage_gui.store.bundle_writer import BundleInputs
+from triage_gui.store.log_setup import log_tail
 from triage_gui.store.paths import AppPaths, atomic_write_text
 from triage_gui.ui.case.controller import CaseController
-from triage_gui.ui.dialogs.bundle_preview_dialog import BundlePreviewDialog, case_log_text
+from triage_gui.ui.dialogs.bundle_preview_dialog import BundlePreviewDialog
 from triage_gui.ui.export.capture import ScreenshotArea, ScreenshotFiles
 from triage_gui.ui.export.form_pdf import html_to_pdf, html_to_pdf_bytes
 from triage_gui.ui.pages.form_fields import CustomerMessageBox, FieldRow, RequiredDiagnosticsBox
@@ -86,6 +88,7 @@ class ExportPage(QWizardPage):
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # its fields are the Tab stops
 
         # -- right: the form as it will be sent --------------------------------------------
         preview_box = QGroupBox("The form as it will be sent")
@@ -99,9 +102,14 @@ class ExportPage(QWizardPage):
         right_layout.addWidget(preview_box, 1)
         right_layout.addWidget(self.screenshots)
 
+        right_scroll = QScrollArea()  # both sides scroll when the window is short (800 x 600)
+        right_scroll.setWidget(right)
+        right_scroll.setWidgetResizable(True)
+        right_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        right_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(scroll)
-        splitter.addWidget(right)
+        splitter.addWidget(right_scroll)
         splitter.setStretchFactor(0, 5)
         splitter.setStretchFactor(1, 4)
         splitter.setChildrenCollapsible(False)
@@ -117,11 +125,11 @@ class ExportPage(QWizardPage):
         self.copy_button.clicked.connect(self.copy_to_clipboard)
         self.markdown_button = QPushButton("&Markdown…")
         self.markdown_button.clicked.connect(lambda: self._ask_and_export("md"))
-        self.html_button = QPushButton("&HTML…")
+        self.html_button = QPushButton("HTM&L…")
         self.html_button.clicked.connect(lambda: self._ask_and_export("html"))
         self.pdf_button = QPushButton("&PDF…")
         self.pdf_button.clicked.connect(lambda: self._ask_and_export("pdf"))
-        self.bundle_button = QPushButton(icon("export"), "Export diagnostics &bundle…")
+        self.bundle_button = QPushButton(icon("export"), "E&xport diagnostics bundle…")
         self.bundle_button.clicked.connect(lambda: self.open_bundle_dialog())
         self.status = QLabel("")
         self.status.setWordWrap(True)
@@ -129,18 +137,21 @@ class ExportPage(QWizardPage):
         ready = QHBoxLayout()
         ready.addWidget(self.ready_icon)
         ready.addWidget(self.ready_label, 1)
-        buttons = QHBoxLayout()
+        buttons = QHBoxLayout()  # the form's ways out, then the bundle's row: the page fits 800 px
         buttons.addWidget(self.copy_button)
         buttons.addWidget(QLabel("Save form as:"))
         for button in (self.markdown_button, self.html_button, self.pdf_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
-        buttons.addWidget(self.bundle_button)
+        bundle_row = QHBoxLayout()
+        bundle_row.addStretch(1)
+        bundle_row.addWidget(self.bundle_button)
 
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
         layout.addLayout(ready)
         layout.addLayout(buttons)
+        layout.addLayout(bundle_row)
         layout.addWidget(self.status)
         controller.report_changed.connect(self._on_report)
 
@@ -206,8 +217,16 @@ class ExportPage(QWizardPage):
         html = self.form.to_html(image_src=sources)
         # the exported form shows screenshots 640 px wide; the preview pane is narrower
         width = max(200, self.summary.viewport().width() - 60)
-        self.summary.setHtml(html.replace("width='640'", f"width='{min(width, 640)}'"))
+        from triage_gui.ui.app.theme import themed_form_html
+
+        html = html.replace("width='640'", f"width='{min(width, 640)}'")
+        self.summary.setHtml(themed_form_html(html, self.summary.palette()))  # reads on dark too
         bar.setValue(position)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and self.form:
+            self._render_preview()  # the theme changed: the preview's colours follow
 
     # -- the agent's edits -----------------------------------------------------------------
     def value_edited(self, key: str, text: str) -> None:
@@ -360,6 +379,7 @@ class ExportPage(QWizardPage):
             except OSError as exc:
                 omitted[f"screenshots/{name}"] = f"the file could not be read ({exc.strerror or exc})"
         data = self.controller.data
+        connection = self.controller.connection
         return BundleInputs(
             case=case,
             report=self.controller.report,
@@ -369,8 +389,11 @@ class ExportPage(QWizardPage):
             chart_png=self._chart_png(),
             events=list(data.events) if data is not None else [],
             contact_audit=data.contact_audit if data is not None else None,
-            log_text=case_log_text(self.paths.log_file, [case.inputs.job_id, case.case_id]),
-            secrets=[self.controller.connection.token] if self.controller.connection.token else [],
+            log_text=log_tail(self.paths.log_file),
+            calls=list(data.calls) if data is not None else [],
+            http_requests=REQUEST_LOG.records(),
+            provider=connection.provider,
+            secrets=[connection.token] if connection.token else [],
             omitted=omitted,
         )
 

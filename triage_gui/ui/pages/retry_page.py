@@ -43,11 +43,29 @@ from triage_gui.ui.pages.retry_texts import counts_line
 from triage_gui.ui.widgets.cohort_model import CohortEdit, CohortModel, apply_edit, deselect_choices, replay_edits
 from triage_gui.ui.widgets.icons import verdict_icon
 from triage_gui.ui.widgets.retry_monitor_panel import MonitorPanel
-from triage_gui.ui.widgets.table_view import fit_columns_on_reset, read_only_table
+from triage_gui.ui.widgets.table_view import TableMenu, fit_columns_on_reset, read_only_table
 
 __all__ = ["CSV_COLUMNS", "CohortModel", "RetryStrategyPage"]
 
+MIN_COLUMN_PX = 80  # no column squeezed to "t…" at 800 x 600
+INLINE_PROPOSAL_MAX = 2_000  # candidates proposed on the GUI thread (a few ms); more on a worker (650 ms at 1M)
 CSV_COLUMNS = ("recipient_id", "masked_number", "last_failure", "failure_class")
+
+
+Prepared = tuple[Cohort, list[tuple[str, str]], tuple[Any, ...]]  # cohort, deselect choices, fingerprint
+
+
+def plan_fingerprint(plan: RetryPlan) -> tuple[Any, ...]:
+    """What a proposal is made of, compared by value (pydantic's ``==`` per candidate is slower)."""
+    return tuple(plan.sample_ids), tuple(tuple(c.__dict__.values()) for c in plan.candidates)
+
+
+def cohort_text(cohort: Cohort) -> str:
+    out = sum(1 for m in cohort.members if not m.selected)
+    return (
+        f"<b>{cohort.phase.value.capitalize()} cohort: {cohort.size} recipient{'s' if cohort.size != 1 else ''} "
+        f"would be called.</b> {out} not in it (see each one's reason)."
+    )
 
 
 class RetryStrategyPage(CheckPage):
@@ -59,10 +77,14 @@ class RetryStrategyPage(CheckPage):
         self.dialog: RetryConfirmDialog | None = None
         self._edits: list[CohortEdit] = []  # the agent's changes, replayed on a new proposal
         self._proposal_key: tuple[Any, ...] | None = None
+        self._proposed_plan: RetryPlan | None = None
+        self._shown_key: tuple[Any, ...] | None = None  # the fingerprint of the proposal shown
         self._data_key: tuple[Any, ...] | None = None
         self._verdicts: dict[str, MonitorVerdict] = {}
         self._check: CohortCheck | None = None
         self._reloaded = False  # a new load: read the ledger and the retry children again
+        self._preparing = 0  # the ticket of the proposal being prepared on a worker, 0 if none
+        self._tickets = 0
         controller.load_started.connect(self._on_load_started)
         controller.report_changed.connect(self._follow_case_on_report)
 
@@ -79,6 +101,8 @@ class RetryStrategyPage(CheckPage):
         self.table = read_only_table("Retry cohort: check a recipient to put them in", row_numbers=False)
         self.table.setModel(self.model)
         fit_columns_on_reset(self.table, stretch=CohortModel.REASON)  # not ResizeToContents: 42k rows
+        self.table.horizontalHeader().setMinimumSectionSize(MIN_COLUMN_PX)  # the Reason stays readable
+        TableMenu(self.table).find_recipient.connect(self.find_recipient)
 
         self.group_box = QComboBox()
         self.group_box.setAccessibleName("Failure code or class to deselect")
@@ -88,29 +112,33 @@ class RetryStrategyPage(CheckPage):
         self.deselect_button.clicked.connect(self._deselect_group)
         self.reset_button = QPushButton("Reset to the &proposal")
         self.reset_button.clicked.connect(self._reset)
-        edit_row = QHBoxLayout()
+        edit_row = QHBoxLayout()  # the choice, then its buttons below it: the page fits 800 px
         edit_row.addWidget(group_label)
         edit_row.addWidget(self.group_box, 1)
-        edit_row.addWidget(self.deselect_button)
-        edit_row.addWidget(self.reset_button)
+        edit_buttons = QHBoxLayout()
+        edit_buttons.addStretch(1)
+        edit_buttons.addWidget(self.deselect_button)
+        edit_buttons.addWidget(self.reset_button)
 
         self.status_icon = QLabel()
         self.status_icon.setFixedSize(QSize(20, 20))
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.status.setAccessibleName("Retry status")
-        self.export_button = QPushButton("&Export cohort CSV…")
+        self.export_button = QPushButton("E&xport cohort CSV…")
         self.export_button.clicked.connect(self._export_clicked)
         self.sample_button = QPushButton("Launch &sample retry…")
         self.sample_button.clicked.connect(self._launch_clicked)
-        self.remainder_button = QPushButton("Launch the rema&inder…")
+        self.remainder_button = QPushButton("&Launch the remainder…")
         self.remainder_button.clicked.connect(self._launch_clicked)
         for button in (self.export_button, self.sample_button, self.remainder_button):
             button.setAutoDefault(False)
+        status_row = QHBoxLayout()  # the status on a row of its own: the page fits 800 px
+        status_row.addWidget(self.status_icon, 0, Qt.AlignmentFlag.AlignTop)
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignTop)
         launch_row = QHBoxLayout()
-        launch_row.addWidget(self.status_icon, 0, Qt.AlignmentFlag.AlignTop)
-        launch_row.addWidget(self.status, 1)
-        launch_row.addWidget(self.export_button)
+        launch_row.addStretch(1)
         launch_row.addWidget(self.sample_button)
         launch_row.addWidget(self.remainder_button)
 
@@ -121,6 +149,8 @@ class RetryStrategyPage(CheckPage):
         layout.addWidget(self.gate_line)
         layout.addWidget(self.table, 1)
         layout.addLayout(edit_row)
+        layout.addLayout(edit_buttons)
+        layout.addLayout(status_row)
         layout.addLayout(launch_row)
         interval = monitor_interval_s if monitor_interval_s is not None else controller.poll_interval_s
         self.monitor = MonitorPanel(self.session, interval_s=interval)
@@ -148,10 +178,14 @@ class RetryStrategyPage(CheckPage):
         return self.model.cohort
 
     @Slot(object)
-    def _follow_case_on_report(self, _report: Report) -> None:
+    def _follow_case_on_report(self, report: Report) -> None:
         # The retry ledger follows every load even while this page is hidden: pending launches
-        # are resumed when a case opens, not when the agent happens to look at page 4.
+        # are resumed when a case opens, not when the agent happens to look at page 4. The
+        # cohort is proposed now too (on a worker when big), not when the agent turns to it.
+        self.plan = report.retry_plan
         self._follow_case()
+        if self.context is not None:
+            self._propose(report.workspace_id, report.job_id)
 
     def update_extras(self, report: Report) -> None:
         self.plan = report.retry_plan
@@ -180,29 +214,69 @@ class RetryStrategyPage(CheckPage):
 
     def _forget_case(self) -> None:
         self.context = None
-        self._edits, self._proposal_key, self._verdicts = [], None, {}
+        self._edits, self._proposal_key, self._shown_key, self._verdicts = [], None, None, {}
+        self._preparing = 0  # a proposal on its way is the other case's
         self.monitor.clear()
 
     def _propose(self, workspace: str, job: str) -> None:
         retried = self.context.retried if self.context else {}
-        key = (workspace, job, self.plan.candidates, self.plan.sample_ids, sorted(retried.items()), self.phase)
-        if key == self._proposal_key:
-            return
+        key = (workspace, job, sorted(retried.items()), self.phase)
+        if key == self._proposal_key and self.plan is self._proposed_plan:
+            return  # comparing two 1M-recipient plans' candidates takes ~0.1 s: done on the worker
         if self._proposal_key is not None and self._proposal_key[-1] != self.phase:
             self._edits = []  # a new phase is a new cohort
-        self._proposal_key = key
-        cohort = propose_cohort(self.plan, workspace, job, self.phase, already_retried=retried)
-        self._show_cohort(replay_edits(cohort, self._edits))
+        self._proposal_key, self._proposed_plan = key, self.plan
+        plan, phase, edits, shown = self.plan, self.phase, list(self._edits), self._shown_key
 
-    def _show_cohort(self, cohort: Cohort) -> None:
-        self.model.set_cohort(cohort, self.plan)
-        out = sum(1 for m in cohort.members if not m.selected)
-        self.cohort_line.setText(
-            f"<b>{cohort.phase.value.capitalize()} cohort: {cohort.size} recipient{'s' if cohort.size != 1 else ''} "
-            f"would be called.</b> {out} not in it (see each one's reason)."
+        def prepare() -> Prepared | None:  # pure: runs on a worker for a big plan
+            fingerprint = (key, plan_fingerprint(plan))
+            if fingerprint == shown:
+                return None  # the same proposal: the cohort shown stays, with the agent's edits
+            cohort = replay_edits(propose_cohort(plan, workspace, job, phase, already_retried=retried), edits)
+            return cohort, deselect_choices(cohort), fingerprint
+
+        if len(plan.candidates) <= INLINE_PROPOSAL_MAX:
+            self._on_prepared(0, len(edits), prepare())
+            return
+        self._tickets += 1
+        ticket = self._preparing = self._tickets
+        if self.cohort is None or shown is None or shown[0] != key:
+            self.cohort_line.setText("<b>Preparing the cohort…</b>")
+        self._update_controls()
+        self.controller.runner.run(
+            lambda _ctx: prepare(),
+            lambda result: self._on_prepared(ticket, len(edits), result),
+            lambda error: self._on_prepared(ticket, len(edits), None, error),
         )
+
+    def _on_prepared(
+        self, ticket: int, replayed: int, prepared: Prepared | None, error: BaseException | None = None
+    ) -> None:
+        if ticket != self._preparing:
+            return  # a newer proposal is on its way
+        self._preparing = 0
+        if error is not None:
+            self.cohort_line.setText("")
+            self._say(Verdict.FAIL, f"Could not prepare the cohort: {error}")
+            self._update_controls()
+            return
+        if prepared is None:  # unchanged
+            if self.cohort is not None:
+                self.cohort_line.setText(cohort_text(self.cohort))
+            self._update_controls()
+            return
+        cohort, choices, self._shown_key = prepared
+        later = self._edits[replayed:]  # the agent's edits made while it was being prepared
+        if later:
+            cohort = replay_edits(cohort, later)
+            choices = deselect_choices(cohort)
+        self._show_cohort(cohort, choices)
+
+    def _show_cohort(self, cohort: Cohort, choices: list[tuple[str, str]] | None = None) -> None:
+        self.model.set_cohort(cohort, self.plan)
+        self.cohort_line.setText(cohort_text(cohort))
         self.group_box.clear()
-        for label, choice in deselect_choices(cohort):
+        for label, choice in deselect_choices(cohort) if choices is None else choices:
             self.group_box.addItem(label, choice)
         self._update_controls()
 
@@ -226,7 +300,7 @@ class RetryStrategyPage(CheckPage):
     @Slot()
     def _reset(self) -> None:
         self._edits = []
-        self._proposal_key = None
+        self._proposal_key = self._shown_key = None
         if self.controller.report is not None:
             self._propose(self.controller.report.workspace_id, self.controller.report.job_id)
 
@@ -375,6 +449,7 @@ class RetryStrategyPage(CheckPage):
         size = self.cohort.size if self.cohort else 0
         busy = (
             self.context is None
+            or bool(self._preparing)
             or bool(self.context.pending)
             or self.dialog is not None
             or self.session.launching
@@ -389,7 +464,7 @@ class RetryStrategyPage(CheckPage):
             else "Confirm who will be called, then launch the sample cohort"
         )
         self.remainder_button.setEnabled(self.phase is CohortPhase.REMAINDER and size > 0 and not busy)
-        self.export_button.setEnabled(size > 0)
+        self.export_button.setEnabled(size > 0 and not self._preparing)
         self.deselect_button.setEnabled(self.group_box.count() > 0)
         if self.phase is CohortPhase.REMAINDER and self.context is not None:
             verdict = self.sample_verdict()

@@ -28,6 +28,11 @@ if TYPE_CHECKING:  # the models load after the first frame (cold start)
 MAX_ID_LENGTH = 64
 ID_RULE = "an ID is 1–64 letters, digits, '_' or '-'."
 TRIMMED_NOTE = "The spaces or line breaks around the ID were removed."
+# ElevenLabs: the API key is the workspace, and a batch carries its own recipients and agent
+ELEVENLABS_WORKSPACE = "default"  # as providers.elevenlabs.provider.DEFAULT_WORKSPACE (not imported: first frame)
+ELEVENLABS_NO_WORKSPACE = "Not on ElevenLabs: the API key decides the workspace"
+ELEVENLABS_NO_CAMPAIGN = "Not on this platform: an ElevenLabs batch belongs to no campaign (its agent runs it)"
+ELEVENLABS_NO_UPLOAD = "Not on this platform: an ElevenLabs batch carries its own recipients (no upload)"
 _ALLOWED = frozenset(string.ascii_letters + string.digits + "_-")
 _ID_RE = re.compile(ID_PATTERN)
 
@@ -131,17 +136,41 @@ class IdField(QLineEdit):
 class IdFields:
     """The case's four IDs. Workspace and job name the job; campaign and upload are the job's
     (filled on Load) unless the agent typed them. ``on_note`` hears, with the field's name, why
-    an edit of the agent's was changed or refused."""
+    an edit of the agent's was changed or refused.
+
+    On a platform without workspaces, campaigns or uploads (:meth:`set_provider`, ElevenLabs)
+    those fields are disabled and say why; the job is the batch, and the workspace is the one
+    the platform's provider carries through (``fixed_workspace``)."""
 
     def __init__(self, on_note: Callable[[str], None]) -> None:
         self.workspace = IdField("e.g. ws_demo", required=True)
         self.job = IdField("e.g. job_stalled", required=True)
         self.campaign = IdField("optional: the job's campaign by default", required=False)
         self.upload = IdField("optional: the job's upload by default", required=False)
+        self.fixed_workspace: str | None = None  # the platform has no workspace to type: this one
         names = ("Workspace ID", "Batch job ID", "Campaign ID", "Upload ID")
         for field_, name in zip(self.all, names, strict=True):
             field_.setAccessibleName(name)
-            field_.input_note.connect(lambda note, name=name: on_note(f"{name}: {note}"))
+            field_.input_note.connect(lambda note, field_=field_: on_note(f"{field_.accessibleName()}: {note}"))
+
+    def set_provider(self, provider: str) -> None:
+        """Shape the fields for the platform ``provider`` names (see the class's docstring)."""
+        if provider != "elevenlabs":
+            return
+        self.fixed_workspace = ELEVENLABS_WORKSPACE
+        self.job.setAccessibleName("Batch ID")
+        self.job.setPlaceholderText("e.g. btcal_01jz9a7q2w3e4r5t6y7u8i9o0p")
+        for field_, why in (
+            (self.workspace, ELEVENLABS_NO_WORKSPACE),
+            (self.campaign, ELEVENLABS_NO_CAMPAIGN),
+            (self.upload, ELEVENLABS_NO_UPLOAD),
+        ):
+            field_.required = False
+            field_.fill("")
+            field_.setEnabled(False)
+            field_.setPlaceholderText(why)
+            field_.setToolTip(why)
+            field_.setAccessibleDescription(why)
 
     @property
     def all(self) -> tuple[IdField, IdField, IdField, IdField]:
@@ -149,24 +178,31 @@ class IdFields:
 
     @property
     def job_named(self) -> tuple[tuple[IdField, str], ...]:
-        """The IDs the job names too, with their CaseInputs field names."""
+        """The IDs the job names too, with their CaseInputs field names (none where the platform
+        has no campaigns or uploads)."""
+        if self.fixed_workspace is not None:
+            return ()
         return ((self.campaign, "campaign_id"), (self.upload, "upload_id"))
+
+    def workspace_id(self) -> str:
+        return self.fixed_workspace if self.fixed_workspace is not None else self.workspace.text().strip()
 
     def typed(self) -> dict[str, str]:
         """Of the IDs the job names too, the ones the agent typed, by CaseInputs field name."""
         return {name: f.text().strip() for f, name in self.job_named if f.typed and f.text().strip()}
 
     def invalid(self) -> list[str]:
-        return [f.accessibleName() for f in self.all if not f.is_valid()]
+        return [f.accessibleName() for f in self.all if f.isEnabled() and not f.is_valid()]
 
     def fill(self, workspace: str, job: str, campaign: str, upload: str, typed: tuple[str, ...]) -> None:
-        self.workspace.fill(workspace, typed=True)
+        if self.fixed_workspace is None:
+            self.workspace.fill(workspace, typed=True)
         self.job.fill(job, typed=True)
-        self.campaign.fill(campaign, typed="campaign_id" in typed)
-        self.upload.fill(upload, typed="upload_id" in typed)
+        for f, name in self.job_named:
+            f.fill(campaign if name == "campaign_id" else upload, typed=name in typed)
 
     def same_job_as(self, inputs: CaseInputs) -> bool:
-        return (self.workspace.text().strip(), self.job.text().strip()) == (inputs.workspace_id, inputs.job_id)
+        return (self.workspace_id(), self.job.text().strip()) == (inputs.workspace_id, inputs.job_id)
 
     def edited_since(self, inputs: CaseInputs) -> bool:
         """These are not the IDs of ``inputs`` (a job's, once loaded: an untyped empty field is

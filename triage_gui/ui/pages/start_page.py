@@ -11,11 +11,13 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDateTimeEdit,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
     QWizardPage,
@@ -53,6 +55,7 @@ class StartPage(QWizardPage):
         self._loading = False
         self._complete = False  # what completeChanged last told the wizard
         self._edited = False  # what ids_edited last said
+        self.provider = "batch_v1"  # the platform the IDs are of (set_provider)
         self.setTitle("New case")
         self.setSubTitle(
             "Enter the incident's IDs and what the customer sees, then Load. Symptoms set the "
@@ -79,8 +82,10 @@ class StartPage(QWizardPage):
         self.timezone.setAccessibleName("Timezone")
 
         form = QFormLayout()
+        self.job_label = QLabel("Batch &job ID:")
+        self.job_label.setBuddy(self.job)
         form.addRow("&Workspace ID:", self.workspace)
-        form.addRow("Batch &job ID:", self.job)
+        form.addRow(self.job_label, self.job)
         form.addRow("&Campaign ID:", self.campaign)
         form.addRow("&Upload ID:", self.upload)
         form.addRow("", self.id_note)
@@ -88,7 +93,7 @@ class StartPage(QWizardPage):
         window_row.addWidget(self.window_start)
         window_row.addWidget(QLabel("to"))
         window_row.addWidget(self.window_end)
-        window_label = QLabel("Time &window:")
+        window_label = QLabel("&Time window:")
         window_label.setBuddy(self.window_start)
         form.addRow(window_label, window_row)
         form.addRow("Time&zone:", self.timezone)
@@ -129,7 +134,9 @@ class StartPage(QWizardPage):
         self.known.setWordWrap(True)
         self.known.setAccessibleName("What the API knows")
 
-        layout = QVBoxLayout(self)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(form)
         layout.addWidget(symptoms)
         layout.addLayout(load_row)
@@ -137,6 +144,13 @@ class StartPage(QWizardPage):
         layout.addWidget(self.disagreement)
         layout.addWidget(self.known)
         layout.addStretch(1)
+        # scrolls when the window is short (800 x 600; the IDs' disagreement box open)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._scroll = scroll  # not a Tab stop (set in attach(): no Qt enum before the first frame)
+        scroll.setWidget(body)
+        QVBoxLayout(self).addWidget(scroll)
 
         # tab order follows the form as it reads, not the order the widgets were made in
         chain = [
@@ -156,6 +170,19 @@ class StartPage(QWizardPage):
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
 
+    def set_provider(self, provider: str) -> None:
+        """The platform the IDs are of (the connection's): on ElevenLabs the job is a batch
+        ("Batch ID"), and the workspace, campaign and upload fields say why they are not there."""
+        self.provider = provider
+        self.ids.set_provider(provider)
+        if provider == "elevenlabs":
+            self.job_label.setText("B&atch ID:")  # Alt+A: Alt+B is the wizard's Back
+            self.setSubTitle(
+                "Enter the ElevenLabs batch's ID and what the customer sees, then Load. Symptoms set "
+                'the emphasis; every check of the runbook still runs (a check answers "unknown" where '
+                "ElevenLabs shows nothing to judge it by)."
+            )
+
     def attach(self, controller: CaseController) -> None:
         from PySide6.QtCore import Qt
 
@@ -164,6 +191,7 @@ class StartPage(QWizardPage):
         # take ``Qt.Key``). The labels fill only after a load; the button works by mnemonic.
         for label in (self.load_status, self.known, self.disagreement.text):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.load_button.setShortcut(QKeySequence("Ctrl+L"))
         self.controller = controller
         controller.load_started.connect(self._on_load_started)
@@ -192,7 +220,8 @@ class StartPage(QWizardPage):
         return CaseInputs(
             connection_label=self.controller.connection.label,
             base_url=self.controller.connection.base_url,
-            workspace_id=self.workspace.text().strip(),
+            provider=self.controller.connection.provider,
+            workspace_id=self.ids.workspace_id(),
             campaign_id=typed.get("campaign_id", ""),
             job_id=self.job.text().strip(),
             upload_id=typed.get("upload_id", ""),
@@ -358,12 +387,16 @@ class StartPage(QWizardPage):
         self._loaded = True
         if self.ids.same_job_as(inputs):  # else the agent is typing another job: leave its fields
             self.ids.show_job_ids(inputs)
-        parts = [f"Campaign: {inputs.campaign_id}"]
-        if data is not None and data.campaign is not None and data.campaign.name:
-            parts[0] += f" ({data.campaign.name})"
-        parts.append(f"Upload: {inputs.upload_id or '—'}")
+        parts = []
+        if self.ids.job_named:  # a platform with campaigns and uploads
+            parts.append(f"Campaign: {inputs.campaign_id}")
+            if data is not None and data.campaign is not None and data.campaign.name:
+                parts[0] += f" ({data.campaign.name})"
+            parts.append(f"Upload: {inputs.upload_id or '—'}")
         parts.append(f"Agent: {inputs.agent_id or '—'}")
-        parts.append(f"From number: {inputs.from_number or '—'}")
+        from triage_gui.domain.phone_display import masked
+
+        parts.append(f"From number: {masked(inputs.from_number) if inputs.from_number else '—'}")
         if data is not None:
             parts.append(f"Status: {data.job.status.value}")
         self.known.setText("   ·   ".join(parts))

@@ -22,7 +22,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from triage_gui.domain.incident import JobSnapshot
 from triage_gui.providers.connection import Connection
-from triage_gui.providers.errors import ApiError, RateLimited, ServerError
+from triage_gui.providers.errors import ApiError, NetworkError, RateLimited, ServerError
 
 if TYPE_CHECKING:  # httpx loads when the poller starts, not with the window
     from triage_gui.providers.base import Provider
@@ -48,9 +48,16 @@ class PollStatus:
     state: PollState
     last_ok: datetime | None = None  # workstation clock, for display
     next_poll: datetime | None = None
-    error: str | None = None
+    error: str | None = None  # plain words, for the status bar
     consecutive_failures: int = 0
     polls: int = 0
+    unreachable: bool = False  # the error is that nothing answered (or not in time)
+    detail: str | None = None  # the error's technical text ("ConnectError: [Errno 111] ..."), for a tooltip
+
+
+def _raw_detail(exc: BaseException) -> str | None:
+    """The technical text a plain-words error carries as notes (http/error_mapping.py)."""
+    return " · ".join(str(n) for n in getattr(exc, "__notes__", ())) or None
 
 
 class JobPoller(QObject):
@@ -159,14 +166,23 @@ class JobPoller(QObject):
             failures = status.consecutive_failures + 1
             delay = self._backoff(failures, exc)
             log.info("poll failed (%s); next try in %.1f s", exc, delay)
-            return delay, replace(status, state=PollState.ERROR, error=str(exc), consecutive_failures=failures)
+            return delay, replace(
+                status,
+                state=PollState.ERROR,
+                error=str(exc),
+                detail=_raw_detail(exc),
+                unreachable=isinstance(exc, NetworkError),
+                consecutive_failures=failures,
+            )
         except Exception as exc:
             log.exception("unexpected poll failure")
             failures = status.consecutive_failures + 1
             return self._backoff(failures, None), replace(
                 status,
                 state=PollState.ERROR,
-                error=f"Unexpected error: {exc}",
+                error="Unexpected error while polling (the log has the details)",
+                detail=f"{type(exc).__name__}: {exc}",
+                unreachable=False,
                 consecutive_failures=failures,
             )
         if events:

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from triage_gui.domain.report import FailureClass, RetryPlan
 from triage_gui.domain.retry_cohort import Cohort, CohortMember, mask_number
 from triage_gui.ui.pages.retry_texts import MASKED_NUMBER_TIP, failure_texts
-from triage_gui.ui.widgets.table_model import Index, RowTableModel
+from triage_gui.ui.widgets.table_model import RECIPIENT_ROLE, Index, RowTableModel
 
 # (kind, value): ("in" | "out", recipient id), ("code", failure code) or ("class", failure class)
 CohortEdit = tuple[str, str]
@@ -108,6 +108,8 @@ class CohortModel(RowTableModel[CohortMember]):
     def cell(self, m: CohortMember, row: int, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.CheckStateRole and column == self.RECIPIENT:
             return Qt.CheckState.Checked if m.selected else Qt.CheckState.Unchecked
+        if role == RECIPIENT_ROLE:  # "Find this recipient" from the row's menu
+            return m.recipient_id
         return super().cell(m, row, column, role)
 
     def flags(self, index: Index) -> Qt.ItemFlag:

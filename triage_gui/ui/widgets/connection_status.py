@@ -1,4 +1,10 @@
-"""The live poller's state for the status bar: last poll, countdown, or the error and a retry."""
+"""The live poller's state for the status bar: last poll, countdown, or the error and a retry.
+
+An error is shown in plain words ("nothing answered at 127.0.0.1:8080 (connection refused)");
+its technical text ("ConnectError: [Errno 111] Connection refused") is in the tooltip and in
+"Copy error details" (right click). :func:`server_text` words the server label beside it so it
+never says "Connected to" while nothing answers.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QAction, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from triage_gui.ui.tasks.job_poller import PollState, PollStatus
@@ -26,6 +32,28 @@ def _clock_time(at: datetime) -> str:
 def _seconds_until(at: datetime, now: datetime) -> int:
     aware = at if at.tzinfo else at.replace(tzinfo=UTC)
     return max(math.ceil((aware - now).total_seconds()), 0)
+
+
+def server_text(label: str, base_url: str, status: PollStatus | None) -> str:
+    """The server label for the status bar: "Connected to" only once a poll has answered."""
+    where = label if label == base_url else f"{label} ({base_url})"
+    if status is None or status.state is PollState.CONNECTING:
+        return f"Server: {where}"
+    if status.state is PollState.ERROR and status.unreachable:
+        return f"Not connected to {where}"
+    if status.state is PollState.OK:
+        return f"Connected to {where}"
+    return f"Server: {where}"
+
+
+def error_details(status: PollStatus | None) -> str:
+    """The error as the agent copies it: the plain words, then the technical text."""
+    if status is None or status.state is not PollState.ERROR:
+        return ""
+    lines = [status.error or "Unknown error"]
+    if status.detail:
+        lines.append(f"Technical details: {status.detail}")
+    return "\n".join(lines)
 
 
 class ConnectionStatus(QWidget):
@@ -52,6 +80,12 @@ class ConnectionStatus(QWidget):
         self.retry.setToolTip("Poll the server again now instead of waiting")
         self.retry.clicked.connect(self._retry_clicked)
         self.retry.setVisible(False)
+        self.copy_action = QAction("&Copy error details", self)
+        self.copy_action.setToolTip("Copy the error, with its technical text, for a ticket")
+        self.copy_action.triggered.connect(self.copy_details)
+        self.copy_action.setEnabled(False)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.addAction(self.copy_action)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
@@ -93,6 +127,16 @@ class ConnectionStatus(QWidget):
     def counting_down(self) -> bool:
         return self._tick.isActive()
 
+    def details(self) -> str:
+        """The current error with its technical text ("" when there is no error)."""
+        return error_details(self._status)
+
+    @Slot()
+    def copy_details(self) -> None:
+        details = self.details()
+        if details:
+            QGuiApplication.clipboard().setText(details)
+
     # -- internals ------------------------------------------------------------------------
     @Slot()
     def _retry_clicked(self) -> None:
@@ -116,14 +160,15 @@ class ConnectionStatus(QWidget):
         elif status.state is PollState.ERROR:
             icon_name = "connection-error"
             failures = status.consecutive_failures
-            text = "Connection error" + self._countdown("retry in", status, now)
+            headline = "Not connected" if status.unreachable else "Connection error"
+            text = headline + self._countdown("retry in", status, now)
             if status.last_ok is not None:
                 text += f" · last good poll {_clock_time(status.last_ok)}"
             text += f" · {status.error or 'unknown error'}"
             tooltip = (
-                f"{status.error or 'Unknown error'}\n"
+                f"{error_details(status)}\n"
                 f"{failures} failed poll{'s' if failures != 1 else ''} in a row. "
-                "Data collected so far is kept."
+                "Data collected so far is kept. Right click to copy the error."
             )
         elif status.state is PollState.CONNECTING:
             text = "Connecting…" + self._countdown("next in", status, now)
@@ -133,6 +178,7 @@ class ConnectionStatus(QWidget):
                 text += f" · last poll {_clock_time(status.last_ok)}"
         in_error = status is not None and status.state is PollState.ERROR
         self.retry.setVisible(in_error)
+        self.copy_action.setEnabled(in_error)
         self._icon.setPixmap(icon(icon_name).pixmap(QSize(ICON_SIZE, ICON_SIZE), self.devicePixelRatioF()))
         self._full_text = text
         self._text.setToolTip(tooltip or text)

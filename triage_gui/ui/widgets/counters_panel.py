@@ -25,7 +25,7 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("waiting_for_permit", "Waiting for permit"),
     ("last_dispatch", "Last dispatch"),
 )
-COLUMNS = 3  # label/value pairs per row
+COLUMNS = 2  # label/value pairs per row: two keep page 1 within an 800 px window
 
 
 def age_text(seconds: float) -> str:
@@ -86,6 +86,7 @@ class CountersPanel(QWidget):
             name = QLabel(f"{label}:")
             name.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             value = QLabel("—")
+            value.setWordWrap(True)  # a long value ("1,200 (300 fewer than expected)") wraps in a narrow window
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             font = value.font()
             font.setBold(True)

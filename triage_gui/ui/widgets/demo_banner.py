@@ -17,8 +17,9 @@ _ACCENT = ("#6a2fb8", "#c39bff")
 class DemoBanner(QWidget):
     scenario_chosen = Signal(str)
 
-    def __init__(self, base_url: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, base_url: str = "", parent: QWidget | None = None, *, platform: str = "") -> None:
         super().__init__(parent)
+        self._platform = platform  # the platform the simulator plays, when not the Batch API
         self._icon = QLabel()
         self._icon.setFixedSize(ICON_SIZE, ICON_SIZE)
         self._word = QLabel("DEMO")
@@ -56,10 +57,11 @@ class DemoBanner(QWidget):
 
     # -- API ------------------------------------------------------------------------------
     def set_url(self, base_url: str) -> None:
-        where = f"— bundled simulator at {base_url}" if base_url else "— bundled simulator"
+        simulator = f"bundled {self._platform} simulator" if self._platform else "bundled simulator"
+        where = f"— {simulator} at {base_url}" if base_url else f"— {simulator}"
         self._where.setText(where)
         self.setAccessibleDescription(f"Demo mode {where}: data is simulated, not a real workspace.")
-        self.setToolTip("Demo mode: the data comes from the bundled simulator, not a real API.")
+        self.setToolTip(f"Demo mode: the data comes from the {simulator}, not a real API.")
 
     def set_scenarios(self, scenarios: list[tuple[str, str, str]]) -> None:
         """``(name, title, description)`` per scenario; the tooltip is the description."""

@@ -1,4 +1,10 @@
-"""A check's findings, worst first, with the selected finding's evidence beside them."""
+"""A check's findings, worst first, with the selected finding's evidence beside them.
+
+Everything reads in plain words (``domain/evidence_words.py``): a finding's title, not its id;
+"Idle for: 20 min", not "idle_s: 1200". The codes stay one step away: in the tooltips and in
+each table's context menu ("Copy raw"). Phone numbers show masked until the agent presses
+"Show numbers" (per view, off at start, never saved).
+"""
 
 from __future__ import annotations
 
@@ -9,20 +15,24 @@ from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, Signal,
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from triage_gui.domain.evidence_words import finding_title
 from triage_gui.domain.findings import Finding
+from triage_gui.domain.phone_display import mask_numbers_in_text
 from triage_gui.ui.widgets.evidence_table import EvidenceTableModel, KeyValueModel
 from triage_gui.ui.widgets.icons import verdict_icon
 from triage_gui.ui.widgets.sorting import KeySortProxy
-from triage_gui.ui.widgets.table_model import RowTableModel
-from triage_gui.ui.widgets.table_view import SIZE_SAMPLE_ROWS, read_only_table
+from triage_gui.ui.widgets.table_model import RAW_ROLE, RowTableModel
+from triage_gui.ui.widgets.table_view import SIZE_SAMPLE_ROWS, TableMenu, read_only_table
 from triage_gui.ui.widgets.verdict_style import verdict_colour, verdict_meaning, verdict_word
 
 
@@ -33,6 +43,7 @@ class FindingsModel(RowTableModel[Finding]):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._palette: QPalette | None = None  # the view's; the app's when None
+        self._numbers_shown = False
 
     def set_palette(self, palette: QPalette) -> None:
         """Verdict colours follow the view's palette (a widget may be darker than the app)."""
@@ -47,11 +58,20 @@ class FindingsModel(RowTableModel[Finding]):
     def set_findings(self, findings: list[Finding]) -> None:
         self.set_rows(findings)
 
+    def set_numbers_shown(self, shown: bool) -> None:
+        self._numbers_shown = shown
+        if self._rows:
+            last = len(self._rows) - 1
+            self.dataChanged.emit(self.index(0, self.SUMMARY), self.index(last, self.SUMMARY))
+
+    def summary(self, item: Finding) -> str:
+        return item.summary if self._numbers_shown else mask_numbers_in_text(item.summary)
+
     def finding(self, row: int) -> Finding:
         return self.row_at(row)
 
     def texts(self, item: Finding, row: int) -> tuple[str, str, str]:
-        return (verdict_word(item.verdict), item.id, item.summary)
+        return (verdict_word(item.verdict), finding_title(item.id), self.summary(item))
 
     def cell(self, item: Finding, row: int, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
@@ -61,9 +81,13 @@ class FindingsModel(RowTableModel[Finding]):
         if role == Qt.ItemDataRole.ForegroundRole and column == self.VERDICT:
             return verdict_colour(item.verdict, self._palette)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return verdict_meaning(item.verdict) if column == self.VERDICT else item.summary
+            if column == self.VERDICT:
+                return verdict_meaning(item.verdict)
+            return f"{finding_title(item.id)} (code: {item.id})" if column == self.FINDING else self.summary(item)
+        if role == RAW_ROLE:
+            return (item.verdict.value, item.id, self.summary(item))[column]
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{verdict_word(item.verdict)}: {item.summary}"
+            return f"{verdict_word(item.verdict)}: {finding_title(item.id)}. {self.summary(item)}"
         return None
 
     def sort_key(self, row: int, column: int) -> tuple[Any, ...]:
@@ -71,7 +95,7 @@ class FindingsModel(RowTableModel[Finding]):
         if column == self.VERDICT:
             return (finding.verdict.severity,)
         if column == self.FINDING:
-            return (finding.id.casefold(),)
+            return (finding_title(finding.id).casefold(),)
         return (finding.summary.casefold(),)
 
 
@@ -85,6 +109,9 @@ def _table(name: str) -> QTableView:
 
 class FindingsView(QWidget):
     finding_selected = Signal(object)  # Finding
+    numbers_shown_changed = Signal(bool)
+    # "Find this recipient" on a row (an id or a number); the page opens the lookup
+    find_recipient_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -109,6 +136,13 @@ class FindingsView(QWidget):
             Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
         self.detail_title.setAccessibleName("Selected finding")
+        self.numbers_button = QPushButton("Show n&umbers")
+        self.numbers_button.setCheckable(True)
+        self.numbers_button.setAccessibleName("Show phone numbers")
+        self.numbers_button.setToolTip(
+            "Phone numbers are masked (last two digits). Show them whole until you switch this off; never saved."
+        )
+        self.numbers_button.toggled.connect(self.set_numbers_shown)
 
         self.evidence_model = KeyValueModel(parent=self)
         self.evidence_proxy = KeySortProxy(self)
@@ -134,7 +168,10 @@ class FindingsView(QWidget):
         detail = QWidget()
         detail_layout = QVBoxLayout(detail)
         detail_layout.setContentsMargins(0, 4, 0, 0)
-        detail_layout.addWidget(self.detail_title)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.detail_title, 1)
+        title_row.addWidget(self.numbers_button, 0, Qt.AlignmentFlag.AlignTop)
+        detail_layout.addLayout(title_row)
         detail_layout.addWidget(self.evidence, 1)
         detail_layout.addWidget(self.rows_label)
         detail_layout.addWidget(self.rows, 2)
@@ -150,6 +187,9 @@ class FindingsView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
         self.setFocusProxy(self.table)
+        self.menus = [TableMenu(view) for view in (self.table, self.evidence, self.rows)]
+        for menu in self.menus:
+            menu.find_recipient.connect(self.find_recipient_requested)
         self._shown: Finding | None = None
         self._show(None)
 
@@ -182,6 +222,27 @@ class FindingsView(QWidget):
         if not current.isValid():
             return None
         return self.model.finding(self.proxy.mapToSource(current).row())
+
+    @property
+    def numbers_shown(self) -> bool:
+        return self.numbers_button.isChecked()
+
+    @Slot(bool)
+    def set_numbers_shown(self, shown: bool) -> None:
+        """Phone numbers whole (``True``) or masked, in every table and text of this view."""
+        if self.numbers_button.isChecked() != shown:
+            self.numbers_button.setChecked(shown)  # comes back here through toggled
+            return
+        self.model.set_numbers_shown(shown)
+        self.evidence_model.set_numbers_shown(shown)
+        self.rows_model.set_numbers_shown(shown)
+        if self._shown is not None:
+            self._show_title(self._shown)
+        self.numbers_shown_changed.emit(shown)
+
+    def summary_text(self, text: str) -> str:
+        """A sentence of a finding as this view shows it (numbers masked unless shown)."""
+        return text if self.numbers_shown else mask_numbers_in_text(text)
 
     def findings_in_view_order(self) -> list[Finding]:
         return [
@@ -216,18 +277,21 @@ class FindingsView(QWidget):
             self.rows_label.setVisible(False)
             self.rows.setVisible(False)
             return
-        self.detail_title.setText(
-            f"<b>{verdict_word(finding.verdict)} · {escape(finding.id)}</b><br>{escape(finding.summary)}"
-        )
-        self.evidence_model.set_values(finding.evidence)
+        self._show_title(finding)
+        self.evidence_model.set_values(finding.evidence, finding_id=finding.id)
         self.evidence.setVisible(bool(finding.evidence))
-        self.rows_model.set_table(finding.table)
+        self.rows_model.set_table(finding.table, finding_id=finding.id)
         has_rows = finding.table is not None
         self.rows_label.setVisible(has_rows)
         self.rows.setVisible(has_rows)
         if has_rows:
             self.rows_label.setText(self._rows_caption())
         self.rows.resizeColumnsToContents()
+
+    def _show_title(self, finding: Finding) -> None:
+        title, summary = finding_title(finding.id), self.summary_text(finding.summary)
+        self.detail_title.setText(f"<b>{verdict_word(finding.verdict)} · {escape(title)}</b><br>{escape(summary)}")
+        self.detail_title.setToolTip(f"Finding code: {finding.id}")
 
     def _rows_caption(self) -> str:
         shown, total = self.rows_model.shown_rows, self.rows_model.total_rows

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     import pyqtgraph as pg
 
 REDRAW_MS = 100
+MIN_HEIGHT_PX = 150  # the chart keeps this much; a short window scrolls the Live progress tab
 _INITIAL_CAPACITY = 256
 
 # key, legend label, line style, (colour on light, colour on dark): style AND colour differ.
@@ -113,7 +114,7 @@ class ProgressChart(QWidget):
         self._curves: list[Any] = []
 
         self.placeholder = QLabel("Drawing the progress chart…")
-        self.placeholder.setMinimumHeight(180)
+        self.placeholder.setMinimumHeight(MIN_HEIGHT_PX)
         self.caption = _text_label("Dispatch rate and ETA")
         self.source_note = _text_label("Where the curves come from")
 
@@ -150,7 +151,7 @@ class ProgressChart(QWidget):
         self._pg = pg
         plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})  # local time labels
         plot.setAccessibleName("Progress chart")
-        plot.setMinimumHeight(180)
+        plot.setMinimumHeight(MIN_HEIGHT_PX)
         item = plot.getPlotItem()
         item.setMenuEnabled(False)
         item.showGrid(x=True, y=True, alpha=0.2)
