@@ -23,7 +23,7 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 PAGES = ["start", "job-health", "permits-dispatch", "duplicates", "retry-strategy", "escalation", "export"]
-DEFAULT_SCENARIO = {"batch_v1": "stalled", "elevenlabs": "stalled"}
+DEFAULT_SCENARIO = {"batch_v1": "stalled", "elevenlabs": "transient_storm"}
 
 
 def wait_until(predicate, timeout_ms: int = 30_000) -> None:

@@ -62,7 +62,7 @@ FINDING_TITLES: dict[str, str] = {
     "job_status": "Job status",
     "job_status_unknown": "Job status unknown",
     "no_duplicate_delivery": "No recipient called twice",
-    "no_duplicate_job_run": "Campaign ran once",
+    "no_duplicate_job_run": "No duplicate run of the job",
     "not_stalled": "Dispatch moving",
     "nothing_to_retry": "Nothing to retry",
     "permanent_failure_retried": "Permanent failures retried",
@@ -92,10 +92,10 @@ FINDING_TITLES: dict[str, str] = {
     "transient_share_unknown": "Transient share unknown",
     "transient_within_threshold": "Transient failures within the threshold",
     "unknown_failure_class": "Failures of unknown class",
-    "upload_clean": "Upload clean",
-    "upload_duplicates": "Duplicate numbers in the upload",
-    "upload_invalid_rows": "Invalid numbers in the upload",
-    "upload_not_audited": "Upload not audited",
+    "upload_clean": "Contact list clean",
+    "upload_duplicates": "Duplicate numbers in the contact list",
+    "upload_invalid_rows": "Invalid numbers in the contact list",
+    "upload_not_audited": "Contact list not audited",
 }
 
 _C, _S, _T, _P = Kind.COUNT, Kind.SECONDS, Kind.TIME, Kind.SHARE

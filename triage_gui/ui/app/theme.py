@@ -200,7 +200,7 @@ def form_preview_css(palette: QPalette) -> str:
 def themed_form_html(html: str, palette: QPalette) -> str:
     """``html`` (the form as exported) with :func:`form_preview_css` after its own style, for a
     preview that reads on the app's palette; the exported files keep their paper colours."""
-    style = f"<style>{form_preview_css(palette)}</style>"
-    if "</head>" in html:
-        return html.replace("</head>", style + "</head>", 1)
-    return style + html
+    css = form_preview_css(palette)
+    if "</style>" in html:  # in the form's own style block: Qt's rich text ignores a second block's cells
+        return html.replace("</style>", css + "</style>", 1)
+    return f"<style>{css}</style>" + html

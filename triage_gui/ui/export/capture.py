@@ -225,8 +225,10 @@ class ScreenshotArea(QGroupBox):
         self.thumbnails.setAccessibleName("Screenshots")
         self.thumbnails.setFixedHeight(_THUMB.height() + 44)
         self.thumbnails.currentItemChanged.connect(self._current_changed)
-        self.hint = QLabel("No screenshot yet. Every image is opened in the redaction editor before it is saved.")
-        self.hint.setWordWrap(True)
+        # one line, not wrapped: a wrapping label would make the export page's right column
+        # (a scroll area) as tall as its wrapped text wants, with a scroll bar at every size
+        self.hint = QLabel("No screenshot yet: each is redacted before it is kept.")
+        self.hint.setToolTip("Every image is opened in the redaction editor before it is saved.")
 
         self.capture_button = QPushButton("Cap&ture")
         self.capture_menu = QMenu(self)

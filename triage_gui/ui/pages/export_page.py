@@ -134,24 +134,21 @@ class ExportPage(QWizardPage):
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        ready = QHBoxLayout()
+        ready = QHBoxLayout()  # readiness, and the bundle on the same row
         ready.addWidget(self.ready_icon)
         ready.addWidget(self.ready_label, 1)
+        ready.addWidget(self.bundle_button)
         buttons = QHBoxLayout()  # the form's ways out, then the bundle's row: the page fits 800 px
         buttons.addWidget(self.copy_button)
         buttons.addWidget(QLabel("Save form as:"))
         for button in (self.markdown_button, self.html_button, self.pdf_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
-        bundle_row = QHBoxLayout()
-        bundle_row.addStretch(1)
-        bundle_row.addWidget(self.bundle_button)
 
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
         layout.addLayout(ready)
         layout.addLayout(buttons)
-        layout.addLayout(bundle_row)
         layout.addWidget(self.status)
         controller.report_changed.connect(self._on_report)
 
