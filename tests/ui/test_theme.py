@@ -213,3 +213,13 @@ def test_a_field_error_turns_to_the_dark_red_when_the_theme_changes(qtbot, qapp,
     apply_theme(qapp, "dark")
     qtbot.waitUntil(lambda: WARNING_RED_ON_DARK in error.styleSheet(), timeout=2_000)
     assert WARNING_RED_ON_DARK in warning.styleSheet() and "bold" in warning.styleSheet()
+
+
+def test_the_focus_ring_can_follow_the_first_frame(qapp):
+    from triage_gui.ui.app.theme import apply_focus_ring
+
+    qapp.setStyleSheet("")
+    apply_theme(qapp, "light", focus_ring=False)  # before the first frame: palette only
+    assert qapp.styleSheet() == ""
+    apply_focus_ring(qapp)  # after it
+    assert qapp.styleSheet() == FOCUS_STYLE

@@ -179,6 +179,7 @@ def test_run_gui_puts_the_settings_warning_in_the_status_bar(qtbot, isolated_hom
                 if "settings" in message.lower() or self.ticks > 200:  # told, or 10 s: give up
                     seen["message"] = message
                     seen["ready"] = str(top.is_ready)
+                    seen["ring"] = QApplication.instance().styleSheet()
                     top.close()
             self.ticks += 1
 
@@ -200,6 +201,9 @@ def test_run_gui_puts_the_settings_warning_in_the_status_bar(qtbot, isolated_hom
     timer.stop()
     assert rc == 0
     assert "settings" in seen.get("message", "").lower() and seen["ready"] == "True"
+    from triage_gui.ui.app.theme import FOCUS_STYLE
+
+    assert seen["ring"] == FOCUS_STYLE  # the focus ring, set after the first frame
 
 
 def test_the_window_makes_the_tls_context_on_a_worker_before_any_load(qtbot, monkeypatch, open_window):

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEventLoop, QObject, Signal, Slot
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from triage_gui.providers.connection import PROVIDERS, Connection
 from triage_gui.store.paths import AppPaths, atomic_write_text
@@ -242,6 +242,12 @@ class ConnectFlow(QObject):
     def _warm_up(self) -> Iterator[str]:
         from importlib import import_module
 
+        from triage_gui.ui.app.theme import apply_focus_ring
+
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_focus_ring(app)  # the welcome's first frame is up: the ring before anyone Tabs
+        yield "focus ring"
         self._ctx.load_settings()
         yield "settings"
         # a module a turn (~20-80 ms each): the keyring, the profiles' models, then the dialogs

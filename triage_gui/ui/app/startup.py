@@ -138,7 +138,8 @@ def run_gui(args: argparse.Namespace) -> int:
     ctx = AppContext(paths=AppPaths())
     from triage_gui.ui.app.theme import apply_theme, saved_theme
 
-    apply_theme(app, saved_theme(ctx.paths.settings_file))  # System, Light or Dark (File → Settings)
+    # System, Light or Dark (File → Settings); the focus ring follows the first frame
+    apply_theme(app, saved_theme(ctx.paths.settings_file), focus_ring=False)
     from triage_gui.ui.app.crash_reporting import CrashReporter
 
     shown: list[QWidget] = []
@@ -180,7 +181,10 @@ def run_gui(args: argparse.Namespace) -> int:
             after_frame = lambda: _start_demo_then(ctx, window, start_failed, finish_start)  # noqa: E731
 
         def after_first_frame() -> None:
+            from triage_gui.ui.app.theme import apply_focus_ring
+
             tune_interpreter_for_gui()  # its guard is for the charts, which come later
+            apply_focus_ring(app)  # before anyone can Tab: the first frame is up
             after_frame()
 
         # as each step: a turn of its own, after what the first frame's turn queued

@@ -124,7 +124,14 @@ def system_prefers_dark() -> bool:
     return QGuiApplication.palette().color(Role.Window).lightness() < 128
 
 
-def apply_theme(app: QApplication, theme: str) -> None:
+def apply_focus_ring(app: QApplication) -> None:
+    """The focus ring's app-wide style sheet (apply_theme's ``focus_ring=False`` leaves it for
+    after the first frame: a style sheet re-polishes every widget, ~10 ms of a cold start)."""
+    if app.styleSheet() != FOCUS_STYLE:
+        app.setStyleSheet(FOCUS_STYLE)
+
+
+def apply_theme(app: QApplication, theme: str, *, focus_ring: bool = True) -> None:
     """Fusion, the theme's palette and the focus ring, on the whole app (open windows included)."""
     theme = _checked(theme)
     if not isinstance(app.property("triage_platform_dark"), bool):
@@ -133,8 +140,8 @@ def apply_theme(app: QApplication, theme: str) -> None:
         app.setStyle("Fusion")  # (with the focus style sheet on, style().name() says "")
         app.setProperty("triage_fusion", True)
     app.setPalette(palette_for(theme))
-    if app.styleSheet() != FOCUS_STYLE:
-        app.setStyleSheet(FOCUS_STYLE)
+    if focus_ring:
+        apply_focus_ring(app)
     app.setProperty("triage_theme", theme)
 
 
