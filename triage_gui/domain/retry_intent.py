@@ -37,6 +37,7 @@ class RetryIntent(BaseModel):
     updated_at: datetime
     server_time_at_intent: datetime | None = None  # server clock, to look the job up by time
     sends: int = 0  # send rounds with this key (each may or may not have reached the server)
+    last_sent_at: datetime | None = None  # this machine's clock at the last send (None: before it was kept)
     result: str = ""  # the last outcome in plain words
     monitor: dict[str, Any] | None = None  # the latest first-dispatches verdict
 

@@ -147,7 +147,7 @@ ClientT = TypeVar("ClientT", bound=_Client)
 class ClientProvider(Generic[ClientT]):
     """What every provider over one platform client shares: closing it, and its server's clock."""
 
-    launch_is_keyed = True
+    launch_is_keyed = False  # a provider says True only where its server honours the key
 
     def __init__(self, client: ClientT) -> None:
         self.client = client

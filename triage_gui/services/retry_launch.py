@@ -30,7 +30,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from triage_gui.domain.dispatch_monitor import DEFAULT_WINDOW, MonitorVerdict, judge_first_dispatches
@@ -48,6 +48,11 @@ UNRESOLVED_MESSAGE = "unresolved — do not relaunch; it will be resumed"
 # The server's clock as the client last saw it can be a few seconds off the moment the server
 # stamped the job; the lookup also matches recipients, so a generous margin costs nothing.
 LOOKUP_MARGIN = timedelta(minutes=5)
+# Where a launch carries no key (ElevenLabs), an intent already sent is only looked up, never sent
+# again, until this long after its last send: a platform that acts late on the first submit would
+# otherwise get a second one (a second batch, everyone dialled twice). Past it, a batch that is still
+# not there was never made, and the intent may be sent once more.
+UNKEYED_SETTLE = timedelta(minutes=15)
 
 
 class LaunchStatus(StrEnum):
@@ -208,6 +213,20 @@ class RetryLauncher:
     def _resolve(self, intent: RetryIntent) -> LaunchOutcome:
         key = intent.key
         ambiguous: list[str] = []
+        if intent.sends > 0 and not resends_safely(self.provider):
+            settled = self._settled_at(intent)
+            if settled is None or self.ledger.now() < settled:
+                # sent before, no key: look it up, never send again while a late batch may appear
+                found = self._find_quietly(intent)
+                if found is not None:  # an earlier send made it
+                    entry = self.ledger.record_launched(key, found, f"already launched: found retry job {found.id}")
+                    return LaunchOutcome(
+                        LaunchStatus.ALREADY_LAUNCHED, key, entry, found, f"found retry job {found.id} for this cohort"
+                    )
+                when = f"{settled:%H:%M} UTC" if settled is not None else "it is resolved by hand"
+                why = f"sent before and not on the platform yet; not sent again before {when}"
+                entry = self.ledger.record_unresolved(key, f"{UNRESOLVED_MESSAGE} ({why})")
+                return LaunchOutcome(LaunchStatus.UNRESOLVED, key, entry, message=f"{UNRESOLVED_MESSAGE}: {why}")
         for round_ in range(1, self.rounds + 1):
             if self.cancel.is_set():
                 break
@@ -231,6 +250,12 @@ class RetryLauncher:
             entry = self.ledger.record_launched(key, result.job, f"{status.value}: retry job {result.job.id} {words}")
             return LaunchOutcome(status, key, entry, result.job, f"retry job {result.job.id}: {words}")
         return self._look_up_or_leave_pending(intent, ambiguous)
+
+    @staticmethod
+    def _settled_at(intent: RetryIntent) -> datetime | None:
+        """When an unkeyed intent's last send can no longer turn into a late batch."""
+        sent = intent.last_sent_at or intent.updated_at
+        return sent + UNKEYED_SETTLE if sent is not None else None
 
     def _refused(self, intent: RetryIntent, exc: ApiError, *, after_ambiguous: bool) -> LaunchOutcome:
         key = intent.key

@@ -197,7 +197,11 @@ class RetryLedger:
 
     def record_sending(self, key: str) -> RetryIntent:
         """Counted before each send, so a crash right after still shows the request may be out."""
-        return self._update(key, lambda e: {"sends": e.sends + 1})
+        return self._update(key, lambda e: {"sends": e.sends + 1, "last_sent_at": self._clock()})
+
+    def now(self) -> datetime:
+        """The ledger's clock (the one its times are written with)."""
+        return self._clock()
 
     def record_launched(self, key: str, job: BatchJob | str, result: str = "launched") -> RetryIntent:
         job_id = job.id if isinstance(job, BatchJob) else job

@@ -97,3 +97,45 @@ def test_the_launcher_with_its_ledger(el_sim, provider, cohort, tmp_path):
     other = launcher.launch(cohort[:2], "default", PARENT, "another")
     assert other.status is LaunchStatus.REFUSED  # the first retry batch has not finished
     assert submits(el_sim) == 1
+
+
+class _FirstSubmitLost:
+    """The real provider, but its first submit never reaches the server (the network dropped it)
+    and the client only sees an error: the one case a look-up cannot tell from a late batch."""
+
+    def __init__(self, provider) -> None:
+        self._provider = provider
+        self.dropped = 0
+
+    def launch_retry(self, *args, **kwargs):
+        if not self.dropped:
+            self.dropped += 1
+            raise ServerError("the connection dropped before an answer", status=None)
+        return self._provider.launch_retry(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._provider, name)
+
+
+def test_a_sent_intent_is_only_looked_up_until_it_has_settled(el_sim, provider, cohort, tmp_path):
+    """F5, a second run, a case reloaded: an ElevenLabs intent already sent is looked up by name and
+    never sent again while a late batch may still appear (a second batch would dial everyone twice);
+    once it has settled with no batch, it is sent once more."""
+    from datetime import UTC, datetime, timedelta
+
+    from triage_gui.services.retry_launch import UNKEYED_SETTLE
+
+    now = [datetime(2026, 12, 5, 10, 0, tzinfo=UTC)]
+    ledger = RetryLedger(tmp_path / "ledger", clock=lambda: now[0])
+    flaky = _FirstSubmitLost(provider)
+    first = RetryLauncher(flaky, ledger, round_pause_s=0).launch(cohort, "default", PARENT, "targeted retry")
+    assert first.status is LaunchStatus.UNRESOLVED and submits(el_sim) == 0
+
+    now[0] += timedelta(minutes=1)  # the agent presses F5
+    resumed = RetryLauncher(provider, ledger, round_pause_s=0).resume_pending("default", PARENT)
+    assert [o.status for o in resumed] == [LaunchStatus.UNRESOLVED]
+    assert submits(el_sim) == 0 and "not sent again before 10:15 UTC" in resumed[0].message
+
+    now[0] += UNKEYED_SETTLE  # settled, and no batch appeared: it was never made
+    resumed = RetryLauncher(provider, ledger, round_pause_s=0).resume_pending("default", PARENT)
+    assert [o.status for o in resumed] == [LaunchStatus.LAUNCHED] and submits(el_sim) == 1  # sent: created

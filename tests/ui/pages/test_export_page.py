@@ -312,3 +312,20 @@ def test_a_file_chosen_with_browse_and_confirmed_is_replaced(qtbot, window, simu
         qtbot.mouseClick(dialog.write_button, Qt.MouseButton.LeftButton)
     assert blocker.args[0].path == target and verify_bundle(target).ok
     assert sorted(p.name for p in out.iterdir()) == ["chosen.zip"]
+
+
+def test_a_bundle_that_does_not_verify_is_removed_and_said(qtbot, window, simulator, tmp_path, monkeypatch):
+    """Read back after writing: one that does not verify (a disk that lies, say) is removed, so it
+    cannot be attached to a ticket by mistake, and the dialog says why."""
+    import triage_gui.store.bundle_verify as bundle_verify
+    from triage_gui.store.bundle_verify import VerifyResult
+
+    page = open_export_page(qtbot, window, simulator, "stalled")
+    monkeypatch.setattr(bundle_verify, "verify_bundle", lambda path: VerifyResult(False, ["form.md: checksum"]))
+    target = tmp_path / "bundle.zip"
+    dialog = page.open_bundle_dialog(target)
+    qtbot.waitExposed(dialog)
+    with qtbot.waitSignal(dialog.failed, timeout=30_000) as blocker:
+        dialog.write_button.click()
+    assert "did not verify" in blocker.args[0] and "checksum" in blocker.args[0]
+    assert not target.exists() and "did not verify" in dialog.status.text()

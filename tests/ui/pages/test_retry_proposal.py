@@ -113,3 +113,26 @@ def test_a_failed_proposal_says_so(qtbot, window, info, monkeypatch):
 
 def test_window_has_the_retry_page(window):
     assert retry_page(window) is not None
+
+
+def test_a_big_proposal_still_running_never_replaces_a_small_one_made_since(qtbot, window, info, monkeypatch):
+    """A big plan goes to a worker; before it answers, a new analysis brings a small plan, proposed
+    at once: the worker's answer, for the old plan, must be dropped (it used to be shown)."""
+    page = open_page(qtbot, window, info)
+    held: list[tuple] = []
+    monkeypatch.setattr(page.controller.runner, "run", lambda op, ok, fail, *a, **k: held.append((op, ok, fail)))
+    monkeypatch.setattr(retry_page_module, "INLINE_PROPOSAL_MAX", 0)  # this plan is "big"
+    page._reset()
+    assert len(held) == 1 and "Preparing the cohort" in page.cohort_line.text()
+    monkeypatch.setattr(retry_page_module, "INLINE_PROPOSAL_MAX", 10_000)  # the next one is small
+    page._reset()
+    shown = page.cohort.recipient_ids
+    assert page.sample_button.isEnabled()
+    old_op, old_ok, _ = held[0]
+    # the worker's (old) answer, with a cohort that differs from the one shown
+    cohort, choices, fingerprint = old_op(None) or (None, None, None)
+    if cohort is not None:
+        old_ok((cohort.model_copy(update={"recipient_ids": cohort.recipient_ids[:1]}), choices, fingerprint))
+    assert page.cohort.recipient_ids == shown  # dropped
+    monkeypatch.undo()
+    settle(qtbot, window, page)

@@ -21,6 +21,7 @@ class BatchV1Provider(ClientProvider[BatchApiClient]):
     content), and launches retries with an ``Idempotency-Key`` the server honours."""
 
     kind = "batch_v1"
+    launch_is_keyed = True  # the contract's Idempotency-Key: a repeated key answers with the first job
     blind_spots: tuple[str, ...] = ()
 
     def fetch_incident(

@@ -255,5 +255,9 @@ def _write(inputs: BundleInputs, target: Path, ctx: TaskContext, *, overwrite: b
     ctx.progress("verifying against the manifest", 1, 1)
     check = verify_bundle(result.path)
     if not check.ok:
-        raise BundleError(f"{result.path} was written but does not verify: " + "; ".join(check.problems[:3]))
+        # a bundle that does not verify must not be attached to a ticket by mistake
+        result.path.unlink(missing_ok=True)
+        raise BundleError(
+            f"{result.path} was written but did not verify, and was removed: " + "; ".join(check.problems[:3])
+        )
     return result

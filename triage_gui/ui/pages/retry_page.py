@@ -236,6 +236,8 @@ class RetryStrategyPage(CheckPage):
             return cohort, deselect_choices(cohort), fingerprint
 
         if len(plan.candidates) <= INLINE_PROPOSAL_MAX:
+            self._tickets += 1  # a proposal still on a worker is for an older plan: dropped
+            self._preparing = 0
             self._on_prepared(0, len(edits), prepare())
             return
         self._tickets += 1
@@ -420,8 +422,10 @@ class RetryStrategyPage(CheckPage):
             keys = ", ".join(e.key for e in context.pending)
             self._say(
                 Verdict.WARN,
-                f"Retry launch pending (key {keys}): do not relaunch. It is re-sent with the same "
-                "key when the case is loaded or refreshed (F5); nothing new is launched until then.",
+                f"Retry launch pending (key {keys}): do not relaunch. When the case is loaded or "
+                "refreshed (F5) it is resumed: re-sent with the same key where the platform honours "
+                "one; on a platform without (ElevenLabs) looked up by its name, and sent again only "
+                "once a late batch can no longer appear. Nothing new is launched until then.",
             )
         self._update_controls()
 
