@@ -7,6 +7,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QWidget
 
+from tests.ui.wizard_pages import PAGES, page_id_at
+
 SCREEN = (800, 600)
 MIN_COLUMN = 60  # or the header's text, whichever is less
 
@@ -48,26 +50,11 @@ def squeezed_columns(page: QWidget) -> list[str]:
     return found
 
 
-def _xfail(file: str, change: str):
-    return pytest.mark.xfail(strict=True, reason=f"{file}: {change}")
-
-
-PAGES = [
-    pytest.param(0, id="start"),
-    pytest.param(1, id="job_health"),
-    pytest.param(2, id="permits_dispatch"),
-    pytest.param(3, id="duplicates"),
-    pytest.param(4, id="retry_strategy"),
-    pytest.param(5, id="escalation"),
-    pytest.param(6, id="export"),
-]
-
-
 @pytest.mark.parametrize("index", PAGES)
 def test_every_page_fits_800_by_600(qtbot, small_demo, index):
     window = small_demo
     wizard = window.wizard
-    page_id = ([wizard.startId()] + wizard.pageIds()[1:])[index]
+    page_id = page_id_at(wizard, index)
     assert wizard.jump_to(page_id)
     qtbot.wait(50)  # let the layouts settle
     page = wizard.currentPage()

@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tests.ui.wizard_pages import PAGES, page_id_at
+
 _MNEMONIC = re.compile(r"&([^&\s])")
 
 
@@ -94,25 +96,10 @@ def demo(qtbot, app_context, open_window):
     win.close()
 
 
-def _xfail(file: str, change: str):
-    return pytest.mark.xfail(strict=True, reason=f"{file}: {change}")
-
-
-PAGES = [
-    pytest.param(0, id="start"),
-    pytest.param(1, id="job_health"),
-    pytest.param(2, id="permits_dispatch"),
-    pytest.param(3, id="duplicates"),
-    pytest.param(4, id="retry_strategy"),
-    pytest.param(5, id="escalation"),
-    pytest.param(6, id="export"),
-]
-
-
 @pytest.mark.parametrize("index", PAGES)
 def test_no_two_mnemonics_share_a_letter_on_a_page(demo, index):
     wizard = demo.wizard
-    page_id = ([wizard.startId()] + wizard.pageIds()[1:])[index]
+    page_id = page_id_at(wizard, index)
     assert wizard.jump_to(page_id)
     problems = {}
     for state in tab_states(wizard.currentPage()):

@@ -8,6 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import QApplication, QWidget
 
+from tests.ui.wizard_pages import PAGES, page_id_at
+
 MAX_STOPS = 120
 
 
@@ -64,25 +66,10 @@ def tab_through(qtbot, start: QWidget) -> tuple[list[QWidget], list[str]]:
     return stops, problems
 
 
-def _xfail(file: str, change: str):
-    return pytest.mark.xfail(strict=True, reason=f"{file}: {change}")
-
-
-PAGES = [
-    pytest.param(0, id="start"),
-    pytest.param(1, id="job_health"),
-    pytest.param(2, id="permits_dispatch"),
-    pytest.param(3, id="duplicates"),
-    pytest.param(4, id="retry_strategy"),
-    pytest.param(5, id="escalation"),
-    pytest.param(6, id="export"),
-]
-
-
 @pytest.mark.parametrize("index", PAGES)
 def test_tab_visits_visible_named_stops_on_every_page(qtbot, demo, index):
     wizard = demo.wizard
-    page_id = ([wizard.startId()] + wizard.pageIds()[1:])[index]
+    page_id = page_id_at(wizard, index)
     assert wizard.jump_to(page_id)
     buttons = [wizard.button(b) for b in (wizard.WizardButton.NextButton, wizard.WizardButton.BackButton)]
     first = next(b for b in buttons if b.isVisible() and b.isEnabled())

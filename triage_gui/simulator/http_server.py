@@ -51,3 +51,21 @@ class TrackingHTTPServer(ThreadingHTTPServer):
         for sock in open_now:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
+
+    def serve_in_thread(self, name: str, poll_interval: float) -> tuple[threading.Thread, str]:
+        """Serve on a daemon thread named ``name``; the thread and the server's base URL."""
+        thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": poll_interval}, name=name, daemon=True
+        )
+        thread.start()
+        host, port = self.bound_address
+        shown = f"[{host}]" if ":" in host else host
+        return thread, f"http://{shown}:{port}"
+
+    def stop_serving(self, thread: threading.Thread) -> None:
+        """Leave the serve loop, cut every open connection, join the handlers, close the socket
+        (the caller has set its ``stopping`` event first, so the cut connections are no error)."""
+        self.shutdown()  # returns once serve_forever has left its loop
+        thread.join()
+        self.close_connections()
+        self.server_close()  # joins handler threads, closes the listening socket

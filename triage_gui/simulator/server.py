@@ -72,17 +72,10 @@ class Simulator:
             raise RuntimeError("simulator already started")
         self._context.stopping.clear()
         server = SimulatorHTTPServer((host, port), self._context)
-        bound_host, bound_port = server.bound_address
         self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": POLL_INTERVAL},
-            name=f"batch-api-simulator:{bound_port}",
-            daemon=True,
+        self._thread, self.base_url = server.serve_in_thread(
+            f"batch-api-simulator:{server.bound_address[1]}", POLL_INTERVAL
         )
-        self._thread.start()
-        shown = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
-        self.base_url = f"http://{shown}:{bound_port}"
         return self.base_url
 
     def stop(self) -> None:
@@ -90,10 +83,7 @@ class Simulator:
         if server is None or thread is None:
             return
         self._context.stopping.set()
-        server.shutdown()  # returns once serve_forever has left its loop
-        thread.join()
-        server.close_connections()
-        server.server_close()  # joins handler threads, closes the listening socket
+        server.stop_serving(thread)
         self._server = self._thread = None
 
     def __enter__(self) -> Simulator:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, TypeVar
 from triage_gui.domain.escalation_form import build_form
 from triage_gui.store import bundle_files as files
 from triage_gui.store.bundle_redaction import BundleRedactor
+from triage_gui.store.log_setup import LOG_TAIL_BYTES, log_tail
 
 if TYPE_CHECKING:
     from triage_gui.store.bundle_writer import BundleInputs
@@ -144,6 +145,16 @@ def entries(inputs: BundleInputs, rendered: dict[str, str], redactor: BundleReda
         log_text = inputs.log_text
         out.append(
             Entry("app.log", "the app's own log (its last ~1 MB)", lambda: len(log_text.encode()), lambda: log_text)
+        )
+    elif inputs.log_file is not None and inputs.log_file.is_file():
+        log_file = inputs.log_file  # read when written, on the writer's thread, not when previewed
+        out.append(
+            Entry(
+                "app.log",
+                "the app's own log (its last ~1 MB)",
+                lambda: min(log_file.stat().st_size, LOG_TAIL_BYTES),
+                lambda: log_tail(log_file),
+            )
         )
     # The newer files come last, so the files before them are numbered as they always were.
     calls = list(inputs.calls)

@@ -101,6 +101,7 @@ class BundleInputs:
     contact_audit: ContactAuditResult | None = None
     retry_cohort: Sequence[RetryCandidate] | None = None  # None: the report's retry plan
     log_text: str = ""  # the app's own log (already scrubbed; redacted again)
+    log_file: Path | None = None  # or its file: the tail is read when the bundle is written (a worker)
     calls: Sequence[CallAttempt] = ()  # every call attempt: the per-call records
     http_requests: Sequence[Mapping[str, Any]] = ()  # the HTTP request log (providers.http.request_log)
     provider: str = ""  # the platform API the case was read from (batch_v1, elevenlabs)

@@ -176,17 +176,8 @@ class ElevenLabsSimulator:
             raise RuntimeError("simulator already started")
         self.stopping.clear()
         server = _Server((host, port), self)
-        bound_host, bound_port = server.bound_address
         self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"elevenlabs-simulator:{bound_port}",
-            daemon=True,
-        )
-        self._thread.start()
-        shown = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
-        self.base_url = f"http://{shown}:{bound_port}"
+        self._thread, self.base_url = server.serve_in_thread(f"elevenlabs-simulator:{server.bound_address[1]}", 0.05)
         return self.base_url
 
     def stop(self) -> None:
@@ -194,10 +185,7 @@ class ElevenLabsSimulator:
         if server is None or thread is None:
             return
         self.stopping.set()
-        server.shutdown()
-        thread.join()
-        server.close_connections()
-        server.server_close()
+        server.stop_serving(thread)
         self._server = self._thread = None
 
     def __enter__(self) -> ElevenLabsSimulator:

@@ -38,7 +38,6 @@ from triage_gui.domain.escalation_form import MIN_WAIVER_REASON, EscalationForm,
 from triage_gui.domain.progress import progress_caption
 from triage_gui.providers.http.request_log import REQUEST_LOG
 from triage_gui.store.bundle_writer import BundleInputs
-from triage_gui.store.log_setup import log_tail
 from triage_gui.store.paths import AppPaths, atomic_write_text
 from triage_gui.ui.case.controller import CaseController
 from triage_gui.ui.dialogs.bundle_preview_dialog import BundlePreviewDialog
@@ -386,7 +385,7 @@ class ExportPage(QWizardPage):
             chart_png=self._chart_png(),
             events=list(data.events) if data is not None else [],
             contact_audit=data.contact_audit if data is not None else None,
-            log_text=log_tail(self.paths.log_file),
+            log_file=self.paths.log_file,  # its tail is read by the writer, off the GUI thread
             calls=list(data.calls) if data is not None else [],
             http_requests=REQUEST_LOG.records(),
             provider=connection.provider,
