@@ -127,7 +127,9 @@ def _audit(
     rows: ContactRows, region: str | None, source: str, out: str | None, rejects: str | None
 ) -> tuple[ContactAuditResult, CleanFileWriter | None]:
     if out is None and rejects is None:
-        return audit_rows(rows, region), None
+        result = audit_rows(rows, region)
+        _raise_if_signalled()
+        return result, None
     writer = CleanFileWriter(
         source=source,
         header=rows.header,
@@ -136,8 +138,16 @@ def _audit(
         out=out,
         rejects=rejects,
     )
+    write = writer.write
+
+    def on_row(outcome: RowOutcome, row: list[str]) -> None:
+        if _Deferral.received is not None:
+            _raise_if_signalled()
+        write(outcome, row)
+
     try:
-        result = audit_rows(rows, region, on_row=writer.write)
+        result = audit_rows(rows, region, on_row=on_row)
+        _raise_if_signalled()
         writer.commit()
     except BaseException:
         writer.abort()  # also after a failed rename: what was not renamed is removed
@@ -150,13 +160,24 @@ class _Deferral:
 
     depth = 0
     pending: int | None = None
+    # The last signal raised as Interrupted. Python drops an exception a signal handler raises
+    # while it runs a callback that cannot raise (a fork hook of logging's, a __del__): the run
+    # would then go on and end with 0. The audit checks this at every row and before it commits.
+    received: int | None = None
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
     if _Deferral.depth:
         _Deferral.pending = signum  # raised when the critical section ends
         return
+    _Deferral.received = signum
     raise Interrupted(signum)
+
+
+def _raise_if_signalled() -> None:
+    """Raises the signal an ignored handler exception lost (see ``_Deferral.received``)."""
+    if _Deferral.received is not None:
+        raise Interrupted(_Deferral.received)
 
 
 @contextlib.contextmanager
@@ -166,13 +187,14 @@ def _signals_raise_interrupted() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield  # signal handlers can only be set from the main thread
         return
+    _Deferral.received = None
     previous = {signum: signal.signal(signum, _on_signal) for signum in _SIGNALS}
     try:
         yield
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-        _Deferral.pending = None
+        _Deferral.pending = _Deferral.received = None
 
 
 @contextlib.contextmanager
