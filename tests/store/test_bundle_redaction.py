@@ -4,6 +4,7 @@ pseudonyms in the same order), on texts built to hit every pattern and every edg
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
@@ -109,6 +110,42 @@ def test_fast_redaction_equals_the_redactor(seed: int, mask_phones: bool) -> Non
         assert got.text == want.text
         assert got.counts == want.counts
     assert fast.totals == slow.totals and fast.distinct_phone_numbers == slow.distinct_phone_numbers
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_redacting_in_blocks_equals_redacting_the_whole(seed: int) -> None:
+    """A big file is redacted a block at a time (``redact_blocks``): the same bytes and counts
+    as the whole text at once, wherever the blocks are cut (a keyword line reaches two non-blank
+    lines ahead, across a cut too). Only the pseudonyms' numbers may differ: the redactor numbers
+    a text's numbers pass by pass, so a cut changes which comes first; within the bundle one
+    number keeps one pseudonym either way."""
+    rng = random.Random(seed)
+    region = rng.choice([None, "GB", "US"])
+    text = _text(rng, rng.choice([30, 200, 800])).encode("utf-8")
+    whole = BundleRedactor([TOKEN], region=region)
+    blocked = BundleRedactor([TOKEN], region=region)
+    whole.fast_from = blocked.fast_from = rng.choice([0, 4096])
+    cuts = sorted(rng.sample(range(1, len(text)), min(len(text) - 1, rng.randint(1, 40))))
+    if rng.random() < 0.5:  # as the writer's blocks come: whole lines
+        cuts = sorted({text.rfind(b"\n", 0, c) + 1 for c in cuts} - {0})
+    blocks = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+    want, counts = whole.redact_bytes(text)
+    got = b"".join(blocked.redact_blocks(iter(blocks)))
+    assert _numbered_by_appearance(got) == _numbered_by_appearance(want)
+    assert blocked.totals == whole.totals and blocked.distinct_phone_numbers == whole.distinct_phone_numbers
+
+
+def _numbered_by_appearance(data: bytes) -> bytes:
+    labels: dict[bytes, bytes] = {}
+    return re.sub(rb"phone#\d+", lambda m: labels.setdefault(m.group(), b"phone#%d" % (len(labels) + 1)), data)
+
+
+def test_a_keyword_at_the_end_of_a_block_reaches_into_the_next() -> None:
+    block_a = b"x" * 5000 + b"\nAuthorization:\n"
+    block_b = b"\n  Basic dXNlcjpwYXNz\nmore\n"
+    whole = BundleRedactor([TOKEN]).redact_bytes(block_a + block_b)[0]
+    assert b"dXNlcjpwYXNz" not in whole  # the value two lines on is a credential
+    assert b"".join(BundleRedactor([TOKEN]).redact_blocks(iter([block_a, block_b]))) == whole
 
 
 def test_lines_with_nothing_to_redact_are_not_redacted_again() -> None:

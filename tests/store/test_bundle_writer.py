@@ -32,6 +32,8 @@ from triage_gui.providers.batch_v1.provider import BatchV1Provider
 from triage_gui.services.bundle_assembly import case_from_incident, write_check_bundle
 from triage_gui.services.incident_loading import FetchRequest, fetch_incident
 from triage_gui.simulator import ManualClock, Simulator
+from triage_gui.store import bundle_files
+from triage_gui.store.bundle_files import BLOCK_LINES
 from triage_gui.store.bundle_verify import verify_bundle
 from triage_gui.store.bundle_writer import (
     MANIFEST_NAME,
@@ -331,3 +333,50 @@ def test_png_stripping_rejects_damaged_files() -> None:
     broken[20] ^= 0xFF  # inside IHDR: its checksum no longer matches
     with pytest.raises(BundleError, match="bad checksum"):
         strip_png_metadata(bytes(broken))
+
+
+def test_big_files_are_written_in_blocks_and_verify(dirty_upload: tuple[IncidentData, Report], tmp_path: Path) -> None:
+    """events.jsonl and calls.jsonl longer than a block (BLOCK_LINES lines) are made, redacted
+    and compressed a block at a time: every line is there, once, in order, and the manifest's
+    size and SHA-256 are those of the file in the zip."""
+    data, report = dirty_upload
+    events = [e.model_copy(update={"seq": i}) for i in range(2 * BLOCK_LINES + 7) for e in data.events[:1]]
+    calls = [data.calls[i % len(data.calls)] for i in range(BLOCK_LINES + 3)]
+    result = write_bundle(_inputs(data, report, events=events, calls=calls), tmp_path / "big.zip")
+    assert verify_bundle(result.path).ok
+    members = _members(result.path)
+    lines = members["events.jsonl"].decode().splitlines()
+    assert [json.loads(line)["seq"] for line in lines] == list(range(len(events)))
+    assert len(members["calls.jsonl"].decode().splitlines()) == len(calls)
+    listed = {f.name: f for f in result.files}
+    for name in ("events.jsonl", "calls.jsonl"):
+        assert listed[name].size == len(members[name])
+        assert listed[name].sha256 == hashlib.sha256(members[name]).hexdigest()
+    assert TOKEN.encode() not in members["events.jsonl"] + members["calls.jsonl"]
+
+
+def test_a_cancel_in_the_middle_of_a_big_file_leaves_nothing(
+    dirty_upload: tuple[IncidentData, Report], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data, report = dirty_upload
+    cancel = threading.Event()
+    blocks = bundle_files.jsonl_blocks
+    pulled: list[int] = []
+
+    def cancelled_after_one(items, *, lines=None):  # type: ignore[no-untyped-def]
+        big = len(items) > BLOCK_LINES  # the events, not the few snapshots
+        for i, block in enumerate(blocks(items, lines=lines)):
+            if big:
+                pulled.append(i)
+            yield block
+            if big and i == 0:
+                cancel.set()  # the compressing thread has the file open now
+
+    monkeypatch.setattr(bundle_files, "jsonl_blocks", cancelled_after_one)
+    events = [data.events[0].model_copy(update={"seq": i}) for i in range(3 * BLOCK_LINES)]
+    threads = threading.active_count()
+    with pytest.raises(BundleCancelled):
+        write_bundle(_inputs(data, report, events=events), tmp_path / "b.zip", cancel=cancel)
+    assert pulled == [0, 1]  # stopped at the next block, not at the end of the file
+    assert list(tmp_path.iterdir()) == []
+    assert threading.active_count() == threads  # the compressing thread is gone too

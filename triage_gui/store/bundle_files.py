@@ -15,7 +15,7 @@ import os
 import re
 import struct
 import zlib
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ _PNG_KEEP = frozenset(
     {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"sBIT", b"bKGD", b"pHYs"}
 )
 _SAMPLED = 200  # longer lists are sized from a sample in the preview
+BLOCK_LINES = 4096  # lines of a big JSON lines file made, redacted and compressed at a time
 # The app's own screenshot names (ui/export/capture.py): a counter, never a phone number.
 _APP_SCREENSHOT = re.compile(r"screenshot-\d{1,4}-[a-z]+\.png")
 
@@ -131,19 +132,30 @@ def cohort_csv(candidates: list[RetryCandidate], report: Report | None) -> str:
 
 
 def calls_jsonl(calls: Sequence[CallAttempt], mask: Callable[[str], str]) -> bytes:
+    """:func:`calls_jsonl_blocks` as one text."""
+    return b"".join(calls_jsonl_blocks(calls, mask))
+
+
+def calls_jsonl_blocks(
+    calls: Sequence[CallAttempt], mask: Callable[[str], str], *, lines: int | None = None
+) -> Iterator[bytes]:
     """One call attempt a line (UTF-8 JSON): its masked number (``mask``: the bundle's
     pseudonyms) and our failure class first, then the attempt as pydantic writes it (as in
-    ``events.jsonl``), its raw number and dispatch key (the IDs again) left out."""
+    ``events.jsonl``), its raw number and dispatch key (the IDs again) left out. In blocks of
+    ``lines`` whole lines (:data:`BLOCK_LINES`): a 1M-recipient case's ~300 MB is never one
+    object, nor one join that holds the GIL for half a second."""
     serializer = CallAttempt.__pydantic_serializer__
-    out: list[bytes] = []
-    for call in calls:
-        number = mask(call.phone_number)
-        if '"' in number or "\\" in number or not number.isprintable():
-            number = json.dumps(number, ensure_ascii=False)[1:-1]
-        failure_class = classify(call.failure).value if call.failure is not None else ""
-        head = f'{{"phone_number":"{number}","failure_class":"{failure_class}",'
-        out += (head.encode("utf-8"), serializer.to_json(call, exclude=_CALL_LEFT_OUT)[1:], b"\n")
-    return b"".join(out)
+    step = lines or BLOCK_LINES
+    for first in range(0, len(calls), step):
+        out: list[bytes] = []
+        for call in calls[first : first + step]:
+            number = mask(call.phone_number)
+            if '"' in number or "\\" in number or not number.isprintable():
+                number = json.dumps(number, ensure_ascii=False)[1:-1]
+            failure_class = classify(call.failure).value if call.failure is not None else ""
+            head = f'{{"phone_number":"{number}","failure_class":"{failure_class}",'
+            out += (head.encode("utf-8"), serializer.to_json(call, exclude=_CALL_LEFT_OUT)[1:], b"\n")
+        yield b"".join(out)
 
 
 _CALL_LEFT_OUT = {"phone_number", "dispatch_key"}
@@ -165,7 +177,14 @@ def requests_jsonl(records: Sequence[Mapping[str, Any]]) -> str:
 
 def jsonl(items: Sequence[BaseModel]) -> bytes:
     """One ``model_dump_json()`` a line, UTF-8 (the serializer called directly: the same, faster)."""
-    return b"".join(item.__pydantic_serializer__.to_json(item) + b"\n" for item in items)
+    return b"".join(jsonl_blocks(items))
+
+
+def jsonl_blocks(items: Sequence[BaseModel], *, lines: int | None = None) -> Iterator[bytes]:
+    """:func:`jsonl` in blocks of ``lines`` whole lines (:data:`BLOCK_LINES`)."""
+    step = lines or BLOCK_LINES
+    for first in range(0, len(items), step):
+        yield b"".join(item.__pydantic_serializer__.to_json(item) + b"\n" for item in items[first : first + step])
 
 
 def json_bytes(data: Any) -> bytes:

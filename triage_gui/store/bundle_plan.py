@@ -3,7 +3,7 @@ them: :mod:`triage_gui.store.bundle_writer`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
@@ -23,7 +23,7 @@ class Entry:
     name: str
     description: str
     estimate: Callable[[], int]
-    produce: Callable[[], str | bytes]
+    produce: Callable[[], str | bytes | Iterator[bytes]]  # blocks: a big text file, whole lines each
     kind: str = "text"  # text (redacted) | png (metadata stripped) | binary (as produced)
 
 
@@ -100,7 +100,7 @@ def entries(inputs: BundleInputs, rendered: dict[str, str], redactor: BundleReda
             "events.jsonl",
             "the job's events, oldest first",
             lambda: files.estimate_lines(events),
-            lambda: files.jsonl(events),
+            lambda: files.jsonl_blocks(events),
         )
     )
     audit = inputs.contact_audit
@@ -164,7 +164,7 @@ def entries(inputs: BundleInputs, rendered: dict[str, str], redactor: BundleReda
                 "calls.jsonl",
                 "every call attempt: recipient, masked number, status, failure code, SIP, class, times",
                 lambda: files.estimate_calls(calls),
-                lambda: files.calls_jsonl(calls, _masker(redactor)),
+                lambda: files.calls_jsonl_blocks(calls, _masker(redactor)),
             )
         )
     requests = list(inputs.http_requests)

@@ -30,10 +30,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import tempfile
 import threading
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -77,6 +78,8 @@ ProgressCallback = Callable[[int, int, str], None]  # (files done, files in all,
 # Deflate's fastest level: the big files are JSON lines and CSV, which it still shrinks about
 # tenfold, at a quarter of level 6's time (a 100k-recipient case: ~30 MB of text).
 COMPRESS_LEVEL = 1
+QUEUED_BLOCKS = 4  # blocks of a big file between the thread making them and the one compressing
+STOP_WAIT_S = 5.0  # how long a stopped file waits to hand its end to the compressing thread
 _RENDERED = frozenset({"form.html"})  # redacted texts a later file is made from (form.pdf)
 
 
@@ -195,9 +198,7 @@ def write_bundle(
 
             def add(name: str, data: bytes, description: str) -> None:
                 stop_if_cancelled()
-                info = zipfile.ZipInfo(name, date_time=stamp)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                packer.pack(info, data)
+                packer.pack(_new_info(name, stamp), data)
                 written.append(BundleFile(name, len(data), hashlib.sha256(data).hexdigest(), description))
                 if progress is not None:
                     progress(len(written), total, name)
@@ -206,8 +207,20 @@ def write_bundle(
                 stop_if_cancelled()
                 before = redactor.totals
                 produced = entry.produce()  # may mask numbers field by field (calls.jsonl)
+                if not isinstance(produced, str | bytes):
+                    if entry.kind == "text":
+                        # a big JSON lines file, in blocks: made, redacted, hashed and compressed
+                        # a block at a time, never whole in memory
+                        blocks = redactor.redact_blocks(produced)
+                        size, digest = packer.pack_blocks(_new_info(entry.name, stamp), blocks, stop_if_cancelled)
+                        per_file[entry.name] = _minus(redactor.totals, before).as_dict()
+                        written.append(BundleFile(entry.name, size, digest, entry.description))
+                        if progress is not None:
+                            progress(len(written), total, entry.name)
+                        continue
+                    produced = b"".join(produced)
                 if entry.kind == "text":
-                    if isinstance(produced, bytes):  # UTF-8 text (the big JSON lines files)
+                    if isinstance(produced, bytes):  # UTF-8 text
                         data, _counts = redactor.redact_bytes(produced)
                     else:
                         data, _counts = redactor.redact_to_bytes(produced)
@@ -246,7 +259,8 @@ def write_bundle(
 
 class _Packer:
     """Compresses each file into the zip on a thread of its own while the next file is made
-    (zlib and the checksums let go of the GIL): one file at a time, in order."""
+    (zlib and the checksums let go of the GIL): one file at a time, in order. A file given in
+    blocks goes to that thread a few blocks at a time, through a bounded queue."""
 
     def __init__(self, zf: zipfile.ZipFile) -> None:
         self._zf = zf
@@ -256,6 +270,46 @@ class _Packer:
     def pack(self, info: zipfile.ZipInfo, data: bytes) -> None:
         self._wait()
         self._pending = self._pool.submit(self._zf.writestr, info, data, compresslevel=COMPRESS_LEVEL)
+
+    def pack_blocks(self, info: zipfile.ZipInfo, blocks: Iterable[bytes], check: Callable[[], None]) -> tuple[int, str]:
+        """Write ``blocks`` as one file; its size and SHA-256. ``check`` runs before each block
+        (it raises to stop: the file is then left unfinished, and the zip with it)."""
+        self._wait()
+        handoff: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUED_BLOCKS)
+        self._pending = self._pool.submit(self._write_blocks, info, handoff)
+        digest, size = hashlib.sha256(), 0
+        try:
+            for block in blocks:
+                check()
+                digest.update(block)
+                size += len(block)
+                self._hand(handoff, block)
+        finally:
+            self._hand(handoff, None, wait_s=STOP_WAIT_S)  # the end (or the stop) of the file
+        self._wait()
+        return size, digest.hexdigest()
+
+    def _hand(self, handoff: queue.Queue[bytes | None], block: bytes | None, wait_s: float | None = None) -> None:
+        """Put ``block`` on the queue; if the writing thread has failed, raise its error."""
+        waited = 0.0
+        while True:
+            try:
+                handoff.put(block, timeout=0.1)
+                return
+            except queue.Full:
+                pending = self._pending
+                if pending is not None and pending.done():
+                    pending.result()  # raises the thread's error
+                    return  # it has finished: nothing more to give it
+                waited += 0.1
+                if wait_s is not None and waited >= wait_s:
+                    return
+
+    def _write_blocks(self, info: zipfile.ZipInfo, handoff: queue.Queue[bytes | None]) -> None:
+        info._compresslevel = COMPRESS_LEVEL  # type: ignore[attr-defined]  # what writestr sets
+        with self._zf.open(info, "w", force_zip64=True) as out:
+            while (block := handoff.get()) is not None:
+                out.write(block)
 
     def _wait(self) -> None:
         if self._pending is not None:
@@ -271,6 +325,12 @@ class _Packer:
                 self._wait()
         finally:
             self._pool.shutdown(wait=True)  # before the zip writes its directory
+
+
+def _new_info(name: str, stamp: tuple[int, ...]) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=stamp)  # type: ignore[arg-type]
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
 
 
 def _minus(after: RedactionCounts, before: RedactionCounts) -> RedactionCounts:

@@ -16,7 +16,7 @@ import time
 from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -54,9 +54,12 @@ class RequestLog:
             self._records.append(record)
 
     def records(self) -> list[dict[str, Any]]:
-        """Oldest first, as plain dicts (what the bundle writes)."""
+        """Oldest first, as plain dicts (what the bundle writes). Each record's own ``__dict__``
+        copied: its fields are plain values, and ``dataclasses.asdict`` (which copies deeply)
+        took 30-70 ms for 2,000 records on the GUI thread as the bundle dialog opened."""
         with self._lock:
-            return [asdict(r) for r in self._records]
+            records = list(self._records)
+        return [dict(vars(r)) for r in records]
 
     def clear(self) -> None:
         with self._lock:
