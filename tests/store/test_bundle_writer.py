@@ -380,3 +380,20 @@ def test_a_cancel_in_the_middle_of_a_big_file_leaves_nothing(
     assert pulled == [0, 1]  # stopped at the next block, not at the end of the file
     assert list(tmp_path.iterdir()) == []
     assert threading.active_count() == threads  # the compressing thread is gone too
+
+
+def test_the_retry_candidates_are_in_the_cohort_file_not_twice(
+    dirty_upload: tuple[IncidentData, Report], tmp_path: Path
+) -> None:
+    data, report = dirty_upload
+    assert report.retry_plan.candidates  # the scenario has failed recipients
+    result = write_bundle(_inputs(data, report), tmp_path / "b.zip")
+    members = _members(result.path)
+    plan = json.loads(members["case.json"])["report"]["retry_plan"]
+    assert "candidates" not in plan and "recipient_ids" not in plan
+    assert plan["excluded"] == report.retry_plan.excluded and plan["sample_ids"] == report.retry_plan.sample_ids
+    rows = [r.split(",") for r in members["retry_cohort.csv"].decode().splitlines()[1:]]
+    assert sorted(r[0] for r in rows) == sorted(c.recipient_id for c in report.retry_plan.candidates)
+    assert sorted(r[0] for r in rows if r[1] != "excluded") == report.retry_plan.recipient_ids
+    described = {f.name: f.description for f in result.files}
+    assert "retry_cohort.csv" in described["case.json"]

@@ -200,11 +200,21 @@ def estimate_lines(items: Sequence[Any]) -> int:
     return int(sum(len(item.model_dump_json()) + 1 for item in sample) * len(items) / _SAMPLED)
 
 
-def estimate_case(case: Case) -> int:
-    if case.report is None:
-        return len(case.model_dump_json(indent=2))
-    rest = len(case.model_dump_json(indent=2, exclude={"report": {"retry_plan": {"candidates"}}}))
-    return rest + int(estimate_lines(case.report.retry_plan.candidates) * 1.4)  # indented
+# Each candidate is a row of retry_cohort.csv; the planned recipients are its rows not excluded.
+_CASE_LEFT_OUT = {"report": {"retry_plan": {"candidates", "recipient_ids"}}}
+
+
+def case_json(case: Case, *, candidates: bool = False) -> str:
+    """The case as JSON; the retry plan's candidates and planned recipient ids left out unless
+    ``candidates``: they are the rows of ``retry_cohort.csv`` (a 1M-recipient job has ~400k
+    candidates, ~10 indented lines each)."""
+    return case.model_dump_json(indent=2, exclude=None if candidates else _CASE_LEFT_OUT)
+
+
+def estimate_case(case: Case, *, candidates: bool = False) -> int:
+    if not candidates or case.report is None:
+        return len(case_json(case))
+    return len(case_json(case)) + int(estimate_lines(case.report.retry_plan.candidates) * 1.4)  # indented
 
 
 def estimate_calls(calls: Sequence[CallAttempt]) -> int:

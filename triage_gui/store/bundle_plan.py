@@ -55,12 +55,16 @@ def entries(inputs: BundleInputs, rendered: dict[str, str], redactor: BundleReda
         form = build_form(case, report, retries=case.retries, screenshots=members)
     snapshots = list(case.snapshots if inputs.snapshots is None else inputs.snapshots)
     case_doc = case.model_copy(update={"report": report, "snapshots": []})
+    # the report's candidates are retry_cohort.csv's rows, unless that file holds another cohort
+    keep_candidates = inputs.retry_cohort is not None
     out = [
         Entry(
             "case.json",
-            "inputs, verdicts, findings, overrides, notes (snapshots: snapshots.jsonl)",
-            lambda: files.estimate_case(case_doc),
-            lambda: case_doc.model_dump_json(indent=2),
+            "inputs, verdicts, findings, overrides, notes (snapshots: snapshots.jsonl"
+            + ("" if keep_candidates else "; the retry plan's candidates and recipient ids: retry_cohort.csv")
+            + ")",
+            lambda: files.estimate_case(case_doc, candidates=keep_candidates),
+            lambda: files.case_json(case_doc, candidates=keep_candidates),
         ),
         Entry("form.md", "the escalation form (Markdown)", lambda: len(form.to_markdown()), form.to_markdown),
         Entry(
