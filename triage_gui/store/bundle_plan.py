@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 
+CHART_ESTIMATE = 60_000  # bytes: the preview's size of a chart not drawn yet (1200x600, a few lines)
+
 
 @dataclass
 class Entry:
@@ -89,7 +91,10 @@ def entries(inputs: BundleInputs, rendered: dict[str, str], redactor: BundleReda
         out.append(Entry(path, "screenshot (redacted by the agent)", _const(len(png)), _const(png), kind="png"))
     if inputs.chart_png:
         chart = inputs.chart_png
-        out.append(Entry("chart.png", "progress chart", lambda: len(chart), lambda: chart, kind="png"))
+        if isinstance(chart, bytes):
+            out.append(Entry("chart.png", "progress chart", _const(len(chart)), _const(chart), kind="png"))
+        else:  # made when written, off the GUI thread
+            out.append(Entry("chart.png", "progress chart", _const(CHART_ESTIMATE), chart, kind="png"))
     out.append(
         Entry(
             "snapshots.jsonl",

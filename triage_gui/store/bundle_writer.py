@@ -98,7 +98,8 @@ class BundleInputs:
     form: EscalationForm | None = None  # None: built from the case and report
     pdf_renderer: Callable[[str], bytes] | None = None  # redacted form HTML -> PDF bytes
     screenshots: Sequence[tuple[str, bytes]] = ()  # (name, PNG), already blacked out by the editor
-    chart_png: bytes | None = None
+    # the chart's PNG, or what makes it (called on the writer's thread: encoding is ~20 ms)
+    chart_png: bytes | Callable[[], bytes] | None = None
     snapshots: Sequence[JobSnapshot] | None = None  # None: the case's
     events: Sequence[JobEvent] = ()
     contact_audit: ContactAuditResult | None = None

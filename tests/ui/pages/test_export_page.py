@@ -179,6 +179,18 @@ def test_bundle_is_previewed_then_written_in_the_background_and_verifies(qtbot, 
         assert_full_chart(archive.read("chart.png"))
 
 
+def encoded_off_the_gui_thread(chart: object) -> bytes:
+    """The bundle's chart is drawn on the GUI thread and encoded by the writer: do it as the
+    writer does, on another thread."""
+    assert callable(chart), "the chart should be encoded on the bundle writer's thread"
+    out: list[bytes] = []
+    worker = threading.Thread(target=lambda: out.append(chart()))
+    worker.start()
+    worker.join(10)
+    assert out and out[0].startswith(b"\x89PNG"), "not encoded"
+    return out[0]
+
+
 def assert_full_chart(png: bytes) -> tuple[np.ndarray, np.ndarray]:
     """The chart is at least 1200x600 with the processed line drawn across the plot (the job's
     whole life, rebuilt from its calls, not the seconds of live snapshots); its pixels (x, y)."""
@@ -205,7 +217,7 @@ def test_the_bundles_chart_is_full_size_in_a_small_window_with_the_chart_page_ne
     qtbot.waitUntil(lambda: window.controller.report is not None, timeout=20_000)
     job_page = window.wizard.check_pages[CheckId.JOB_HEALTH]
     assert job_page.chart is None  # the Job health page was never shown: its chart was never made
-    xs, ys = assert_full_chart(window.wizard.export_page.bundle_inputs().chart_png)
+    xs, ys = assert_full_chart(encoded_off_the_gui_thread(window.wizard.export_page.bundle_inputs().chart_png))
     # the stalled job's story: rising, then flat for the last half hour (of the ~45 minutes drawn)
     right = xs > xs.min() + 0.5 * (xs.max() - xs.min())
     assert ys[right].max() - ys[right].min() <= 4, "the curve is not flat after the stall"
@@ -226,7 +238,7 @@ def test_the_charts_history_is_rebuilt_once_with_the_load_on_its_worker(qtbot, w
     monkeypatch.setattr(load_task, "progress_history", recording)
     page = open_export_page(qtbot, window, simulator, "stalled")
     assert window.controller.progress_history is not None
-    assert_full_chart(page.bundle_inputs().chart_png)
+    assert_full_chart(encoded_off_the_gui_thread(page.bundle_inputs().chart_png))
     assert on_gui_thread == [False]  # once, on the load's worker; the page and the bundle use it
 
 

@@ -14,6 +14,7 @@ rebuild, so a new poll never overwrites what the agent typed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -395,21 +396,20 @@ class ExportPage(QWizardPage):
             omitted=omitted,
         )
 
-    def _chart_png(self) -> bytes | None:
+    def _chart_png(self) -> Callable[[], bytes] | None:
         """The progress chart, drawn off-screen at a fixed size: never the Job health page's
-        widget, whose size follows the window and which may never have been shown."""
+        widget, whose size follows the window and which may never have been shown. Drawn here
+        (a widget: the GUI thread); encoded as PNG by the bundle's writer, on its thread."""
         snapshots = list(self.controller.case.snapshots)
         history = self.controller.progress_history  # rebuilt with the load, on its worker
         if not snapshots and history is None:
             return None
-        from triage_gui.ui.widgets.chart_render import render_chart_png
+        from triage_gui.ui.widgets.chart_render import encode_png, render_chart_image
 
         report = self.controller.report
         caption = progress_caption(report.progress) if report is not None else ""
-        try:
-            return render_chart_png(snapshots, history, caption)
-        except OSError:
-            return None
+        image = render_chart_image(snapshots, history, caption)
+        return lambda: encode_png(image)
 
     def open_bundle_dialog(self, target: Path | str | None = None) -> BundlePreviewDialog:
         """The preview of the bundle's files; nothing is written until the agent says so."""
