@@ -1,16 +1,19 @@
 """The audit with worker processes (store/audit_pool.py) gives what one process gives, row for row.
 
 Chunks are made small here (``CHUNK_ROWS``) so a few thousand rows cross many chunks and both
-workers; the workers are real forked processes.
+workers; the workers are real processes: forked, or interpreters of their own when other
+threads run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import random
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -171,14 +174,91 @@ def test_workers_only_where_forking_is_safe(monkeypatch: pytest.MonkeyPatch) -> 
     assert audit_pool.worker_count() == 0  # one CPU: nothing to gain
     monkeypatch.setattr(audit_pool.os, "sched_getaffinity", lambda pid: set(range(32)), raising=False)
     assert audit_pool.worker_count() == audit_pool.MAX_WORKERS
-    # Another thread running: a fork could copy a lock it holds (the app audits on a worker thread).
+    # Another thread running: a fork could copy a lock it holds (the app audits on a worker
+    # thread): the workers are interpreters of their own instead, unless the build is frozen.
+    with another_thread():
+        assert audit_pool.start_method() == "interpreter"
+        assert audit_pool.worker_count(2) == 2
+        monkeypatch.setattr(audit_pool.sys, "frozen", True, raising=False)
+        assert audit_pool.start_method() is None and audit_pool.worker_count(2) == 0
+        monkeypatch.delattr(audit_pool.sys, "frozen")
+    assert audit_pool.start_method() == "fork"
+    monkeypatch.setattr(audit_pool.sys, "platform", "darwin")
+    assert audit_pool.worker_count(2) == 0
+
+
+@contextlib.contextmanager
+def another_thread() -> Iterator[None]:
+    """Another thread runs meanwhile, as the fetch's threads do in the app and in ``check``."""
     release = threading.Event()
     other = threading.Thread(target=release.wait)
     other.start()
     try:
-        assert audit_pool.worker_count(2) == 0
+        yield
     finally:
         release.set()
         other.join()
-    monkeypatch.setattr(audit_pool.sys, "platform", "darwin")
-    assert audit_pool.worker_count(2) == 0
+
+
+class Interpreters:
+    def __init__(self) -> None:
+        self.started: list[audit_pool._Interpreter] = []
+
+
+@pytest.fixture
+def interpreters(monkeypatch: pytest.MonkeyPatch) -> Interpreters:
+    made = Interpreters()
+    original = audit_pool._Interpreter.__init__
+
+    def recording(self: audit_pool._Interpreter, *args: object) -> None:
+        original(self, *args)  # type: ignore[arg-type]
+        made.started.append(self)
+
+    monkeypatch.setattr(audit_pool._Interpreter, "__init__", recording)
+    return made
+
+
+def test_with_threads_running_interpreter_workers_give_the_same_audit(
+    tmp_path: Path, interpreters: Interpreters, workers_started: WorkerCount
+) -> None:
+    path = _contacts(tmp_path / "contacts.csv")
+    alone = audit_file(path, "GB", workers=1)
+    with another_thread():
+        together = audit_file(path, "GB", workers=2)
+    assert together.model_dump() == alone.model_dump()
+    assert len(interpreters.started) == 2 and workers_started.started == 0  # none forked
+    assert all(w._process.poll() == 0 for w in interpreters.started)  # each told to stop, and stopped
+
+
+def test_an_interpreter_worker_that_dies_is_done_without(tmp_path: Path, interpreters: Interpreters) -> None:
+    path = _contacts(tmp_path / "contacts.csv")
+    alone = audit_file(path, "GB", workers=1)
+    original = audit_pool._Interpreter.send
+    sent = {"n": 0}
+
+    def killed_after_two(self: audit_pool._Interpreter, chunk: list) -> None:  # type: ignore[type-arg]
+        sent["n"] += 1
+        if sent["n"] == 3:
+            self._process.kill()  # the OOM killer, say
+            self._process.wait()
+        original(self, chunk)
+
+    audit_pool._Interpreter.send = killed_after_two  # type: ignore[method-assign]
+    try:
+        with another_thread():
+            assert audit_file(path, "GB", workers=2).model_dump() == alone.model_dump()
+    finally:
+        audit_pool._Interpreter.send = original  # type: ignore[method-assign]
+    assert len(interpreters.started) == 2
+
+
+def test_no_interpreter_worker_outlives_a_consumer_that_stops(tmp_path: Path, interpreters: Interpreters) -> None:
+    path = _contacts(tmp_path / "contacts.csv")
+
+    def stop_at_row_500(outcome: RowOutcome, row: list[str]) -> None:
+        if outcome.row >= 500:
+            raise KeyboardInterrupt
+
+    with another_thread(), open_contact_file(path) as rows, pytest.raises(KeyboardInterrupt):
+        audit_rows(rows, "GB", on_row=stop_at_row_500, workers=2)
+    assert interpreters.started and all(w._process.poll() is not None for w in interpreters.started)

@@ -9,13 +9,16 @@ numbers, so a number seen in one chunk is a duplicate in any later one), the per
 and the cleaned and rejects files. The result is the one a single process gives, row for row:
 the same function normalises each cell, wherever it runs.
 
-Workers are forked, and only when that is safe and worth it (:func:`worker_count`): on Linux,
-from a process running one thread (a fork copies only the calling thread, and any lock another
-thread held stays held in the child: the app's loads, on a worker thread, audit in-process),
-with more than one CPU to use, and once the file has shown more than one chunk of rows. The
-workers ignore Ctrl-C and die on SIGTERM and SIGHUP, so the caller alone decides what a signal
-means (``triage-gui audit`` removes its temporary files); leaving the pipeline in any way ends
-them. At most ``2 × workers`` chunks are in flight, so memory stays bounded however big the file.
+Workers are started only when that is safe and worth it (:func:`worker_count`): on Linux, with
+more than one CPU to use, and once the file has shown more than one chunk of rows. From a
+process running one thread (``triage-gui audit``) they are forked; where other threads run (the
+app's loads and ``check``, whose fetch runs on threads: a fork copies only the calling thread,
+and any lock another thread held stays held in the child) each is an interpreter of its own
+(:mod:`triage_gui.store.audit_worker`, ~0.2 s to start), and in a frozen build there are none.
+The workers ignore Ctrl-C and die on SIGTERM and SIGHUP (or at the end of their input), so the
+caller alone decides what a signal means (``triage-gui audit`` removes its temporary files);
+leaving the pipeline in any way ends them. At most ``2 × workers`` chunks are in flight, so
+memory stays bounded however big the file.
 """
 
 from __future__ import annotations
@@ -23,15 +26,18 @@ from __future__ import annotations
 import contextlib
 import gc
 import itertools
+import marshal
 import multiprocessing
 import os
 import signal
+import subprocess
 import sys
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Generic, TypeVar
 
 from triage_gui.domain.contact_auditor import Cell, normalise_cells
@@ -44,10 +50,11 @@ R = TypeVar("R", bound=tuple[int, str | None, object])
 
 def worker_count(requested: int | None = None) -> int:
     """How many worker processes to use: ``requested`` (1: none), else as many as CPUs, when
-    forking is safe here (Linux, one thread); 0 or 1 means the audit stays in this process."""
+    workers can be started safely here (:func:`start_method`); 0 or 1 means the audit stays
+    in this process."""
     if requested is not None and requested <= 1:
         return 0
-    if not sys.platform.startswith("linux") or threading.active_count() != 1:
+    if start_method() is None:
         return 0
     if requested is not None:
         return requested
@@ -56,6 +63,22 @@ def worker_count(requested: int | None = None) -> int:
     except (AttributeError, OSError):  # pragma: no cover - Linux has it
         cpus = os.cpu_count() or 1
     return min(cpus, MAX_WORKERS) if cpus > 1 else 0
+
+
+def start_method() -> str | None:
+    """How workers start, or None for no workers (not Linux). ``fork`` from a process running
+    one thread (the CLI's audit): the worker is ready at once. ``interpreter`` when other threads
+    run (the app's loads and ``check`` fetch on threads; a fork would copy only the calling
+    thread, and a lock another one held would stay held in the child): a fresh interpreter
+    running :mod:`triage_gui.store.audit_worker`, ~0.2 s to start, so worth it from a chunk on.
+    Not in a frozen build, whose executable is the app, not an interpreter."""
+    if not sys.platform.startswith("linux"):
+        return None
+    if threading.active_count() == 1:
+        return "fork"
+    if getattr(sys, "frozen", False):
+        return None
+    return "interpreter"
 
 
 @dataclass
@@ -99,8 +122,9 @@ def _in_workers(
     # written twice.
     sys.stdout.flush()
     sys.stderr.flush()
-    workers: list[_Worker] = []
+    workers: list[_Worker | _Interpreter] = []
     error: BaseException | None = None
+    forked = start_method() == "fork"
     # The rows in flight outlive a few collections and get promoted; every full collection then
     # walks the whole process (~2 s of a million-row audit). Nothing here makes reference
     # cycles (lists and tuples of strings): reference counting frees it all.
@@ -108,9 +132,12 @@ def _in_workers(
     gc.disable()
     try:
         for _ in range(count):
-            workers.append(_Worker(region, [w.connection for w in workers]))
+            if forked:
+                workers.append(_Worker(region, [w.connection for w in workers if isinstance(w, _Worker)]))
+            else:
+                workers.append(_Interpreter(region))
         idle = deque(workers)
-        in_flight: deque[tuple[list[R], _Worker]] = deque()
+        in_flight: deque[tuple[list[R], _Worker | _Interpreter]] = deque()
         while True:
             if chunk:
                 ready = None
@@ -185,6 +212,68 @@ class _Worker:
             self._process.terminate()
             self._process.join(timeout=5)
         self.connection.close()
+
+
+class _Interpreter:
+    """One worker in an interpreter of its own (``python -m triage_gui.store.audit_worker``):
+    ``marshal`` records over its standard input and output. Its input's end is its signal to
+    stop, so it never outlives this process."""
+
+    def __init__(self, region: str | None) -> None:
+        import triage_gui
+
+        env = dict(os.environ)
+        # the same triage_gui as this process's, wherever it was imported from
+        home = str(Path(triage_gui.__file__).resolve().parents[1])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (home, env.get("PYTHONPATH", "")) if p)
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "triage_gui.store.audit_worker", region or ""],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            close_fds=True,
+        )
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._in, self._out = self._process.stdin, self._process.stdout
+        self._broken = False
+
+    def send(self, chunk: list[R]) -> None:
+        if self._broken:
+            return
+        try:
+            marshal.dump([raw for _, raw, _ in chunk], self._in)
+            self._in.flush()
+        except (OSError, ValueError):
+            self._broken = True
+
+    def receive(self, chunk: list[R], region: str | None) -> list[Cell]:
+        """The chunk's cells; if the worker died, parsed here instead (the same result)."""
+        if not self._broken:
+            try:
+                cells: list[Cell] = marshal.load(self._out)
+                if isinstance(cells, list) and len(cells) == len(chunk):
+                    return cells
+            except (EOFError, OSError, ValueError, TypeError):
+                pass
+            self._broken = True
+        return normalise_cells([raw for _, raw, _ in chunk], region)
+
+    def stop(self) -> None:
+        if not self._broken:
+            with contextlib.suppress(OSError, ValueError):
+                marshal.dump(None, self._in)
+                self._in.flush()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(timeout=5)
+
+    def kill(self) -> None:
+        if self._process.poll() is None:
+            self._process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._process.wait(timeout=5)
+        for pipe in (self._in, self._out):
+            with contextlib.suppress(OSError):
+                pipe.close()
 
 
 def _serve(connection: Connection, region: str | None, inherited: list[Connection]) -> None:
