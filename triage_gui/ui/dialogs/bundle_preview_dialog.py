@@ -11,6 +11,7 @@ Level 3, and ``write_bundle`` refuses them otherwise; the manifest records the c
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,9 +61,18 @@ class BundlePreviewDialog(QDialog):
     failed = Signal(str)
 
     def __init__(
-        self, inputs: BundleInputs, runner: BackgroundRunner, target: Path | str, parent: QWidget | None = None
+        self,
+        inputs: BundleInputs,
+        runner: BackgroundRunner,
+        target: Path | str,
+        parent: QWidget | None = None,
+        *,
+        before_write: Callable[[BundleInputs], BundleInputs] | None = None,
     ) -> None:
+        """``before_write``: what the inputs need on the GUI thread before the writer takes them
+        (the export page's chart, drawn in steps after the dialog shows, is finished there)."""
         super().__init__(parent)
+        self._before_write = before_write
         self.setWindowTitle("Export diagnostics bundle")
         self.setObjectName("bundle_preview_dialog")
         self.setMinimumWidth(680)
@@ -176,6 +186,8 @@ class BundlePreviewDialog(QDialog):
         if not self.path.text().strip() or not target.parent.is_dir():
             self.status.setText(f"Choose a file in an existing folder (not {target.parent}).")
             return
+        if self._before_write is not None:
+            self._inputs = self._before_write(self._inputs)
         inputs = dataclasses.replace(self._inputs, raw_numbers=self.raw_numbers.isChecked())
         overwrite = self._replace_confirmed is not None and self._replace_confirmed == target
         self._target = target

@@ -14,9 +14,11 @@ rebuild, so a new poll never overwrites what the agent typed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+import logging
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QMimeData, QStandardPaths, Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication
@@ -47,6 +49,11 @@ from triage_gui.ui.export.capture import ScreenshotArea, ScreenshotFiles
 from triage_gui.ui.export.form_pdf import html_to_pdf, html_to_pdf_bytes
 from triage_gui.ui.pages.form_fields import CustomerMessageBox, FieldRow, RequiredDiagnosticsBox
 from triage_gui.ui.widgets.icons import icon
+
+if TYPE_CHECKING:
+    from triage_gui.ui.widgets.chart_render import ChartPicture
+
+log = logging.getLogger(__name__)
 
 
 class ExportPage(QWizardPage):
@@ -364,10 +371,12 @@ class ExportPage(QWizardPage):
         return f"escalation-{job}-{date.today():%Y%m%d}"
 
     # -- the diagnostics bundle -------------------------------------------------------------
-    def bundle_inputs(self) -> BundleInputs:
+    def bundle_inputs(self, *, draw_chart: bool = True) -> BundleInputs:
         """Everything the bundle needs, gathered on the GUI thread: a copy of the case that the
         writer owns (the poller goes on adding snapshots meanwhile), its report shared (frozen,
-        only ever replaced whole; deep-copying a 1M-recipient case's report took ~300 ms)."""
+        only ever replaced whole; deep-copying a 1M-recipient case's report took ~300 ms). The
+        chart is drawn now unless ``draw_chart`` is False (then it must be drawn before the
+        bundle is written: :meth:`open_bundle_dialog` draws it in steps)."""
         case = copy_for_save(self.controller.case)
         form = self.build_form_for(case)
         files = self._screenshot_files()
@@ -385,7 +394,7 @@ class ExportPage(QWizardPage):
             form=form,
             pdf_renderer=html_to_pdf_bytes,
             screenshots=shots,
-            chart_png=self._chart_png(),
+            chart_png=self._chart_picture(draw=draw_chart),
             events=list(data.events) if data is not None else [],
             contact_audit=data.contact_audit if data is not None else None,
             log_file=self.paths.log_file,  # its tail is read by the writer, off the GUI thread
@@ -396,20 +405,22 @@ class ExportPage(QWizardPage):
             omitted=omitted,
         )
 
-    def _chart_png(self) -> Callable[[], bytes] | None:
+    def _chart_picture(self, *, draw: bool) -> ChartPicture | None:
         """The progress chart, drawn off-screen at a fixed size: never the Job health page's
-        widget, whose size follows the window and which may never have been shown. Drawn here
-        (a widget: the GUI thread); encoded as PNG by the bundle's writer, on its thread."""
+        widget, whose size follows the window and which may never have been shown. Drawn on the
+        GUI thread (a widget); encoded as PNG by the bundle's writer, on its thread."""
         snapshots = list(self.controller.case.snapshots)
         history = self.controller.progress_history  # rebuilt with the load, on its worker
         if not snapshots and history is None:
             return None
-        from triage_gui.ui.widgets.chart_render import encode_png, render_chart_image
+        from triage_gui.ui.widgets.chart_render import ChartPicture
 
         report = self.controller.report
         caption = progress_caption(report.progress) if report is not None else ""
-        image = render_chart_image(snapshots, history, caption)
-        return lambda: encode_png(image)
+        picture = ChartPicture.of(snapshots, history, caption)
+        if draw:
+            picture.draw()
+        return picture
 
     def open_bundle_dialog(self, target: Path | str | None = None) -> BundlePreviewDialog:
         """The preview of the bundle's files; nothing is written until the agent says so."""
@@ -417,10 +428,21 @@ class ExportPage(QWizardPage):
             self.bundle_dialog.raise_()
             return self.bundle_dialog
         where = Path(target) if target is not None else _documents() / f"{self._file_stem()}-diagnostics.zip"
-        inputs = self.bundle_inputs()
+        # The chart (~55 ms on the GUI thread) is drawn in two steps after the dialog shows, or
+        # at once when Write is pressed before that.
+        inputs = self.bundle_inputs(draw_chart=False)
         if self.form is not None and not self.form.ready_to_send:
             self._say("Note: the form is not ready to send yet; the bundle will say which fields are missing.")
-        dialog = BundlePreviewDialog(inputs, self.controller.runner, where, self)
+        from triage_gui.ui.widgets.chart_render import ChartPicture
+
+        chart = inputs.chart_png if isinstance(inputs.chart_png, ChartPicture) else None
+        dialog = BundlePreviewDialog(
+            inputs, self.controller.runner, where, self, before_write=_chart_drawn if chart is not None else None
+        )
+        if chart is not None:
+            from triage_gui.ui.tasks.step_runner import StepRunner
+
+            StepRunner(chart.steps(), dialog).start()
         dialog.written.connect(lambda result: self._say(f"Bundle written: {result.path}"))
         self.bundle_dialog = dialog
         dialog.open()
@@ -429,6 +451,23 @@ class ExportPage(QWizardPage):
     @Slot(str)
     def _say(self, text: str) -> None:
         self.status.setText(text)
+
+
+def _chart_drawn(inputs: BundleInputs) -> BundleInputs:
+    """Before the bundle is written: the chart finished drawing (here, if its steps have not
+    run yet), or left out with the reason if it could not be drawn."""
+    from triage_gui.ui.widgets.chart_render import ChartPicture
+
+    chart = inputs.chart_png
+    if isinstance(chart, ChartPicture):
+        try:
+            chart.draw()
+        except Exception as exc:  # a widget failing to paint must not lose the bundle
+            log.warning("the chart could not be drawn for the bundle: %s", exc)
+        if not chart.drawn:
+            omitted = {**inputs.omitted, "chart.png": "the chart could not be drawn"}
+            return dataclasses.replace(inputs, chart_png=None, omitted=omitted)
+    return inputs
 
 
 def _documents() -> Path:
