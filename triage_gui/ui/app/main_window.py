@@ -101,7 +101,8 @@ class MainWindow(QMainWindow):
             from triage_gui.ui.widgets.demo_banner import DemoBanner
 
             platform = PLATFORM_NAMES.get(self.connection.provider, "")
-            self.demo_banner = DemoBanner(self.connection.base_url, platform=platform)
+            # the scenario chooser comes with the simulator (set_connection), after the first frame
+            self.demo_banner = DemoBanner(self.connection.base_url, platform=platform, deferred=connecting)
             self.demo_banner.set_scenarios([(e.name, e.title, e.description) for e in self._scenarios.values()])
             self.demo_banner.scenario_chosen.connect(self.open_scenario)
             layout.addWidget(self.demo_banner)
@@ -204,6 +205,7 @@ class MainWindow(QMainWindow):
             simulator = self._ctx.simulator
             self._scenarios = {e.name: e for e in simulator.scenario_entries()} if simulator else {}
             self.demo_banner.set_url(connection.base_url)
+            self.demo_banner.finish_building()
             self.demo_banner.set_scenarios([(e.name, e.title, e.description) for e in self._scenarios.values()])
         start = self.wizard.start_page
         workspace = connection.default_workspace

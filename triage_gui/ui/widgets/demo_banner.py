@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QEvent, QRectF, QSize, Signal, Slot
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from triage_gui.ui.widgets.icons import icon
@@ -17,7 +17,11 @@ _ACCENT = ("#6a2fb8", "#c39bff")
 class DemoBanner(QWidget):
     scenario_chosen = Signal(str)
 
-    def __init__(self, base_url: str = "", parent: QWidget | None = None, *, platform: str = "") -> None:
+    def __init__(
+        self, base_url: str = "", parent: QWidget | None = None, *, platform: str = "", deferred: bool = False
+    ) -> None:
+        """``deferred``: the scenario chooser is built on first use or by :meth:`finish_building`
+        (the demo's first frame shows the banner before its simulator runs and has scenarios)."""
         super().__init__(parent)
         self._platform = platform  # the platform the simulator plays, when not the Batch API
         self._icon = QLabel()
@@ -27,33 +31,69 @@ class DemoBanner(QWidget):
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self._word.setFont(font)
-        self._where = QLabel()
-        self._where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._where = QLabel()  # selectable once the chooser is built
+        self._chooser: tuple[QComboBox, QPushButton] | None = None
+        self._pending: list[tuple[str, str, str]] = []
 
-        self.scenarios = QComboBox()
-        self.scenarios.setAccessibleName("Demo scenario")
-        self.scenarios.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.scenarios.currentIndexChanged.connect(self._scenario_changed)
-        # Mnemonics avoid the wizard's N/B/F/H and the note box's T/O/V/R/A.
-        scenario_label = QLabel("Scenar&io")
-        scenario_label.setBuddy(self.scenarios)
-        self.open = QPushButton("Op&en scenario")
-        self.open.setAccessibleName("Open the chosen demo scenario")
-        self.open.clicked.connect(self._open)
-
-        layout = QHBoxLayout(self)
+        layout = self._layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         layout.setSpacing(8)
         layout.addWidget(self._icon)
         layout.addWidget(self._word)
         layout.addWidget(self._where, 1)
-        layout.addWidget(scenario_label)
-        layout.addWidget(self.scenarios)
-        layout.addWidget(self.open)
         self.setAccessibleName("Demo mode")
         self.set_url(base_url)
-        self.set_scenarios([])
+        self._decorated = False  # the rounded, striped frame (paintEvent) once built
+        if deferred:  # as tall as it will be, so nothing moves when the chooser comes
+            self.setMinimumHeight(max(ICON_SIZE, self.fontMetrics().height() + 12) + 12)
+            self._flat_tint()
+        else:
+            self.finish_building()
         self._restyle()
+
+    def finish_building(self) -> None:
+        """The scenario chooser (a combo box and its Open button); once."""
+        if self._chooser is not None:
+            return
+        # ``Qt`` (~14 ms the first time anything reads it: every enum is built; a QPen, a brush
+        # or fillRect read it too) is used from here on only, so that the demo's first frame,
+        # a flat tint, does not wait for it
+        from PySide6.QtCore import Qt
+
+        if self.autoFillBackground():
+            self.setAutoFillBackground(False)
+            self.setPalette(QPalette())  # the app's again: the frame is painted from now on
+        self._decorated = True
+        self.update()
+
+        self._where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        scenarios = QComboBox()
+        scenarios.setAccessibleName("Demo scenario")
+        scenarios.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        scenarios.currentIndexChanged.connect(self._scenario_changed)
+        # Mnemonics avoid the wizard's N/B/F/H and the note box's T/O/V/R/A.
+        scenario_label = QLabel("Scenar&io")
+        scenario_label.setBuddy(scenarios)
+        open_button = QPushButton("Op&en scenario")
+        open_button.setAccessibleName("Open the chosen demo scenario")
+        open_button.clicked.connect(self._open)
+        self._chooser = (scenarios, open_button)
+        self._layout.addWidget(scenario_label)
+        self._layout.addWidget(scenarios)
+        self._layout.addWidget(open_button)
+        self.set_scenarios(self._pending)
+
+    @property
+    def scenarios(self) -> QComboBox:
+        self.finish_building()
+        assert self._chooser is not None
+        return self._chooser[0]
+
+    @property
+    def open(self) -> QPushButton:
+        self.finish_building()
+        assert self._chooser is not None
+        return self._chooser[1]
 
     # -- API ------------------------------------------------------------------------------
     def set_url(self, base_url: str) -> None:
@@ -65,6 +105,11 @@ class DemoBanner(QWidget):
 
     def set_scenarios(self, scenarios: list[tuple[str, str, str]]) -> None:
         """``(name, title, description)`` per scenario; the tooltip is the description."""
+        if self._chooser is None:  # kept until the chooser is built
+            self._pending = list(scenarios)
+            return
+        from PySide6.QtCore import Qt
+
         self.scenarios.blockSignals(True)
         self.scenarios.clear()
         for name, title, description in scenarios:
@@ -74,6 +119,8 @@ class DemoBanner(QWidget):
         self._scenario_changed(self.scenarios.currentIndex())
 
     def current_scenario(self) -> str | None:
+        if self._chooser is None:
+            return None
         name = self.scenarios.currentData()
         return None if name is None else str(name)
 
@@ -89,6 +136,8 @@ class DemoBanner(QWidget):
         has = index >= 0
         self.open.setEnabled(has)
         self.scenarios.setEnabled(self.scenarios.count() > 0)
+        from PySide6.QtCore import Qt
+
         tip = self.scenarios.itemData(index, Qt.ItemDataRole.ToolTipRole) if has else None
         self.scenarios.setToolTip(str(tip) if tip else "")
         self.scenarios.setAccessibleDescription(str(tip) if tip else "")
@@ -115,7 +164,23 @@ class DemoBanner(QWidget):
             self._restyle()
         super().changeEvent(event)
 
+    def _flat_tint(self) -> None:
+        """The first frame's look: the frame's tint as a flat background (no painter)."""
+        window = self.palette().color(QPalette.ColorRole.Window)
+        accent, share = self._accent(), 40 / 255
+        tint = QColor(
+            round(window.red() * (1 - share) + accent.red() * share),
+            round(window.green() * (1 - share) + accent.green() * share),
+            round(window.blue() * (1 - share) + accent.blue() * share),
+        )
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Window, tint)
+        self.setPalette(palette)
+        self.setAutoFillBackground(True)
+
     def paintEvent(self, event: QPaintEvent) -> None:
+        if not self._decorated:
+            return
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         accent = self._accent()
@@ -125,7 +190,7 @@ class DemoBanner(QWidget):
         painter.setBrush(fill)
         painter.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), 6, 6)
         # stripes at the left edge: recognisable in a grey-scale screenshot too
-        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setPen(QPen(QColor(0, 0, 0, 0), 0))  # none (Qt.PenStyle would build every Qt enum)
         painter.setBrush(accent)
         painter.drawRoundedRect(QRectF(1, 1, 6, self.height() - 2), 3, 3)
         painter.end()
