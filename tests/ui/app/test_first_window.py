@@ -151,6 +151,39 @@ def test_first_run_shows_the_welcome_before_the_profile_store_the_keyring_and_ht
     assert seen["after"]  # the settings (logging) and what Connect opens, once it is painted
 
 
+def test_the_demos_first_frame_does_not_build_the_qt_namespace(tmp_path):
+    """PySide6 builds ``Qt`` (every enum, ~14 ms) the first time anything reads it; a QPen, a
+    brush or ``fillRect`` read it too. The demo's first frame (the window, its banner as a flat
+    tint) must not; the banner's chooser and framed look come with the simulator, and read it."""
+    code = (
+        "import json\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "import PySide6.QtCore as core\n"
+        "from triage_gui.store.paths import AppPaths\n"
+        "from triage_gui.ui.app.context import AppContext\n"
+        "from triage_gui.ui.app.main_window import MainWindow\n"
+        "from triage_gui.ui.app.startup import demo_preview\n"
+        "ctx = AppContext(paths=AppPaths())\n"
+        "ctx.connection = demo_preview('batch_v1')\n"
+        "window = MainWindow(ctx, connecting=True)\n"
+        "window.show()\n"
+        "window.repaint()\n"
+        "app.processEvents()\n"
+        "first = 'Qt' in vars(core)\n"
+        "window.demo_banner.finish_building()\n"
+        "app.processEvents()\n"  # a layout shows a widget added to a shown parent at the next turn
+        "window.repaint()\n"
+        "print(json.dumps({'first_frame': first, 'after': 'Qt' in vars(core), 'chooser': window.demo_banner.scenarios.isVisible()}))\n"
+        "window.close()\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TRIAGE_HOME": str(tmp_path / "home")}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert seen == {"first_frame": False, "after": True, "chooser": True}
+
+
 # -- a profile opened without asking: the window first -----------------------------------------
 
 
