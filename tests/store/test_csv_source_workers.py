@@ -262,3 +262,16 @@ def test_no_interpreter_worker_outlives_a_consumer_that_stops(tmp_path: Path, in
     with another_thread(), open_contact_file(path) as rows, pytest.raises(KeyboardInterrupt):
         audit_rows(rows, "GB", on_row=stop_at_row_500, workers=2)
     assert interpreters.started and all(w._process.poll() is not None for w in interpreters.started)
+
+
+def test_interpreter_workers_that_cannot_start_are_done_without(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No such interpreter (a broken install, no more processes): the chunks are parsed here,
+    the same audit, and the load does not fail for it."""
+    path = _contacts(tmp_path / "contacts.csv")
+    alone = audit_file(path, "GB", workers=1)
+    monkeypatch.setattr(audit_pool.sys, "executable", str(tmp_path / "no-such-python"))
+    with another_thread():
+        assert audit_pool.start_method() == "interpreter"
+        assert audit_file(path, "GB", workers=2).model_dump() == alone.model_dump()

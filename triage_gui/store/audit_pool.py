@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import itertools
+import logging
 import marshal
 import multiprocessing
 import os
@@ -41,6 +42,8 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from triage_gui.domain.contact_auditor import Cell, normalise_cells
+
+log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 10_000  # rows per chunk: ~10 ms of work for a worker, a few hundred KB to send
 MAX_WORKERS = 8  # past this the calling process (reading, bookkeeping) is the bound
@@ -76,7 +79,7 @@ def start_method() -> str | None:
         return None
     if threading.active_count() == 1:
         return "fork"
-    if getattr(sys, "frozen", False):
+    if getattr(sys, "frozen", False) or not sys.executable:
         return None
     return "interpreter"
 
@@ -226,13 +229,19 @@ class _Interpreter:
         # the same triage_gui as this process's, wherever it was imported from
         home = str(Path(triage_gui.__file__).resolve().parents[1])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (home, env.get("PYTHONPATH", "")) if p)
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "triage_gui.store.audit_worker", region or ""],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-            close_fds=True,
-        )
+        self._process: subprocess.Popen[bytes] | None = None
+        self._broken = True  # until it runs: a worker that cannot start is done without
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "triage_gui.store.audit_worker", region or ""],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=env,
+                close_fds=True,
+            )
+        except (OSError, ValueError) as exc:  # no such executable, no more processes...
+            log.warning("an audit worker could not start (%s): its chunks are parsed here", exc)
+            return
         assert self._process.stdin is not None and self._process.stdout is not None
         self._in, self._out = self._process.stdin, self._process.stdout
         self._broken = False
@@ -259,6 +268,8 @@ class _Interpreter:
         return normalise_cells([raw for _, raw, _ in chunk], region)
 
     def stop(self) -> None:
+        if self._process is None:
+            return
         if not self._broken:
             with contextlib.suppress(OSError, ValueError):
                 marshal.dump(None, self._in)
@@ -267,6 +278,8 @@ class _Interpreter:
             self._process.wait(timeout=5)
 
     def kill(self) -> None:
+        if self._process is None:
+            return
         if self._process.poll() is None:
             self._process.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
