@@ -148,6 +148,19 @@ def test_a_keyword_at_the_end_of_a_block_reaches_into_the_next() -> None:
     assert b"".join(BundleRedactor([TOKEN]).redact_blocks(iter([block_a, block_b]))) == whole
 
 
+def test_a_run_of_keyword_lines_waits_for_a_place_to_cut() -> None:
+    """Every line names a keyword: no block can be cut safely, so the text waits (looking back a
+    bounded number of lines each time, not the whole of what waits) and comes out at the end,
+    the same as at once."""
+    lines = [f"token refresh {i} for +44 7700 9{i % 1000:05d}" for i in range(5000)]
+    text = ("\n".join(lines) + "\n").encode()
+    blocks = [text[i : i + 2000] for i in range(0, len(text), 2000)]
+    want = BundleRedactor([TOKEN]).redact_bytes(text)[0]
+    got = b"".join(BundleRedactor([TOKEN]).redact_blocks(iter(blocks)))
+    assert _numbered_by_appearance(got) == _numbered_by_appearance(want)
+    assert b"7700" not in got
+
+
 def test_lines_with_nothing_to_redact_are_not_redacted_again() -> None:
     line = '{"seq":12345,"at":"2026-11-27T23:27:00Z","type":"dispatched","recipient_id":"rcp_000001"}'
     text = "\n".join(line.replace("12345", str(10000 + i)) for i in range(2000))

@@ -51,6 +51,7 @@ _CANDIDATE = re.compile(
     rf"|(?<![\w+])\+{_SEVEN}"  # an international one
     r"|(?<![\w.+\-])(?:\d{7,15}\.0|\d{11}|\d\.\d{5})"  # spreadsheet forms
 )
+SAFE_CUT_TRIES = 256  # lines looked back for a place to cut a block (see BundleRedactor._safe_cut)
 _KEYWORD = re.compile(r"(?i)authorization|bearer|token|api[_-]?key|client[_-]?secret|password|passwd")
 _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
 
@@ -164,9 +165,13 @@ class BundleRedactor(Redactor):
     @staticmethod
     def _safe_cut(data: bytes) -> int:
         """Where ``data`` may be cut: after a newline, with no keyword in the lines from the
-        second-to-last non-blank line before the cut on (their redaction may reach past it)."""
+        second-to-last non-blank line before the cut on (their redaction may reach past it).
+        0 when none is found within :data:`SAFE_CUT_TRIES` lines of the end (a run of keyword
+        lines): the text then waits for more, or for the end."""
         cut = data.rfind(b"\n") + 1
-        while cut > 0:
+        for _ in range(SAFE_CUT_TRIES):
+            if cut <= 0:
+                return 0
             start = _tail_start(data, cut, non_blank=2)
             keyword_at = None
             at = start

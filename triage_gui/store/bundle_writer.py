@@ -79,7 +79,6 @@ ProgressCallback = Callable[[int, int, str], None]  # (files done, files in all,
 # tenfold, at a quarter of level 6's time (a 100k-recipient case: ~30 MB of text).
 COMPRESS_LEVEL = 1
 QUEUED_BLOCKS = 4  # blocks of a big file between the thread making them and the one compressing
-STOP_WAIT_S = 5.0  # how long a stopped file waits to hand its end to the compressing thread
 _RENDERED = frozenset({"form.html"})  # redacted texts a later file is made from (form.pdf)
 
 
@@ -285,14 +284,22 @@ class _Packer:
                 digest.update(block)
                 size += len(block)
                 self._hand(handoff, block)
-        finally:
-            self._hand(handoff, None, wait_s=STOP_WAIT_S)  # the end (or the stop) of the file
+        except BaseException:
+            # stopped (a cancel, a failure): the compressing thread is told the file ends, at
+            # once, whatever it has not taken yet dropped (the zip is abandoned anyway)
+            while True:
+                try:
+                    handoff.get_nowait()
+                except queue.Empty:
+                    break
+            handoff.put_nowait(None)  # fits: this thread alone puts, and it just emptied the queue
+            raise
+        self._hand(handoff, None)  # the end of the file
         self._wait()
         return size, digest.hexdigest()
 
-    def _hand(self, handoff: queue.Queue[bytes | None], block: bytes | None, wait_s: float | None = None) -> None:
-        """Put ``block`` on the queue; if the writing thread has failed, raise its error."""
-        waited = 0.0
+    def _hand(self, handoff: queue.Queue[bytes | None], block: bytes | None) -> None:
+        """Put ``block`` on the queue; if the compressing thread has failed, raise its error."""
         while True:
             try:
                 handoff.put(block, timeout=0.1)
@@ -302,9 +309,6 @@ class _Packer:
                 if pending is not None and pending.done():
                     pending.result()  # raises the thread's error
                     return  # it has finished: nothing more to give it
-                waited += 0.1
-                if wait_s is not None and waited >= wait_s:
-                    return
 
     def _write_blocks(self, info: zipfile.ZipInfo, handoff: queue.Queue[bytes | None]) -> None:
         info._compresslevel = COMPRESS_LEVEL  # type: ignore[attr-defined]  # what writestr sets
