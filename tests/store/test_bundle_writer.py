@@ -397,3 +397,21 @@ def test_the_retry_candidates_are_in_the_cohort_file_not_twice(
     assert sorted(r[0] for r in rows if r[1] != "excluded") == report.retry_plan.recipient_ids
     described = {f.name: f.description for f in result.files}
     assert "retry_cohort.csv" in described["case.json"]
+
+
+def test_a_chart_that_cannot_be_encoded_is_left_out_with_the_reason(
+    dirty_upload: tuple[IncidentData, Report], tmp_path: Path
+) -> None:
+    """The chart's PNG is made on the writer's thread; if that fails the bundle is still
+    written, without it, and the manifest says why (as it did when the GUI thread encoded it)."""
+    data, report = dirty_upload
+
+    def failing_chart() -> bytes:
+        raise OSError("could not encode the chart as PNG")
+
+    result = write_bundle(_inputs(data, report, chart_png=failing_chart), tmp_path / "b.zip")
+    assert verify_bundle(result.path).ok
+    members = _members(result.path)
+    assert "chart.png" not in members
+    omitted = {o["name"]: o["reason"] for o in json.loads(members[MANIFEST_NAME])["omitted"]}
+    assert "could not encode the chart" in omitted["chart.png"]

@@ -275,3 +275,22 @@ def test_interpreter_workers_that_cannot_start_are_done_without(
     with another_thread():
         assert audit_pool.start_method() == "interpreter"
         assert audit_file(path, "GB", workers=2).model_dump() == alone.model_dump()
+
+
+def test_interpreter_workers_never_import_from_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, interpreters: Interpreters
+) -> None:
+    """A folder named triage_gui (or a phonenumbers.py) where the app was started is not what
+    the workers run: they are started with ``-P``, without the working directory on the path."""
+    path = _contacts(tmp_path / "contacts.csv")
+    stray = tmp_path / "cwd"
+    for name in ("triage_gui/__init__.py", "phonenumbers.py"):
+        planted = stray / name
+        planted.parent.mkdir(parents=True, exist_ok=True)
+        planted.write_text(f"open({str(stray / 'ran')!r}, 'a').write({name!r})\n")
+    monkeypatch.chdir(stray)
+    alone = audit_file(path, "GB", workers=1)
+    with another_thread():
+        assert audit_file(path, "GB", workers=2).model_dump() == alone.model_dump()
+    assert len(interpreters.started) == 2
+    assert not (stray / "ran").exists(), (stray / "ran").read_text()

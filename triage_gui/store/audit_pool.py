@@ -35,7 +35,7 @@ import subprocess
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -89,7 +89,7 @@ class Work(Generic[R]):
     """How the rows get parsed: ``chunks`` by workers (each chunk with its cells, in order), or
     ``rows`` here, one at a time (a small file, or no workers)."""
 
-    chunks: Iterator[tuple[list[R], list[Cell]]] | None = None
+    chunks: Generator[tuple[list[R], list[Cell]], None, None] | None = None
     rows: Iterator[R] | None = None
 
 
@@ -118,7 +118,7 @@ def _raising(error: BaseException | None) -> Iterator[R]:
 
 def _in_workers(
     source: Iterator[R], chunk: list[R], region: str | None, count: int, chunk_rows: int
-) -> Iterator[tuple[list[R], list[Cell]]]:
+) -> Generator[tuple[list[R], list[Cell]], None, None]:
     """Each worker has one chunk at a time; the next chunk is read while they parse, and handed
     to the worker whose result is taken, before that result is counted."""
     # A forked child flushes the standard streams as it exits: what is buffered now would be
@@ -226,14 +226,17 @@ class _Interpreter:
         import triage_gui
 
         env = dict(os.environ)
-        # the same triage_gui as this process's, wherever it was imported from
+        # The same triage_gui as this process's: its folder on the path when it is not an
+        # installed package's (a source checkout). ``-P``: never the working directory, where a
+        # stray triage_gui/ or phonenumbers.py would otherwise be imported first.
         home = str(Path(triage_gui.__file__).resolve().parents[1])
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (home, env.get("PYTHONPATH", "")) if p)
+        if Path(home).name not in ("site-packages", "dist-packages"):
+            env["PYTHONPATH"] = os.pathsep.join(p for p in (home, env.get("PYTHONPATH", "")) if p)
         self._process: subprocess.Popen[bytes] | None = None
         self._broken = True  # until it runs: a worker that cannot start is done without
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "triage_gui.store.audit_worker", region or ""],
+                [sys.executable, "-P", "-m", "triage_gui.store.audit_worker", region or ""],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 env=env,
@@ -274,6 +277,8 @@ class _Interpreter:
             with contextlib.suppress(OSError, ValueError):
                 marshal.dump(None, self._in)
                 self._in.flush()
+        with contextlib.suppress(OSError):
+            self._in.close()  # the end of its input: a worker that missed the None stops too
         with contextlib.suppress(subprocess.TimeoutExpired):
             self._process.wait(timeout=5)
 

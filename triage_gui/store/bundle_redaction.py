@@ -51,6 +51,7 @@ _CANDIDATE = re.compile(
     rf"|(?<![\w+])\+{_SEVEN}"  # an international one
     r"|(?<![\w.+\-])(?:\d{7,15}\.0|\d{11}|\d\.\d{5})"  # spreadsheet forms
 )
+_REACHES_ON = re.compile(r"""["']?\s*(?:[:=]\s*["']?)?""")  # after a keyword, to the end of its line
 SAFE_CUT_TRIES = 256  # lines looked back for a place to cut a block (see BundleRedactor._safe_cut)
 _KEYWORD = re.compile(r"(?i)authorization|bearer|token|api[_-]?key|client[_-]?secret|password|passwd")
 _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
@@ -58,16 +59,25 @@ _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
 
 def _tail_start(data: bytes, cut: int, non_blank: int) -> int:
     """The start of the line, before ``cut`` (just after a newline), that is the ``non_blank``-th
-    last line not white space only (0 when there are fewer)."""
+    last line not white space only; -1 when there are fewer."""
     end = cut - 1  # the newline ending the last line
     while end >= 0:
         start = data.rfind(b"\n", 0, end) + 1
         text = data[start:end].decode("utf-8", "replace")
         non_blank -= bool(text) and not text.isspace()
-        if not non_blank or start == 0:
+        if not non_blank:
             return start
+        if start == 0:
+            return -1
         end = start - 1
-    return 0
+    return -1
+
+
+def _reaches_next_line(text: str) -> bool:
+    """Whether a line's redaction can take in the lines after it: a credential keyword with
+    nothing after it but a quote, a ``:`` or ``=`` and spaces (the domain's patterns let white
+    space, a newline included, stand between such a keyword and its value)."""
+    return any(_REACHES_ON.fullmatch(text, m.end()) for m in _KEYWORD.finditer(text))
 
 
 def _line_at(data: bytes, at: int) -> tuple[int, int]:
@@ -145,44 +155,56 @@ class BundleRedactor(Redactor):
 
     def redact_blocks(self, blocks: Iterable[bytes]) -> Iterator[bytes]:
         """:meth:`redact_bytes` of the concatenation of ``blocks`` (UTF-8 text), a block at a
-        time: the same bytes, without the whole text in memory at once (a 1M-recipient case's
-        ``calls.jsonl`` is ~300 MB) or one long join holding the GIL. A block is cut after its
-        last line whose redaction cannot depend on what follows (a keyword line reaches two
-        non-blank lines ahead); the rest waits for the next block."""
+        time, without the whole text in memory at once (a 1M-recipient case's ``calls.jsonl`` is
+        ~300 MB) or one long join holding the GIL. The same text and counts as at once; only
+        the pseudonyms' numbers may differ (the redactor numbers a text's numbers pass by pass,
+        so where a text is cut changes which comes first; one number keeps one pseudonym).
+        A block is cut after its last line that nothing before can reach past (a credential
+        keyword ending its line reaches up to two non-blank lines ahead); what follows the cut
+        waits for the next block."""
         if self._secret_with_newline:  # the slow way needs the whole text
             yield self.redact_bytes(b"".join(blocks))[0]
             return
-        pending = b""
+        waiting: list[bytes] = []  # text not redacted yet, in order
         for block in blocks:
-            data = pending + block if pending else block
-            cut = self._safe_cut(data)
-            if cut:
-                yield self.redact_bytes(data[:cut])[0]
-            pending = data[cut:]
-        if pending:
-            yield self.redact_bytes(pending)[0]
+            cut = self._safe_cut(block, context_before=bool(waiting))
+            if not cut:
+                waiting.append(block)
+                continue
+            head = b"".join([*waiting, block[:cut]]) if waiting else block[:cut]
+            yield self.redact_bytes(head)[0]
+            waiting = [block[cut:]] if cut < len(block) else []
+        if waiting:
+            yield self.redact_bytes(b"".join(waiting))[0]
 
     @staticmethod
-    def _safe_cut(data: bytes) -> int:
-        """Where ``data`` may be cut: after a newline, with no keyword in the lines from the
-        second-to-last non-blank line before the cut on (their redaction may reach past it).
-        0 when none is found within :data:`SAFE_CUT_TRIES` lines of the end (a run of keyword
-        lines): the text then waits for more, or for the end."""
+    def _safe_cut(data: bytes, *, context_before: bool = False) -> int:
+        """Where ``data`` may be cut: after a newline, with no line from the second-to-last
+        non-blank line before the cut on that could reach past it. 0 when there is none within
+        :data:`SAFE_CUT_TRIES` lines of the end, or when the lines that decide it are not all in
+        ``data`` (``context_before``: text before ``data`` is not redacted yet, and ``data`` may
+        start in the middle of a line)."""
         cut = data.rfind(b"\n") + 1
         for _ in range(SAFE_CUT_TRIES):
             if cut <= 0:
                 return 0
             start = _tail_start(data, cut, non_blank=2)
-            keyword_at = None
+            if start < 0:  # fewer than two non-blank lines before the cut
+                if context_before:
+                    return 0
+                start = 0
+            elif start == 0 and context_before:
+                return 0
+            reaching_at = None
             at = start
             for line in data[start:cut].split(b"\n"):
-                if _KEYWORD.search(line.decode("utf-8", "replace")) is not None:
-                    keyword_at = at
+                if _reaches_next_line(line.decode("utf-8", "replace")):
+                    reaching_at = at
                     break
                 at += len(line) + 1
-            if keyword_at is None:
+            if reaching_at is None:
                 return cut
-            cut = keyword_at
+            cut = reaching_at
         return 0
 
     def _spans_to_redact(self, data: bytes) -> list[tuple[int, int]]:

@@ -28,6 +28,7 @@ replaced unless the caller says so (``overwrite``): the bundle goes to ``name-2.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import queue
@@ -180,6 +181,7 @@ def write_bundle(
     total = len(entries) + 2
     written: list[BundleFile] = []
     per_file: dict[str, dict[str, int]] = {}
+    left_out: dict[str, str] = {}  # files that could not be made, and why
     images: dict[str, dict[str, list[str]]] = {}
     stamp = created_at.timetuple()[:6]
 
@@ -206,7 +208,14 @@ def write_bundle(
             for entry in entries:
                 stop_if_cancelled()
                 before = redactor.totals
-                produced = entry.produce()  # may mask numbers field by field (calls.jsonl)
+                try:
+                    produced = entry.produce()  # may mask numbers field by field (calls.jsonl)
+                except OSError as exc:
+                    if entry.kind != "png":
+                        raise
+                    # a picture that cannot be made (the chart's PNG encoding): left out, said why
+                    left_out[entry.name] = f"it could not be made ({exc})"
+                    continue
                 if not isinstance(produced, str | bytes):
                     if entry.kind == "text":
                         # a big JSON lines file, in blocks: made, redacted, hashed and compressed
@@ -245,7 +254,13 @@ def write_bundle(
                 "images": images,
             }
             add(REDACTION_REPORT_NAME, files.json_bytes(redaction_report), "what was masked, per file (counts only)")
-            manifest = _manifest(inputs, redactor, created_at, written, entries)
+            manifest = _manifest(
+                dataclasses.replace(inputs, omitted={**inputs.omitted, **left_out}) if left_out else inputs,
+                redactor,
+                created_at,
+                written,
+                [e for e in entries if e.name not in left_out],
+            )
             add(MANIFEST_NAME, files.json_bytes(manifest), "this list")
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())

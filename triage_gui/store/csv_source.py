@@ -444,12 +444,17 @@ def audit_rows(
     auditor = ContactAuditor(region)
     work = audit_pool.plan(rows, auditor.region, workers=workers)
     if work.chunks is not None:
-        for chunk, cells in work.chunks:
-            if on_row is None:
-                auditor.add_cells(chunk, cells)
-                continue
-            for (number, raw_phone, row), cell in zip(chunk, cells, strict=True):
-                on_row(auditor.add(number, raw_phone, row, cell=cell), row)
+        try:
+            for chunk, cells in work.chunks:
+                if on_row is None:
+                    auditor.add_cells(chunk, cells)
+                    continue
+                for (number, raw_phone, row), cell in zip(chunk, cells, strict=True):
+                    on_row(auditor.add(number, raw_phone, row, cell=cell), row)
+        finally:
+            # the workers end now, not when the generator is collected: an exception kept
+            # alive (a task's Future holds it) would keep the generator, and them, alive
+            work.chunks.close()
     elif on_row is None:
         auditor.add_rows(work.rows or ())
     else:

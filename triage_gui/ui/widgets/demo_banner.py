@@ -81,6 +81,10 @@ class DemoBanner(QWidget):
         self._layout.addWidget(scenario_label)
         self._layout.addWidget(scenarios)
         self._layout.addWidget(open_button)
+        # made after the window's other widgets when deferred: Tab would reach them last; they
+        # come right after the banner's own, before the wizard, as when built at once
+        QWidget.setTabOrder(self._where, scenarios)
+        QWidget.setTabOrder(scenarios, open_button)
         self.set_scenarios(self._pending)
 
     @property
