@@ -83,3 +83,26 @@ def test_the_window_width_does_not_change_across_the_pages_that_fit(qtbot, small
 def test_the_verdict_strip_stays_narrow(small_demo):
     strip = small_demo.wizard.verdict_strip
     assert strip is not None and strip.minimumSizeHint().width() <= 120
+
+
+def test_the_check_pages_note_and_override_are_never_squeezed(qtbot, small_demo):
+    """At 800×600 the side column (runbook, note, override) scrolls rather than squeezing the
+    override box until its last words are cut off ("The engine's verdict stands.")."""
+    window = small_demo
+    wizard = window.wizard
+    squeezed = []
+    for check_id, page in wizard.check_pages.items():
+        assert wizard.jump_to(page_id_of(wizard, page))
+        qtbot.wait(50)
+        box = page.note_box
+        for widget in (box.group, box.state, box.apply, box.reason):
+            need = widget.minimumSizeHint().height()
+            if widget.hasHeightForWidth():
+                need = max(need, widget.heightForWidth(widget.width()))
+            if widget.isVisible() and widget.height() < need:
+                squeezed.append(f"{check_id.value}: {type(widget).__name__} {widget.height()} < {need} px")
+    assert not squeezed, squeezed
+
+
+def page_id_of(wizard, page) -> int:
+    return next(i for i in wizard.pageIds() if wizard.page(i) is page)

@@ -98,10 +98,20 @@ class CheckPage(QWizardPage):
         side_layout.setContentsMargins(0, 0, 0, 0)
         side_layout.addWidget(self.guidance)
         side_layout.addWidget(self.note_box, 1)
+        # scrolls when the window is short (800 x 600): the runbook, the note and the override
+        # stay whole instead of being squeezed until the override's words are cut off
+        side_scroll = QScrollArea()
+        side_scroll.setWidgetResizable(True)
+        side_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        side_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side_scroll.setWidget(side)
+        # as wide as the column it holds, and room for its scroll bar: never cut at the side
+        side_scroll.setMinimumWidth(side.minimumSizeHint().width() + side_scroll.verticalScrollBar().sizeHint().width())
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.extra_tabs)
-        splitter.addWidget(side)
+        splitter.addWidget(side_scroll)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
