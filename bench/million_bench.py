@@ -32,6 +32,7 @@ from datetime import timedelta
 from typing import Any
 
 from bench.common import Row, emit_result, print_table, run_child, verdict
+from bench.million_bundle import bundle_row, export_bundle
 
 SIZE = 1_000_000
 QUICK_SIZE = 200_000
@@ -40,7 +41,6 @@ PEAK_TARGET_MB = 2048.0
 STALL_TARGET_MS = 50.0
 NEXT_TARGET_MS = 100.0
 CHECK_TARGET_S = 20.0
-BUNDLE_TARGET_S = 10.0
 TICK_MS = 5
 POLL_INTERVAL_S = 0.5
 POLL_FOR_S = 10.0
@@ -150,7 +150,7 @@ def run(quick: bool = False, attribute: bool = False) -> list[dict[str, object]]
             verdict=verdict(float(slowest_ms) < NEXT_TARGET_MS),
             note=f"slowest: {slowest_name}; ms per page: {pages}",
         ).as_dict(),
-        _bundle_row(label, a["bundle"]),
+        bundle_row(label, a["bundle"], stall_target_ms=STALL_TARGET_MS),
         Row(
             f"{label} job: check --json",
             c["seconds"],
@@ -163,25 +163,6 @@ def run(quick: bool = False, attribute: bool = False) -> list[dict[str, object]]
             detail=c,
         ).as_dict(),
     ]
-
-
-def _bundle_row(label: str, bundle: dict[str, Any]) -> dict[str, object]:
-    seconds = float(bundle["seconds"])
-    ok = bundle["failure"] is None and seconds <= BUNDLE_TARGET_S and bundle["worst_gap_ms"] < STALL_TARGET_MS
-    size = f"{bundle['size_bytes'] / 1e6:.0f} MB" if bundle["size_bytes"] else "not written"
-    return Row(
-        f"{label} job: bundle export (GUI)",
-        seconds,
-        "s",
-        target=f"<= {BUNDLE_TARGET_S:g} s, GUI gap < {STALL_TARGET_MS:.0f} ms",
-        ratio=seconds / BUNDLE_TARGET_S,
-        verdict=verdict(ok),
-        note=f"open the dialog + Write, to written and verified; {size}; dialog opened in "
-        f"{bundle['open_ms']:.0f} ms; GUI worst gap meanwhile {bundle['worst_gap_ms']:.0f} ms "
-        f"(after the step {bundle['worst_gap_during']!r})"
-        + (f"; FAILED: {bundle['failure']}" if bundle["failure"] else ""),
-        detail=bundle,
-    ).as_dict()
 
 
 # -- the children ----------------------------------------------------------------------------
@@ -276,7 +257,7 @@ def _app_child(url: str, token: str, workspace: str, job: str, attribute: bool =
         app.processEvents()
         pages.append((window.wizard.currentPage().title(), round((time.perf_counter() - began) * 1000, 1)))
         spin(BETWEEN_S)
-    bundle = _export_bundle(window, state, gaps)
+    bundle = export_bundle(window, state, gaps, read_s=BETWEEN_S, timeout_s=CHILD_TIMEOUT_S)
     ticker.stop()
     sys.setprofile(None)
     data = controller.data
@@ -305,61 +286,6 @@ def _app_child(url: str, token: str, workspace: str, job: str, attribute: bool =
     }
     window.close()
     emit_result(result)
-
-
-def _export_bundle(window: Any, state: dict[str, Any], gaps: dict[str, list[float]]) -> dict[str, Any]:
-    """The agent's export on the last page: open the bundle dialog (its inputs are gathered on
-    the GUI thread), read it for 0.3 s (not counted), press Write; timed: the opening, and from
-    Write to written and verified. The GUI thread's gaps are recorded all along."""
-    import tempfile
-    from pathlib import Path
-
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    page = window.wizard.export_page
-    outcome: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="bench-million-bundle-") as tmp:
-        target = Path(tmp) / "bundle.zip"
-        done = QEventLoop()
-        state["phase"] = "export"
-        began = time.perf_counter()
-        dialog = page.open_bundle_dialog(target)
-        opened = time.perf_counter()
-        dialog.written.connect(lambda result: (outcome.__setitem__("size", result.size), done.quit()))
-        dialog.failed.connect(lambda message: (outcome.__setitem__("failure", message), done.quit()))
-        steps: list[tuple[float, str]] = [(opened, "writing")]
-        on_progress = dialog._on_progress  # looked up by write(): the steps are timed as they arrive
-
-        def progress(name: str, done_: int, total: int) -> None:
-            steps.append((time.perf_counter(), name))
-            on_progress(name, done_, total)
-
-        dialog._on_progress = progress
-        read = QEventLoop()  # the agent reads the dialog's list of files, then presses Write
-        QTimer.singleShot(int(BETWEEN_S * 1000), read.quit)
-        read.exec()
-        pressed = time.perf_counter()
-        QTimer.singleShot(int(CHILD_TIMEOUT_S * 1000), done.quit)
-        dialog.write()
-        done.exec()
-        ended = time.perf_counter()
-        dialog.close()
-    worst_gap, worst_began = state.get("export_worst", (0.0, began))
-    during = "opening the dialog" if worst_began < opened else "writing"
-    for at, name in steps:
-        if at <= worst_began:
-            during = name
-    return {
-        "seconds": ended - pressed + (opened - began),
-        "open_ms": (opened - began) * 1000,
-        "size_bytes": outcome.get("size"),
-        "failure": outcome.get("failure"),
-        "worst_gap_ms": max(gaps["export"], default=0.0),
-        "worst_gap_during": during,
-        "gaps": [(round((at - began) * 1000), round(g)) for at, g in state.get("export_gaps", [])],
-        "write_s": ended - pressed,
-        "steps": [(round((at - began) * 1000), name) for at, name in steps],
-    }
 
 
 def _check_child(url: str, token: str, workspace: str, job: str) -> None:

@@ -117,6 +117,15 @@ def test_the_preview_of_an_only_profile_allowed_plain_http_is_marked_insecure():
 # -- first run -----------------------------------------------------------------------------------
 
 
+def run_in_a_fresh_interpreter(code: str, tmp_path) -> dict:
+    """Run ``code`` in a new interpreter (offscreen, its own app home): what it imports and
+    builds is its own. Its last line of output, as JSON."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TRIAGE_HOME": str(tmp_path / "home")}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def test_first_run_shows_the_welcome_before_the_profile_store_the_keyring_and_httpx(tmp_path):
     code = (
         "import json, sys\n"
@@ -142,10 +151,7 @@ def test_first_run_shows_the_welcome_before_the_profile_store_the_keyring_and_ht
         "flow.dialog.reject()\n"
         "ctx.close()\n"
     )
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TRIAGE_HOME": str(tmp_path / "home")}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    seen = run_in_a_fresh_interpreter(code, tmp_path)
     assert seen["shown"] == "WelcomeDialog"
     assert not any(seen["before"].values()), f"loaded before the welcome: {seen['before']}"
     assert seen["after"]  # the settings (logging) and what Connect opens, once it is painted
@@ -177,10 +183,7 @@ def test_the_demos_first_frame_does_not_build_the_qt_namespace(tmp_path):
         "print(json.dumps({'first_frame': first, 'after': 'Qt' in vars(core), 'chooser': window.demo_banner.scenarios.isVisible()}))\n"
         "window.close()\n"
     )
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TRIAGE_HOME": str(tmp_path / "home")}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    seen = run_in_a_fresh_interpreter(code, tmp_path)
     assert seen == {"first_frame": False, "after": True, "chooser": True}
 
 

@@ -40,13 +40,9 @@ def render_chart_image(
     size: tuple[int, int] = EXPORT_SIZE,
 ) -> QImage:
     """:func:`render_chart_png`'s picture, not encoded yet (on the GUI thread: it is a widget)."""
-
-    def fill(chart: ProgressChart) -> None:
-        chart.set_rate_text(caption)
-        chart.set_history(history)
-        chart.set_snapshots(list(snapshots))
-
-    return render_image(fill, size)
+    picture = ChartPicture.of(snapshots, history, caption, size=size)
+    picture.draw()
+    return picture.image()
 
 
 def render_offscreen(fill: Callable[[ProgressChart], None], size: tuple[int, int]) -> bytes:
@@ -74,7 +70,15 @@ class ChartPicture:
         self._steps: Iterator[str] | None = None
 
     @classmethod
-    def of(cls, snapshots: Sequence[JobSnapshot], history: ProgressHistory | None, caption: str = "") -> ChartPicture:
+    def of(
+        cls,
+        snapshots: Sequence[JobSnapshot],
+        history: ProgressHistory | None,
+        caption: str = "",
+        *,
+        size: tuple[int, int] = EXPORT_SIZE,
+    ) -> ChartPicture:
+        """The progress chart of these live snapshots and rebuilt history, at ``size``."""
         snapshots = list(snapshots)
 
         def fill(chart: ProgressChart) -> None:
@@ -82,7 +86,7 @@ class ChartPicture:
             chart.set_history(history)
             chart.set_snapshots(snapshots)
 
-        return cls(fill)
+        return cls(fill, size)
 
     @property
     def drawn(self) -> bool:
