@@ -294,3 +294,26 @@ def test_interpreter_workers_never_import_from_the_working_directory(
         assert audit_file(path, "GB", workers=2).model_dump() == alone.model_dump()
     assert len(interpreters.started) == 2
     assert not (stray / "ran").exists(), (stray / "ran").read_text()
+
+
+def test_a_workers_record_is_read_whole_and_a_cut_or_absurd_one_is_refused() -> None:
+    import io
+    import marshal
+    import struct
+
+    from triage_gui.store.audit_pool import MAX_RECORD_BYTES, _frame
+
+    cells = [("+14155550100", "valid", None), None]
+    record = marshal.dumps(cells)
+    framed = struct.pack("<Q", len(record)) + record
+    stream = io.BytesIO(framed + framed)
+    assert marshal.loads(_frame(stream)) == cells
+    assert marshal.loads(_frame(stream)) == cells  # the next record starts where the last ended
+    with pytest.raises(EOFError):
+        _frame(stream)  # nothing more
+    with pytest.raises(EOFError):
+        _frame(io.BytesIO(framed[:-1]))  # the worker died inside its record
+    with pytest.raises(EOFError):
+        _frame(io.BytesIO(framed[:5]))  # inside its length
+    with pytest.raises(ValueError):
+        _frame(io.BytesIO(struct.pack("<Q", MAX_RECORD_BYTES + 1)))  # read nothing of that

@@ -31,6 +31,7 @@ import marshal
 import multiprocessing
 import os
 import signal
+import struct
 import subprocess
 import sys
 import threading
@@ -39,7 +40,7 @@ from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import IO, Generic, TypeVar
 
 from triage_gui.domain.contact_auditor import Cell, normalise_cells
 
@@ -49,6 +50,7 @@ CHUNK_ROWS = 10_000  # rows per chunk: ~10 ms of work for a worker, a few hundre
 MAX_WORKERS = 8  # past this the calling process (reading, bookkeeping) is the bound
 
 R = TypeVar("R", bound=tuple[int, str | None, object])
+MAX_RECORD_BYTES = 64 * 1024 * 1024  # a worker's answer for one chunk is a few hundred KB
 
 
 def worker_count(requested: int | None = None) -> int:
@@ -262,7 +264,9 @@ class _Interpreter:
         """The chunk's cells; if the worker died, parsed here instead (the same result)."""
         if not self._broken:
             try:
-                cells: list[Cell] = marshal.load(self._out)
+                # Read whole, then decoded in one call: ``marshal.load`` on the pipe itself
+                # would call its ``readinto`` for every string, holding the GIL (~1 s at 1M rows).
+                cells: list[Cell] = marshal.loads(_frame(self._out))
                 if isinstance(cells, list) and len(cells) == len(chunk):
                     return cells
             except (EOFError, OSError, ValueError, TypeError):
@@ -292,6 +296,21 @@ class _Interpreter:
         for pipe in (self._in, self._out):
             with contextlib.suppress(OSError):
                 pipe.close()
+
+
+def _frame(stream: IO[bytes]) -> bytes:
+    """One length-framed record (see ``audit_worker``); EOFError when the worker's output ends
+    inside it, ValueError for a length no chunk's answer can have."""
+    head = stream.read(8)
+    if len(head) < 8:
+        raise EOFError("the audit worker's output ended")
+    (size,) = struct.unpack("<Q", head)
+    if size > MAX_RECORD_BYTES:
+        raise ValueError(f"an audit worker's record of {size:,} bytes")
+    record = stream.read(size)
+    if len(record) < size:
+        raise EOFError("the audit worker's output ended inside a record")
+    return record
 
 
 def _serve(connection: Connection, region: str | None, inherited: list[Connection]) -> None:

@@ -3,7 +3,8 @@
 Used by :mod:`triage_gui.store.audit_pool` where forking is not safe (the app's loads and
 ``check`` fetch on threads): chunks of phone cells come in on standard input and their
 normalised cells go out on standard output, each a ``marshal`` record (lists and tuples of
-strings and None: nothing that runs code when read). It stops at a None, at the end of its
+strings and None: nothing that runs code when read); a record out is framed by its length
+(8 bytes, little-endian) so the parent reads it whole and decodes it in one call. It stops at a None, at the end of its
 input (its parent is gone), or on SIGTERM; Ctrl-C is its parent's to act on.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import gc
 import marshal
 import signal
+import struct
 import sys
 
 
@@ -29,7 +31,9 @@ def main(argv: list[str]) -> int:
         if cells is None:
             return 0
         try:
-            marshal.dump(normalise_cells(cells, region), sink)
+            record = marshal.dumps(normalise_cells(cells, region))
+            sink.write(struct.pack("<Q", len(record)))
+            sink.write(record)
             sink.flush()
         except OSError:  # the parent is gone
             return 0
