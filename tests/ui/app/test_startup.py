@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QWizard
 from triage_gui.providers.connection import Connection
 from triage_gui.ui.app.main_window import STARTING_TEXT, MainWindow
 from triage_gui.ui.app.startup import AfterFirstFrame
+from triage_gui.ui.case import controller as controller_module
 from triage_gui.ui.tasks import thread_registry
 from triage_gui.ui.tasks.step_runner import StepRunner
 
@@ -219,11 +220,36 @@ def test_the_window_makes_the_tls_context_on_a_worker_before_any_load(qtbot, mon
         return real(base_url, verify, trust_env=trust_env)
 
     monkeypatch.setattr(tls, "context_for", recording)
+    imported: list[tuple[str, bool]] = []
+    real_import = controller_module.import_module
+
+    def recording_import(name):
+        imported.append((name, threading.current_thread() is threading.main_thread()))
+        return real_import(name)
+
+    monkeypatch.setattr(controller_module, "import_module", recording_import)
     conn = Connection(base_url="https://api.example.invalid", token="t", label="test")
     win = open_window(conn)
     qtbot.waitUntil(lambda: bool(calls), timeout=5_000)
     assert calls == [("https://api.example.invalid", False)]  # made off the GUI thread
+    # and what a load imports, imported there first (the first load does not wait for it)
+    assert imported == [(name, False) for name in controller_module.load_modules("batch_v1")]
+    assert "triage_gui.providers.batch_v1.provider" in {name for name, _ in imported}
     win.close()
+
+
+@pytest.mark.parametrize("provider", ["batch_v1", "elevenlabs"])
+def test_the_modules_a_load_imports_exist_for_each_platform(provider):
+    import importlib.util
+
+    for name in controller_module.load_modules(provider):
+        assert importlib.util.find_spec(name) is not None, name
+
+
+def test_the_analysis_bench_imports_what_the_apps_warm_up_imports():
+    from bench.analysis_bench import LOAD_MODULES  # the bench cannot import the controller (Qt)
+
+    assert controller_module.load_modules("batch_v1") == LOAD_MODULES
 
 
 def test_closing_between_steps_builds_and_loads_nothing_more(qtbot, simulator, open_window):
