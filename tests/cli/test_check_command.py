@@ -151,3 +151,5 @@ def test_collection_pauses_for_the_fetch_and_the_analysis_and_resumes(capsys, mo
     )
     assert code == 0 and seen == [False]
     assert gc.isenabled()  # resumed
+    assert gc.get_freeze_count() > 0  # the case it made, out of the collector's sight first
+    gc.unfreeze()

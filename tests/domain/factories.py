@@ -202,7 +202,7 @@ def call(
         phone_number=number if number is not None else phone(n),
         attempt=attempt,
         dispatch_key=dispatch_key or f"job_1:{recipient_id}:{attempt}",
-        status=status,
+        status=CallStatus(status),
         failure=failure,
         queued_at=ago(at + 30),
         dispatched_at=dispatched,
@@ -222,7 +222,7 @@ def event(
     detail: str = "",
 ) -> JobEvent:
     recipient_id = rid(recipient) if isinstance(recipient, int) else recipient
-    return JobEvent(seq=seq, at=ago(at), type=type_, recipient_id=recipient_id, detail=detail)
+    return JobEvent(seq=seq, at=ago(at), type=EventType(type_), recipient_id=recipient_id, detail=detail)
 
 
 def counters_for(calls: list[CallAttempt], *, final: bool = True) -> Counters:

@@ -269,7 +269,7 @@ def test_every_evidence_value_is_json(scenario: str) -> None:
 
 
 def big_incident(recipients: int) -> IncidentData:
-    """~1.5 attempts per recipient, built with model_construct (validation is not under test).
+    """~1.5 attempts per recipient, built by hand.
 
     As on the platform, dialled numbers are E.164, except the 1% of raw cells it could not
     normalise (those fail as invalid numbers).
@@ -283,10 +283,10 @@ def big_incident(recipients: int) -> IncidentData:
         for a in range(1, attempts + 1):
             ok = a == attempts and i % 10 < 7 and not raw
             code = "invalid_number" if raw else codes[i % 5]
-            failure = None if ok else Failure.model_construct(code=code, sip_status=None, message="", retryable=None)
+            failure = None if ok else Failure(code=code, sip_status=None, message="", retryable=None)
             at = start + (ago(0) - start) * (i / recipients) * 0.9
             calls.append(
-                CallAttempt.model_construct(
+                CallAttempt(
                     id=f"c{i}_{a}",
                     recipient_id=f"r{i:06d}",
                     phone_number=f"07911 {i:06d}x" if raw else f"+447911{i:06d}",

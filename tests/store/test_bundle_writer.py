@@ -18,6 +18,7 @@ import zlib
 from datetime import datetime
 from pathlib import Path
 
+import msgspec
 import phonenumbers
 import pytest
 
@@ -340,7 +341,7 @@ def test_big_files_are_written_in_blocks_and_verify(dirty_upload: tuple[Incident
     and compressed a block at a time: every line is there, once, in order, and the manifest's
     size and SHA-256 are those of the file in the zip."""
     data, report = dirty_upload
-    events = [e.model_copy(update={"seq": i}) for i in range(2 * BLOCK_LINES + 7) for e in data.events[:1]]
+    events = [msgspec.structs.replace(e, seq=i) for i in range(2 * BLOCK_LINES + 7) for e in data.events[:1]]
     calls = [data.calls[i % len(data.calls)] for i in range(BLOCK_LINES + 3)]
     result = write_bundle(_inputs(data, report, events=events, calls=calls), tmp_path / "big.zip")
     assert verify_bundle(result.path).ok
@@ -373,7 +374,7 @@ def test_a_cancel_in_the_middle_of_a_big_file_leaves_nothing(
                 cancel.set()  # the compressing thread has the file open now
 
     monkeypatch.setattr(bundle_files, "jsonl_blocks", cancelled_after_one)
-    events = [data.events[0].model_copy(update={"seq": i}) for i in range(3 * BLOCK_LINES)]
+    events = [msgspec.structs.replace(data.events[0], seq=i) for i in range(3 * BLOCK_LINES)]
     threads = threading.active_count()
     with pytest.raises(BundleCancelled):
         write_bundle(_inputs(data, report, events=events), tmp_path / "b.zip", cancel=cancel)

@@ -49,7 +49,8 @@ class SubmittedRecipients(BaseModel):
 
 
 class IncidentData(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # calls and events are msgspec records (``models.Record``): checked as instances, not re-validated
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     job: BatchJob
     server_now: datetime  # the server's clock (HTTP Date) when known, else the workstation's

@@ -1,4 +1,5 @@
-"""The Batch Outbound API's resources as pydantic v2 models (see ../shared/api-contract.md).
+"""The Batch Outbound API's resources as pydantic v2 models (see ../shared/api-contract.md), and
+the records a job has by the million (call attempts, events) as ``msgspec`` structs (``Record``).
 
 Servers other than our simulator speak the same contract, so the models are lenient where the
 contract says clients must be: unknown fields are ignored, and an enum value we do not know
@@ -13,9 +14,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Generic, TypeVar
 
+import msgspec
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 T = TypeVar("T")
+R = TypeVar("R", bound="Record")
 
 _set_slot = object.__setattr__
 
@@ -187,19 +190,35 @@ class BatchJob(ApiModel):
         return self.counters.total * max(self.retry_policy.max_attempts, 3) * 4 + 10_000
 
 
-class Failure(ApiModel):
+class Record(msgspec.Struct, frozen=True, gc=False, kw_only=True):
+    """Base for the per-recipient records a job has by the million (call attempts, events).
+
+    Not pydantic models: a ``msgspec`` struct is decoded straight from a page's bytes 6-7x faster
+    (0.4 us a call against 2.6), holds its fields in slots (no ``__dict__``, no fields set: ~0.5
+    against ~1.2 kB a call with its strings) and is not tracked by the cyclic collector (its
+    fields are strings, numbers, datetimes, enums and other records: no cycle can go through
+    it). The contract's leniency is the same: unknown fields are ignored, an enum value we do not
+    know is ``UNKNOWN`` (``TolerantEnum._missing_``, which msgspec calls too). An answer the
+    strict decoder refuses is read again by the pydantic schemas below (``CallAttemptSchema``,
+    ``JobEventSchema``), which accept what they always accepted ("2" as an attempt, a Unix time)
+    and say why in the same words when they do not (``providers/batch_v1/records.py``).
+
+    Built by hand (the ElevenLabs mapping, tests), the fields take their real types: an enum
+    member, not its value."""
+
+
+class Failure(Record, frozen=True, gc=False, kw_only=True):
     code: str = "unknown"
     sip_status: int | None = None
     message: str = ""
     retryable: bool | None = None
 
-    @field_validator("code", mode="before")
-    @classmethod
-    def _code_never_empty(cls, value: object) -> object:
-        return value or "unknown"
+    def __post_init__(self) -> None:
+        if not self.code:  # an empty code says nothing: "unknown" (as the schema's validator)
+            msgspec.structs.force_setattr(self, "code", "unknown")
 
 
-class CallAttempt(ApiModel):
+class CallAttempt(Record, frozen=True, gc=False, kw_only=True):
     id: str
     recipient_id: str
     phone_number: str = ""
@@ -212,12 +231,71 @@ class CallAttempt(ApiModel):
     ended_at: datetime | None = None
 
 
-class JobEvent(ApiModel):
+class JobEvent(Record, frozen=True, gc=False, kw_only=True):
     seq: int
     at: datetime
     type: EventType = EventType.UNKNOWN
     recipient_id: str | None = None
     detail: str = ""
+
+
+class RecordPage(msgspec.Struct, Generic[R], frozen=True, gc=False):
+    """One page of calls or events, decoded from its bytes (``Page`` is the same for models)."""
+
+    items: list[R] = msgspec.field(default_factory=list)
+    next_cursor: str | None = None
+
+
+# -- the records' pydantic schemas: what an answer the fast decoder refused is read with ---------
+class FailureSchema(ApiModel):
+    code: str = "unknown"
+    sip_status: int | None = None
+    message: str = ""
+    retryable: bool | None = None
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code_never_empty(cls, value: object) -> object:
+        return value or "unknown"
+
+
+class CallAttemptSchema(ApiModel):
+    id: str
+    recipient_id: str
+    phone_number: str = ""
+    attempt: int = 1
+    dispatch_key: str = ""
+    status: CallStatus = CallStatus.UNKNOWN
+    failure: FailureSchema | None = None
+    queued_at: datetime | None = None
+    dispatched_at: datetime | None = None
+    ended_at: datetime | None = None
+
+    def record(self) -> CallAttempt:
+        failure = self.failure
+        return CallAttempt(
+            id=self.id,
+            recipient_id=self.recipient_id,
+            phone_number=self.phone_number,
+            attempt=self.attempt,
+            dispatch_key=self.dispatch_key,
+            status=self.status,
+            failure=None if failure is None else Failure(**dict(failure)),
+            queued_at=self.queued_at,
+            dispatched_at=self.dispatched_at,
+            ended_at=self.ended_at,
+        )
+
+
+class JobEventSchema(ApiModel):
+    seq: int
+    at: datetime
+    type: EventType = EventType.UNKNOWN
+    recipient_id: str | None = None
+    detail: str = ""
+
+    def record(self) -> JobEvent:
+        return JobEvent(**dict(self))
 
 
 class Upload(ApiModel):
@@ -237,6 +315,4 @@ class Page(ApiModel, Generic[T]):
     @model_validator(mode="after")
     def _share_fields_sets(self) -> Page[T]:
         share_fields_sets(self.items)
-        failures = [item.failure for item in self.items if isinstance(item, CallAttempt) and item.failure]
-        share_fields_sets(failures)
         return self

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel
 
-from triage_gui.domain.models import BatchJob, CallAttempt, Campaign, JobEvent, Upload, Workspace
+from triage_gui.domain.models import BatchJob, CallAttempt, Campaign, JobEvent, Record, Upload, Workspace
 from triage_gui.providers.errors import InvalidResponse, clean_text
 from triage_gui.providers.http.retry_policy import is_valid_id
 
@@ -34,7 +34,7 @@ _JOB_COUNTS = (
 )
 
 
-def _value(model: BaseModel, dotted: str) -> object:
+def _value(model: object, dotted: str) -> object:
     value: object = model
     for part in dotted.split("."):
         value = getattr(value, part, None)
@@ -54,7 +54,9 @@ def _shown(value: object) -> str:
     return repr(clean_text(value, 80)) if isinstance(value, str) else clean_text(value, 80)
 
 
-def check_ids(model: BaseModel, fields: Iterable[str], what: str, *, prefix: str = "", status: int | None) -> None:
+def check_ids(
+    model: BaseModel | Record, fields: Iterable[str], what: str, *, prefix: str = "", status: int | None
+) -> None:
     for name in fields:
         value = _value(model, name)
         if value is not None and not is_valid_id(value):

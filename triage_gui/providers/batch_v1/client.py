@@ -29,13 +29,15 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from triage_gui import __version__
-from triage_gui.domain.models import BatchJob, CallAttempt, Campaign, JobEvent, Page, Upload, Workspace
+from triage_gui.domain.models import BatchJob, CallAttempt, Campaign, JobEvent, Page, RecordPage, Upload, Workspace
 from triage_gui.domain.token_check import check_token
 from triage_gui.providers.batch_v1 import answer_checks as checks
+from triage_gui.providers.batch_v1 import records
 from triage_gui.providers.batch_v1.paging import (
     DEFAULT_MAX_ITEMS,
     DEFAULT_MAX_PAGES,
     MAX_PAGE_LIMIT,
+    AnyPage,
     PagedItems,
     PageOverlap,
     iter_all,
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
     from triage_gui.providers.http.abortable_transport import AbortableTransport
 
 M = TypeVar("M", bound=BaseModel)
+P = TypeVar("P")  # a paged list's item
 
 __all__ = [
     "BatchApiClient",
@@ -253,10 +256,10 @@ class BatchApiClient(ServerClockReadings):
         cursor: str | None = None,
         limit: int | None = None,
         deadline: Deadline | None = None,
-    ) -> Page[CallAttempt]:
+    ) -> RecordPage[CallAttempt]:
         path = f"{self._ws(ws)}/batch-jobs/{check_id(job_id, 'Job ID')}/calls"
         params = _params(status=status, cursor=cursor, limit=_limit(limit))
-        page = self._get_model(path, Page[CallAttempt], params, deadline)
+        page = records.CALLS.decode(self._request("GET", path, params=params, deadline=deadline), f"GET {path}")
         checks.check_calls(page.items, f"GET {path}")
         return page
 
@@ -269,10 +272,10 @@ class BatchApiClient(ServerClockReadings):
         cursor: str | None = None,
         limit: int | None = None,
         deadline: Deadline | None = None,
-    ) -> Page[JobEvent]:
+    ) -> RecordPage[JobEvent]:
         path = f"{self._ws(ws)}/batch-jobs/{check_id(job_id, 'Job ID')}/events"
         params = _params(after=after, cursor=cursor, limit=_limit(limit))
-        page = self._get_model(path, Page[JobEvent], params, deadline)
+        page = records.EVENTS.decode(self._request("GET", path, params=params, deadline=deadline), f"GET {path}")
         checks.check_events(page.items, f"GET {path}", after=after)
         return page
 
@@ -390,14 +393,14 @@ class BatchApiClient(ServerClockReadings):
 
     def _paged(
         self,
-        fetch: Callable[[str | None, Deadline | None], Page[M]],
+        fetch: Callable[[str | None, Deadline | None], AnyPage[P]],
         what: str,
         max_items: int | None,
         max_pages: int,
         stop_after: int | None,
         deadline_s: float | None,
-        key: Callable[[M], object] | None = None,
-    ) -> PagedItems[M]:
+        key: Callable[[P], object] | None = None,
+    ) -> PagedItems[P]:
         return PagedItems(
             fetch,
             what=what,

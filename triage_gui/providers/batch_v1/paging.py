@@ -13,15 +13,15 @@ caller can show them as a contract finding.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
-from triage_gui.domain.models import Page
 from triage_gui.providers.errors import DeadlineExceeded, PagingLimitExceeded
 from triage_gui.providers.http.limits import Deadline
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 MAX_PAGE_LIMIT = 500  # the contract's clamp
 DEFAULT_MAX_ITEMS = 500_000
@@ -29,7 +29,18 @@ DEFAULT_MAX_PAGES = 10_000
 DEFAULT_MAX_IDLE_PAGES = 50  # pages in a row with no new item (empty, or only repeats)
 REPEATED_IDS_KEPT = 50
 
-PageFetch = Callable[[str | None, Deadline | None], Page[T]]
+
+class AnyPage(Protocol[T_co]):
+    """A page as paging reads it: a model's (``domain.models.Page``) or records' (``RecordPage``)."""
+
+    @property
+    def items(self) -> Sequence[T_co]: ...
+
+    @property
+    def next_cursor(self) -> str | None: ...
+
+
+PageFetch = Callable[[str | None, Deadline | None], AnyPage[T]]
 
 
 @dataclass
@@ -174,7 +185,7 @@ class PagedItems(Iterator[T], Generic[T]):
             if idle >= self.max_idle_pages:
                 raise self._limit(f"gave {idle} pages in a row with nothing new, and still a next page")
 
-    def _all_new(self, items: list[T], keys: set[object], room: int | None, wanted: int | None) -> list[T] | None:
+    def _all_new(self, items: Sequence[T], keys: set[object], room: int | None, wanted: int | None) -> list[T] | None:
         """``items`` when each has a key, none seen before nor twice in the page, and no bound is
         reached: then they are what the item-by-item loop keeps, found by set operations (their
         keys are added to ``keys``); else None, and the loop decides item by item."""
@@ -207,7 +218,7 @@ class PagedItems(Iterator[T], Generic[T]):
 
 
 def iter_all(
-    fetch: Callable[[str | None], Page[T]],
+    fetch: Callable[[str | None], AnyPage[T]],
     max_items: int | None = DEFAULT_MAX_ITEMS,
     max_pages: int | None = DEFAULT_MAX_PAGES,
     *,

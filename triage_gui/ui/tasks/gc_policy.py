@@ -63,12 +63,17 @@ def pause_collection() -> Callable[[], None]:
 
 
 @contextmanager
-def paused_collection() -> Iterator[None]:
-    """:func:`pause_collection` for one block of code."""
+def paused_collection(*, freeze: bool = False) -> Iterator[None]:
+    """:func:`pause_collection` for one block of code. With ``freeze``, what is alive when the
+    block ends is put out of sight first (as a load's end does): else the first allocation after
+    the pause starts a young collection that walks everything the block made (0.14 s after a
+    100k-recipient fetch and analysis, over a second at 1M)."""
     release = pause_collection()
     try:
         yield
     finally:
+        if freeze:
+            freeze_survivors()
         release()
 
 
