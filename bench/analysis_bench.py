@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from importlib import import_module
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import import_module
 from typing import Any
 
 from bench.common import MISS, OK, ChildResult, Row, emit_result, median, print_table, run_child, vm_hwm_mb
