@@ -40,7 +40,15 @@ from triage_gui.ui.case.retry_session import CohortCheck, RetrySession
 from triage_gui.ui.dialogs.retry_confirm_dialog import RetryConfirmDialog
 from triage_gui.ui.pages.check_page import CheckPage
 from triage_gui.ui.pages.retry_texts import counts_line
-from triage_gui.ui.widgets.cohort_model import CohortEdit, CohortModel, apply_edit, deselect_choices, replay_edits
+from triage_gui.ui.widgets.cohort_model import (
+    CohortEdit,
+    CohortModel,
+    CohortRows,
+    apply_edit,
+    cohort_rows,
+    deselect_choices,
+    replay_edits,
+)
 from triage_gui.ui.widgets.icons import verdict_icon
 from triage_gui.ui.widgets.retry_monitor_panel import MonitorPanel
 from triage_gui.ui.widgets.table_view import TableMenu, fit_columns_on_reset, read_only_table
@@ -52,7 +60,8 @@ INLINE_PROPOSAL_MAX = 2_000  # candidates proposed on the GUI thread (a few ms);
 CSV_COLUMNS = ("recipient_id", "masked_number", "last_failure", "failure_class")
 
 
-Prepared = tuple[Cohort, list[tuple[str, str]], tuple[Any, ...]]  # cohort, deselect choices, fingerprint
+# cohort, deselect choices, fingerprint, the table's rows
+Prepared = tuple[Cohort, list[tuple[str, str]], tuple[Any, ...], CohortRows]
 
 
 def plan_fingerprint(plan: RetryPlan) -> tuple[Any, ...]:
@@ -60,10 +69,11 @@ def plan_fingerprint(plan: RetryPlan) -> tuple[Any, ...]:
     return tuple(plan.sample_ids), tuple(tuple(c.__dict__.values()) for c in plan.candidates)
 
 
-def cohort_text(cohort: Cohort) -> str:
-    out = sum(1 for m in cohort.members if not m.selected)
+def cohort_text(cohort: Cohort, size: int | None = None) -> str:
+    size = cohort.size if size is None else size
+    out = len(cohort.members) - size
     return (
-        f"<b>{cohort.phase.value.capitalize()} cohort: {cohort.size} recipient{'s' if cohort.size != 1 else ''} "
+        f"<b>{cohort.phase.value.capitalize()} cohort: {size} recipient{'s' if size != 1 else ''} "
         f"would be called.</b> {out} not in it (see each one's reason)."
     )
 
@@ -76,6 +86,7 @@ class RetryStrategyPage(CheckPage):
         self.plan = RetryPlan()
         self.dialog: RetryConfirmDialog | None = None
         self._edits: list[CohortEdit] = []  # the agent's changes, replayed on a new proposal
+        self._counted: tuple[Cohort, int] | None = None  # a cohort and its size (see _size)
         self._proposal_key: tuple[Any, ...] | None = None
         self._proposed_plan: RetryPlan | None = None
         self._shown_key: tuple[Any, ...] | None = None  # the fingerprint of the proposal shown
@@ -177,6 +188,16 @@ class RetryStrategyPage(CheckPage):
     def cohort(self) -> Cohort | None:
         return self.model.cohort
 
+    def _size(self) -> int:
+        """The shown cohort's size, counted once per cohort (~15 ms at 1M recipients, and the
+        page asks several times per report); a cohort never changes, a new one is another object."""
+        cohort = self.cohort
+        if cohort is None:
+            return 0
+        if self._counted is None or self._counted[0] is not cohort:
+            self._counted = (cohort, cohort.size)
+        return self._counted[1]
+
     @Slot(object)
     def _follow_case_on_report(self, report: Report) -> None:
         # The retry ledger follows every load even while this page is hidden: pending launches
@@ -233,7 +254,7 @@ class RetryStrategyPage(CheckPage):
             if fingerprint == shown:
                 return None  # the same proposal: the cohort shown stays, with the agent's edits
             cohort = replay_edits(propose_cohort(plan, workspace, job, phase, already_retried=retried), edits)
-            return cohort, deselect_choices(cohort), fingerprint
+            return cohort, deselect_choices(cohort), fingerprint, cohort_rows(cohort, plan)
 
         if len(plan.candidates) <= INLINE_PROPOSAL_MAX:
             self._tickets += 1  # a proposal still on a worker is for an older plan: dropped
@@ -264,19 +285,22 @@ class RetryStrategyPage(CheckPage):
             return
         if prepared is None:  # unchanged
             if self.cohort is not None:
-                self.cohort_line.setText(cohort_text(self.cohort))
+                self.cohort_line.setText(cohort_text(self.cohort, self._size()))
             self._update_controls()
             return
-        cohort, choices, self._shown_key = prepared
+        cohort, choices, self._shown_key, made = prepared
+        rows: CohortRows | None = made
         later = self._edits[replayed:]  # the agent's edits made while it was being prepared
         if later:
             cohort = replay_edits(cohort, later)
-            choices = deselect_choices(cohort)
-        self._show_cohort(cohort, choices)
+            choices, rows = deselect_choices(cohort), None
+        self._show_cohort(cohort, choices, rows)
 
-    def _show_cohort(self, cohort: Cohort, choices: list[tuple[str, str]] | None = None) -> None:
-        self.model.set_cohort(cohort, self.plan)
-        self.cohort_line.setText(cohort_text(cohort))
+    def _show_cohort(
+        self, cohort: Cohort, choices: list[tuple[str, str]] | None = None, rows: CohortRows | None = None
+    ) -> None:
+        self.model.set_cohort(cohort, self.plan, rows)
+        self.cohort_line.setText(cohort_text(cohort, self._size()))
         self.group_box.clear()
         for label, choice in deselect_choices(cohort) if choices is None else choices:
             self.group_box.addItem(label, choice)
@@ -450,7 +474,7 @@ class RetryStrategyPage(CheckPage):
 
     @Slot()
     def _update_controls(self) -> None:
-        size = self.cohort.size if self.cohort else 0
+        size = self._size()
         busy = (
             self.context is None
             or bool(self._preparing)

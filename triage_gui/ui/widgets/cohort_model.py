@@ -54,6 +54,27 @@ def deselect_choices(cohort: Cohort) -> list[tuple[str, str]]:
     return choices
 
 
+# each recipient's group, the rows in order, and their recipient ids
+CohortRows = tuple[dict[str, str], list[CohortMember], list[str]]
+
+
+def cohort_rows(cohort: Cohort, plan: RetryPlan) -> CohortRows:
+    """Pure (no Qt): each member's group (sample, remainder, excluded) and the members in the
+    order the table shows them, the sample first."""
+    sample, planned = set(plan.sample_ids), set(plan.recipient_ids)
+    group = {
+        m.recipient_id: "sample"
+        if m.recipient_id in sample
+        else "remainder"
+        if m.recipient_id in planned
+        else "excluded"
+        for m in cohort.members
+    }
+    order = sorted(group, key=lambda r: (GROUP_RANK[group[r]], r))
+    members = {m.recipient_id: m for m in cohort.members}
+    return group, [members[r] for r in order], order
+
+
 class CohortModel(RowTableModel[CohortMember]):
     """Every candidate of the plan, sample first, then the remainder, then the excluded; the
     first column's check box puts a recipient in or out (``validate_cohort`` judges it)."""
@@ -69,28 +90,24 @@ class CohortModel(RowTableModel[CohortMember]):
         super().__init__(parent)
         self.cohort: Cohort | None = None
         self._group: dict[str, str] = {}
+        self._ids: list[str] = []  # the rows' recipient ids
 
-    def set_cohort(self, cohort: Cohort, plan: RetryPlan) -> None:
-        sample, planned = set(plan.sample_ids), set(plan.recipient_ids)
-        group = {
-            m.recipient_id: "sample"
-            if m.recipient_id in sample
-            else "remainder"
-            if m.recipient_id in planned
-            else "excluded"
-            for m in cohort.members
-        }
-        order = sorted(group, key=lambda r: (GROUP_RANK[group[r]], r))
-        members = {m.recipient_id: m for m in cohort.members}
-        rows = [members[r] for r in order]
-        if order == [m.recipient_id for m in self._rows]:
+    def set_cohort(self, cohort: Cohort, plan: RetryPlan, rows: CohortRows | None = None) -> None:
+        """Show ``cohort``; ``rows``: its :func:`cohort_rows` made already (on a worker for a big
+        plan: ~0.1 s at 1M recipients)."""
+        group, ordered, ids = rows if rows is not None else cohort_rows(cohort, plan)
+        if ids == self._ids:  # (compared in C)
             # the same recipients in the same places: a check box changed, the selection stays
-            self.cohort, self._group, self._rows = cohort, group, rows
-            if rows:
-                self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(self.HEADERS) - 1))
+            self.cohort, self._group, self._rows = cohort, group, ordered
+            if ordered:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(ordered) - 1, len(self.HEADERS) - 1))
             return
         with self.resetting():
-            self.cohort, self._group, self._rows = cohort, group, rows
+            self.cohort, self._group, self._rows, self._ids = cohort, group, ordered, ids
+
+    def set_rows(self, rows: Iterable[CohortMember]) -> None:
+        super().set_rows(rows)
+        self._ids = [m.recipient_id for m in self._rows]
 
     def member(self, row: int) -> CohortMember:
         return self.row_at(row)
