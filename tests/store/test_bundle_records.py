@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import msgspec
@@ -150,7 +150,6 @@ def test_a_name_taken_meanwhile_is_never_overwritten(tmp_path: Path, monkeypatch
 
 def test_per_call_lines_are_the_attempts_as_pydantic_writes_them(tmp_path: Path) -> None:
     """The lines are what they were when calls were pydantic models: the schema's own JSON."""
-    from datetime import timedelta, timezone
 
     odd = CallAttempt(
         id='att_"quoted"\n',
@@ -172,3 +171,21 @@ def test_per_call_lines_are_the_attempts_as_pydantic_writes_them(tmp_path: Path)
         assert got.pop("phone_number") == f"<{call.phone_number}>"
         got.pop("failure_class")
         assert got == want and list(got) == list(want)  # the same values, the same order
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        datetime(2026, 11, 25, 10, 0, 5, 250000, tzinfo=timezone(timedelta(hours=2))),
+        datetime(2026, 11, 25, 10, 0, 5, tzinfo=UTC),
+        datetime(2026, 11, 25, 10, 0, 5, 123456),  # a server's naive time, kept naive
+        datetime(2026, 11, 25, 10, 0, 5, 1, tzinfo=UTC),
+    ],
+)
+def test_event_lines_are_byte_for_byte_what_pydantic_wrote(at: datetime) -> None:
+    """events.jsonl was each event's ``model_dump_json()``; the records write the same bytes."""
+    from triage_gui.domain.models import EventType, JobEvent, JobEventSchema
+
+    event = JobEvent(seq=5, at=at, type=EventType.DISPATCHED, recipient_id=None, detail='é\u2028"x"\\')
+    line = bundle_files.jsonl([event])
+    assert line == JobEventSchema(**msgspec.structs.asdict(event)).model_dump_json().encode() + b"\n"
