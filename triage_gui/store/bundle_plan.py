@@ -103,7 +103,7 @@ def entries(inputs: BundleInputs, rendered: dict[str, str], redactor: BundleReda
             lambda: files.jsonl(snapshots),
         )
     )
-    events = list(inputs.events)
+    events = inputs.events  # not copied (17 ms at 1M): the caller's list is never changed in place
     out.append(
         Entry(
             "events.jsonl",

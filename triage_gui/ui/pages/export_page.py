@@ -395,7 +395,8 @@ class ExportPage(QWizardPage):
             pdf_renderer=html_to_pdf_bytes,
             screenshots=shots,
             chart_png=self._chart_picture(draw=draw_chart),
-            events=list(data.events) if data is not None else [],
+            # shared, not copied (17 ms at 1M): an incident's lists are replaced whole, never changed
+            events=data.events if data is not None else [],
             contact_audit=data.contact_audit if data is not None else None,
             log_file=self.paths.log_file,  # its tail is read by the writer, off the GUI thread
             calls=list(data.calls) if data is not None else [],
