@@ -153,3 +153,38 @@ def test_collection_pauses_for_the_fetch_and_the_analysis_and_resumes(capsys, mo
     assert gc.isenabled()  # resumed
     assert gc.get_freeze_count() > 0  # the case it made, out of the collector's sight first
     gc.unfreeze()
+
+
+def test_the_watch_before_the_fetch_polls_with_collection_on(capsys, monkeypatch, simulator):
+    """A --watch can poll for minutes: its garbage is collected as usual, and only the fetch
+    and the analysis that follow are paused (then frozen)."""
+    import gc
+
+    from triage_gui.cli import check_command
+
+    during_watch: list[bool] = []
+    real = check_command._watch
+
+    def recording(provider, workspace, args):
+        during_watch.append(gc.isenabled())
+        return real(provider, workspace, args)
+
+    monkeypatch.setattr(check_command, "_watch", recording)
+    info = simulator.scenario("healthy")
+    code, _out, _err = run_check(
+        capsys,
+        monkeypatch,
+        simulator,
+        "--workspace",
+        info.workspace_id,
+        "--job",
+        info.job_id,
+        "--json",
+        "--watch",
+        "0.2",
+        "--interval",
+        "0.1",
+    )
+    assert code == 0 and during_watch == [True]
+    assert gc.isenabled()
+    gc.unfreeze()

@@ -46,3 +46,14 @@ def test_records_hold_no_dict_and_are_never_walked_by_the_collector():
         assert not hasattr(record, "__dict__")
         assert not gc.is_tracked(record)
     assert sys.getsizeof(call) < 140  # ten slots and a header, against a model's ~1.2 kB with its dict and set
+
+
+def test_an_incident_with_records_still_writes_itself_as_json():
+    from tests.domain.factories import call, event, incident, job
+
+    data = incident(job(), [call(1), call(2, status="failed")])
+    data = data.model_copy(update={"events": [event("dispatched", recipient=1)]})
+    written = json.loads(data.model_dump_json())
+    assert written["calls"][1]["status"] == "failed" and written["calls"][1]["failure"]["code"] == "provider_timeout"
+    assert written["events"][0]["type"] == "dispatched" and written["events"][0]["at"].endswith("Z")
+    assert isinstance(data.model_dump()["calls"][0], CallAttempt)  # Python mode: the records themselves

@@ -8,6 +8,7 @@ not be reached or failed; 6 the server's answer broke the API contract.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import threading
@@ -94,10 +95,11 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(exc), EXIT_USAGE)
     except ValidationError as exc:
         return _fail(f"invalid option: {exc.errors()[0]['msg']}", EXIT_USAGE)
-    # One pause for the fetch and the analysis; what they made is kept to the end of the command,
-    # so it is frozen (out of the collector's sight) before collection resumes: else the first
-    # allocation after the pause walks all of it (over a second at 1M recipients).
-    with paused_collection(freeze=True):
+    # One pause for the fetch and the analysis (not the --watch before them: its polls' garbage
+    # is collected as usual). What they made is kept to the end of the command, so it is frozen
+    # (out of the collector's sight) before collection resumes: else the first allocation after
+    # the pause walks all of it (over a second at 1M recipients).
+    with contextlib.ExitStack() as paused:
         try:
             with resolved.connection.open_provider() as provider:
                 snapshots = _watch(provider, resolved.workspace, args) if args.watch > 0 else []
@@ -109,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
                     region=settings.default_region,
                     snapshots=snapshots,
                 )
+                paused.enter_context(paused_collection(freeze=True))
                 data = fetch_incident(provider, request, progress=_progress(args))
         except ValueError as exc:  # a bad ID, before any request
             return _fail(str(exc), EXIT_USAGE)

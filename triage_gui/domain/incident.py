@@ -8,8 +8,10 @@ analyse` turns it into a :class:`~triage_gui.domain.report.Report`.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+import msgspec
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from triage_gui.domain.contact_audit import ContactAuditResult
 from triage_gui.domain.models import BatchJob, CallAttempt, Campaign, JobEvent, Upload, Workspace
@@ -79,3 +81,8 @@ class IncidentData(BaseModel):
     # uploads, the job carries its recipient list (``contact_audit`` is then that list's audit).
     platform_has_campaigns: bool = True
     submitted_recipients: SubmittedRecipients | None = None
+
+    @field_serializer("calls", "events", when_used="json")
+    def _records_as_json(self, records: list[CallAttempt] | list[JobEvent]) -> Any:
+        """The records as JSON values (pydantic does not know msgspec structs)."""
+        return msgspec.to_builtins(records)

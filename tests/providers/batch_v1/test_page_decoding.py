@@ -103,6 +103,8 @@ def _variants() -> list[bytes]:
         b'{"items": [{"id": "a", "recipient_id": "r", "attempt": NaN}], "next_cursor": null}',
         b'{"items": [{"id": "a", "recipient_id": "r", "attempt": 1e400}], "next_cursor": null}',
         b"[" * 3000 + b"]" * 3000,
+        b'{"items": [{"id": "a", "recipient_id": "r", "x": ' + b"[" * 3000 + b"]" * 3000 + b"}]}",  # deep, unknown
+        b'{"items": [{"seq": 5, "at": "2026-11-25T10:00:05Z", "x": ' + b"[" * 3000 + b"]" * 3000 + b"}]}",
         b'{"items": [], "next_cursor": null',  # cut
         b"\xff\xfe\x00garbage",
         b"",

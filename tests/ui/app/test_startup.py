@@ -230,10 +230,11 @@ def test_the_window_makes_the_tls_context_on_a_worker_before_any_load(qtbot, mon
     monkeypatch.setattr(controller_module, "import_module", recording_import)
     conn = Connection(base_url="https://api.example.invalid", token="t", label="test")
     win = open_window(conn)
-    qtbot.waitUntil(lambda: bool(calls), timeout=5_000)
+    wanted = controller_module.load_modules("batch_v1")
+    qtbot.waitUntil(lambda: bool(calls) and len(imported) == len(wanted), timeout=5_000)
     assert calls == [("https://api.example.invalid", False)]  # made off the GUI thread
     # and what a load imports, imported there first (the first load does not wait for it)
-    assert imported == [(name, False) for name in controller_module.load_modules("batch_v1")]
+    assert imported == [(name, False) for name in wanted]
     assert "triage_gui.providers.batch_v1.provider" in {name for name, _ in imported}
     win.close()
 

@@ -46,7 +46,7 @@ class RecordPages(Generic[R]):
         answer is not a page of them (raised by the general way, which says why)."""
         try:
             return self._decoder.decode(response.content)
-        except msgspec.MsgspecError:
+        except (msgspec.MsgspecError, RecursionError):  # (an unknown field nested ~1,000 deep)
             return self.general(response, what)
 
     def general(self, response: httpx.Response, what: str) -> RecordPage[R]:

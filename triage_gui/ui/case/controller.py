@@ -164,14 +164,15 @@ class CaseController(QObject):
         conn = self.connection
 
         def warm_up(_ctx: TaskContext) -> object:
+            context = context_for(conn.base_url, conn.verify, trust_env=conn.trust_env)  # first: the costlier stall
             for module in load_modules(conn.provider):
                 import_module(module)
-            return context_for(conn.base_url, conn.verify, trust_env=conn.trust_env)
+            return context
 
         self.runner.run(
             warm_up,
             lambda _context: None,
-            lambda error: log.debug("TLS warm-up failed (the load will say why): %s", error),
+            lambda error: log.debug("the connection's warm-up failed (the load will say why): %s", error),
         )
 
     def refresh(self) -> None:
