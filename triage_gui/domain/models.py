@@ -272,19 +272,10 @@ class CallAttemptSchema(ApiModel):
     ended_at: datetime | None = None
 
     def record(self) -> CallAttempt:
+        fields = dict(self)
         failure = self.failure
-        return CallAttempt(
-            id=self.id,
-            recipient_id=self.recipient_id,
-            phone_number=self.phone_number,
-            attempt=self.attempt,
-            dispatch_key=self.dispatch_key,
-            status=self.status,
-            failure=None if failure is None else Failure(**dict(failure)),
-            queued_at=self.queued_at,
-            dispatched_at=self.dispatched_at,
-            ended_at=self.ended_at,
-        )
+        fields["failure"] = None if failure is None else Failure(**dict(failure))
+        return CallAttempt(**fields)
 
 
 class JobEventSchema(ApiModel):

@@ -297,3 +297,11 @@ def test_ids_checked_a_page_at_a_time_as_one_by_one() -> None:
         assert checks.all_valid_ids(values) == all(is_valid_id(v) for v in values), values
     assert not checks.all_valid_ids(["abc\ndef"])  # two good lines, one bad ID
     assert not checks.all_valid_ids(["abc\n"]) and checks.all_valid_ids([])
+
+
+def test_the_schemas_read_the_same_fields_as_the_records() -> None:
+    """The general way's schemas and the records are two spellings of one contract: kept in step."""
+    from triage_gui.domain.models import Failure, FailureSchema, JobEvent
+
+    for record, schema in ((CallAttempt, CallAttemptSchema), (JobEvent, JobEventSchema), (Failure, FailureSchema)):
+        assert list(record.__struct_fields__) == list(schema.model_fields), record.__name__

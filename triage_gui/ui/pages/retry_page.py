@@ -288,12 +288,12 @@ class RetryStrategyPage(CheckPage):
                 self.cohort_line.setText(cohort_text(self.cohort, self._size()))
             self._update_controls()
             return
-        cohort, choices, self._shown_key, made = prepared
-        rows: CohortRows | None = made
+        cohort, choices, self._shown_key, rows = prepared
         later = self._edits[replayed:]  # the agent's edits made while it was being prepared
-        if later:
+        if later:  # then the worker's rows are not this cohort's: the model orders them itself
             cohort = replay_edits(cohort, later)
-            choices, rows = deselect_choices(cohort), None
+            self._show_cohort(cohort, deselect_choices(cohort))
+            return
         self._show_cohort(cohort, choices, rows)
 
     def _show_cohort(
